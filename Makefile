@@ -1,0 +1,39 @@
+# The two commands (see README.md):
+#   make run    train on The Time Machine and compare random vs sequential partitioning
+#   make test   run the test suite
+# Each builds .venv on first use (and again when setup.cfg changes).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+D2L_ORACLE := d2l==0.9.2
+SHARED_DATA := $(abspath ../shared/data)
+export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
+export MPLBACKEND := Agg
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test venv bench clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel
+	$(BIN)/python -m pip install -q -e ".[test]"
+	# The real d2l 0.9.2 is the differential-test oracle; --no-deps keeps numpy pinned.
+	$(BIN)/python -m pip install -q --no-deps "$(D2L_ORACLE)"
+	$(BIN)/python -c "import numpy, mxnet; v = tuple(map(int, numpy.__version__.split('.')[:2])); assert v < (1, 24), numpy.__version__"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gluon-rnn compare $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,170 @@
+"""The ``gluon-rnn`` command line: parsing, progress and printing, nothing else.
+
+    gluon-rnn compare   train the d2l 8.5 RNN with random and consecutive partitioning
+    gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
+    gluon-rnn data      show where each data file is found (or fetch it)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _add_compare(sub) -> None:
+    from .compare import CompareConfig
+
+    d = CompareConfig()
+    p = sub.add_parser(
+        "compare", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="train the d2l 8.5 RNN with random and consecutive partitioning and compare",
+        description="Train the from-scratch RNN of d2l 8.5 on The Time Machine twice, with "
+                    "random and with consecutive (sequential) partitioning, from the same "
+                    "initial parameters; print a side-by-side perplexity table and the final "
+                    "samples, and write a CSV and a PNG plot of both curves.")
+    p.add_argument("--epochs", type=_positive_int, default=d.num_epochs, help="training epochs per run")
+    p.add_argument("--num-hiddens", type=_positive_int, default=d.num_hiddens, help="hidden units")
+    p.add_argument("--num-steps", type=_positive_int, default=d.num_steps, help="time steps per example")
+    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help="examples per minibatch")
+    p.add_argument("--lr", type=_positive_float, default=d.lr, help="SGD learning rate")
+    p.add_argument("--clipping-theta", type=_positive_float, default=d.clipping_theta,
+                   help="gradient-norm clipping threshold")
+    p.add_argument("--num-examples", type=_positive_int, default=10000,
+                   help="characters of The Time Machine to train on (d2l's default)")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed for parameters and batches")
+    p.add_argument("--prefix", action="append", dest="prefixes", default=None,
+                   help=f"prefix to continue after training (repeatable; default {list(d.prefixes)})")
+    p.add_argument("--pred-len", type=_positive_int, default=d.pred_len, help="characters to predict")
+    p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N")
+    p.add_argument("--data", default=None, help="path of timemachine.txt (else found by the resolver)")
+    p.add_argument("--out", default="runs/compare", help="folder for compare.csv and compare.png")
+    p.add_argument("--table-every", type=_positive_int, default=None,
+                   help="print every Nth epoch in the table (default: about 20 rows)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_compare)
+
+
+def _cmd_compare(args) -> int:
+    from .compare import CompareConfig, format_table, plot, run_comparison, write_csv
+    from .corpora import load_data_time_machine
+    from .devices import parse_ctx
+
+    config = CompareConfig(num_epochs=args.epochs, num_hiddens=args.num_hiddens,
+                           num_steps=args.num_steps, batch_size=args.batch_size, lr=args.lr,
+                           clipping_theta=args.clipping_theta, seed=args.seed,
+                           prefixes=tuple(args.prefixes or CompareConfig.prefixes),
+                           pred_len=args.pred_len)
+    ctx = parse_ctx(args.ctx)
+    corpus_indices, vocab = load_data_time_machine(args.num_examples, args.data)
+    print(f"The Time Machine: {len(corpus_indices)} characters, vocabulary of {len(vocab)}; "
+          f"context {ctx}; {config.num_epochs} epochs per partitioning")
+    with _progress(2 * config.num_epochs, disable=args.no_progress) as bar:
+        def on_epoch(name, rep):
+            bar.set_description(f"{name:>11}")
+            bar.set_postfix(epoch=rep.epoch, ppl=f"{rep.perplexity:.3f}",
+                            tok_s=f"{rep.tokens_per_second:.0f}")
+            bar.update(1)
+
+        results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch)
+    every = args.table_every or max(1, config.num_epochs // 20)
+    print(format_table(results, every))
+    out = Path(args.out)
+    csv_path = write_csv(results, out / "compare.csv")
+    png_path = plot(results, out / "compare.png",
+                    title=f"d2l 8.5 RNN on The Time Machine ({config.num_hiddens} hidden, "
+                          f"{config.num_steps} steps, batch {config.batch_size})")
+    print(f"\nwrote {csv_path} and {png_path}")
+    return 0
+
+
+def _progress(total: int, disable: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, disable=disable, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+
+
+def _add_chapter(sub) -> None:
+    p = sub.add_parser(
+        "chapter", help="run an unmodified d2l (MXNet) chapter script on d2l_compat",
+        description="Run SCRIPT as __main__ with `import d2l` resolving to d2l_compat, "
+                    "passing ARGS as its command line.")
+    p.add_argument("script", help="path of the chapter's Python script")
+    p.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
+    p.set_defaults(func=lambda args: _chapter(args.script, args.script_args))
+
+
+def _chapter(script: str, script_args: Sequence[str]) -> int:
+    from .chapter import run_chapter
+    return run_chapter(script, script_args)
+
+
+def _add_data(sub) -> None:
+    from .corpora import DATA_FILES
+
+    p = sub.add_parser(
+        "data", help="show where each data file is found, or fetch one",
+        description="List every known data file with the place the resolver finds it "
+                    "($GLUON_RNN_DATA, ./data, ../data, the cache), or download one into the cache.")
+    p.add_argument("--fetch", choices=sorted(DATA_FILES), action="append",
+                   help="download this file into the cache when it is not found locally")
+    p.set_defaults(func=_cmd_data)
+
+
+def _cmd_data(args) -> int:
+    from .corpora import DATA_FILES, available, resolve
+
+    for name in args.fetch or ():
+        print(f"{name}: {resolve(name)}")
+    if not args.fetch:
+        for name, path in available():
+            where = str(path) if path else f"missing (source: {DATA_FILES[name].url})"
+            print(f"{name:<28} {where}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gluon-rnn",
+        description="Four classic RNN language-model tutorials on MXNet 1.9.1 + Gluon.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in (_add_compare, _add_chapter, _add_data):
+        add(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"gluon-rnn: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gluon-rnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

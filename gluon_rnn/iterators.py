@@ -1,0 +1,115 @@
+"""Minibatches of (X, Y) from a token-index sequence: random and consecutive
+(sequential) partitioning, as in d2l 8.3/8.5 (seed 003, ``d2l==0.9.2``).
+
+Both iterators draw their randomness from ``rng`` (default: the :mod:`random`
+module itself), in exactly the order ``d2l==0.9.2`` does, so that after the same
+``random.seed`` they yield bit-identical batches. They differ from d2l in one
+way: a corpus too short for a single batch raises ``ValueError`` when the
+iterator is created, where d2l silently yields nothing (and its training loop
+then divides by zero).
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterator, Optional, Sequence, Tuple
+
+import mxnet as mx
+import numpy as np
+from mxnet import nd
+
+from ._checks import check_counts
+
+Batch = Tuple[nd.NDArray, nd.NDArray]
+
+
+def _as_array(corpus_indices: Sequence[int]) -> np.ndarray:
+    array = np.asarray(corpus_indices)
+    if array.ndim != 1:
+        raise ValueError(f"corpus_indices must be a flat sequence of token indices, "
+                         f"got shape {array.shape}")
+    return array
+
+
+def num_random_batches(corpus_len: int, batch_size: int, num_steps: int, offset: int) -> int:
+    """Batches :func:`data_iter_random` yields for a given start offset."""
+    num_examples = (corpus_len - offset - 1) // num_steps - 1
+    return max(num_examples, 0) // batch_size
+
+
+def num_consecutive_batches(corpus_len: int, batch_size: int, num_steps: int, offset: int) -> int:
+    """Batches :func:`data_iter_consecutive` yields for a given start offset."""
+    num_indices = (corpus_len - offset) // batch_size * batch_size
+    return max((num_indices // batch_size - 1) // num_steps, 0)
+
+
+def _require_a_batch(count_fn, corpus_len: int, batch_size: int, num_steps: int, kind: str) -> None:
+    # The offset is drawn from [0, num_steps); the worst case is the largest one.
+    if count_fn(corpus_len, batch_size, num_steps, num_steps - 1) < 1:
+        raise ValueError(
+            f"the corpus is too short for {kind} partitioning: corpus length {corpus_len} "
+            f"gives no full batch of batch_size={batch_size} x num_steps={num_steps} "
+            f"(+1 target, random start offset up to {num_steps - 1}). "
+            "Use a longer corpus or smaller batch_size/num_steps.")
+
+
+def data_iter_random(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+                     ctx: Optional[mx.Context] = None,
+                     rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """Random partitioning: each example is a random, non-overlapping window.
+
+    Reproduces ``d2l.data_iter_random``: a random offset in ``[0, num_steps)``,
+    windows starting every ``num_steps`` tokens after it, shuffled, then grouped
+    into ``batch_size`` rows; ``Y`` is ``X`` shifted by one token. Arrays are
+    float32 on ``ctx``, shape ``(batch_size, num_steps)``.
+    """
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    corpus = _as_array(corpus_indices)
+    _require_a_batch(num_random_batches, len(corpus), batch_size, num_steps, "random")
+    return _random_batches(corpus, batch_size, num_steps, ctx, rng or random)
+
+
+def _random_batches(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
+    offset = int(rng.uniform(0, num_steps))
+    num_examples = (len(corpus) - offset - 1) // num_steps - 1
+    num_batches = num_examples // batch_size
+    example_indices = list(range(offset, offset + num_examples * num_steps, num_steps))
+    rng.shuffle(example_indices)
+    window = np.arange(num_steps)
+    for i in range(0, batch_size * num_batches, batch_size):
+        starts = np.asarray(example_indices[i:i + batch_size])[:, None] + window
+        yield (nd.array(corpus[starts], ctx=ctx, dtype="float32"),
+               nd.array(corpus[starts + 1], ctx=ctx, dtype="float32"))
+
+
+def data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+                          ctx: Optional[mx.Context] = None,
+                          rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """Consecutive (sequential) partitioning: row ``r`` of batch ``i + 1``
+    continues row ``r`` of batch ``i``, so the hidden state can be carried over.
+
+    Reproduces ``d2l.data_iter_consecutive``: a random offset in
+    ``[0, num_steps)``, the corpus cut into ``batch_size`` equal rows, read
+    ``num_steps`` columns at a time.
+    """
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    corpus = _as_array(corpus_indices)
+    _require_a_batch(num_consecutive_batches, len(corpus), batch_size, num_steps, "consecutive")
+    return _consecutive_batches(corpus, batch_size, num_steps, ctx, rng or random)
+
+
+def _consecutive_batches(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
+    offset = int(rng.uniform(0, num_steps))
+    num_indices = (len(corpus) - offset) // batch_size * batch_size
+    rows = corpus[offset:offset + num_indices].reshape((batch_size, -1))
+    num_batches = (num_indices // batch_size - 1) // num_steps
+    for i in range(0, num_batches * num_steps, num_steps):
+        yield (nd.array(rows[:, i:i + num_steps], ctx=ctx, dtype="float32"),
+               nd.array(rows[:, i + 1:i + 1 + num_steps], ctx=ctx, dtype="float32"))
+
+
+def data_iter(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+              ctx: Optional[mx.Context] = None, is_random_iter: bool = True,
+              rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """Either partitioning, chosen by ``is_random_iter`` (d2l's flag)."""
+    make = data_iter_random if is_random_iter else data_iter_consecutive
+    return make(corpus_indices, batch_size, num_steps, ctx, rng)

@@ -1,0 +1,1 @@
+"""The models: from-scratch ``nd`` RNN (seed 003); more arrive with the other seeds."""

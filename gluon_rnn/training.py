@@ -1,0 +1,161 @@
+"""Training: gradient clipping, SGD, perplexity and the d2l 8.5 training loop.
+
+:func:`train_rnn` is the loop of ``d2l.train_and_predict_rnn`` (seed 003) with
+the printing taken out: it returns one :class:`EpochReport` per epoch and calls
+``on_epoch`` after each, so the CLI can draw progress bars and the d2l facade
+(:func:`train_and_predict_rnn`) can print at d2l's cadence. The arithmetic and
+the order of random draws are d2l's, so the same seeds give the same perplexities.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import time
+from typing import Callable, List, Optional, Sequence
+
+import mxnet as mx
+from mxnet import autograd, nd
+from mxnet.gluon import loss as gloss
+
+from ._checks import check_counts, check_rates
+from .iterators import data_iter
+from .models.scratch import to_onehot
+from .sampling import predict_rnn
+
+
+@dataclasses.dataclass
+class EpochReport:
+    """What one epoch did: its 1-based number, training perplexity, seconds and tokens seen."""
+
+    epoch: int
+    perplexity: float
+    seconds: float
+    tokens: int
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else float("inf")
+
+
+def grad_clipping(params: Sequence[nd.NDArray], theta: float, ctx: Optional[mx.Context] = None) -> float:
+    """Rescale the gradients so their joint L2 norm is at most ``theta`` (d2l
+    ``grad_clipping``). Returns the norm before clipping."""
+    norm = nd.array([0], ctx)
+    for param in params:
+        norm += (param.grad ** 2).sum()
+    norm = norm.sqrt().asscalar()
+    if norm > theta:
+        for param in params:
+            param.grad[:] *= theta / norm
+    return float(norm)
+
+
+def sgd(params: Sequence[nd.NDArray], lr: float, batch_size: float) -> None:
+    """Minibatch SGD in place: ``param -= lr * grad / batch_size`` (d2l ``sgd``)."""
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def perplexity(loss_sum: float, num_tokens: int) -> float:
+    """``exp`` of the mean cross-entropy; a clear error when nothing was counted."""
+    if num_tokens <= 0:
+        raise ValueError("perplexity of zero tokens is undefined: no batch was evaluated")
+    return math.exp(loss_sum / num_tokens)
+
+
+def _detached(state):
+    return tuple(s.detach() for s in state)
+
+
+def train_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable, num_hiddens: int,
+              corpus_indices: Sequence[int], vocab, ctx: Optional[mx.Context],
+              is_random_iter: bool, num_epochs: int, num_steps: int, lr: float,
+              clipping_theta: float, batch_size: int, *,
+              rng: Optional[random.Random] = None,
+              on_epoch: Optional[Callable[[EpochReport, list], None]] = None):
+    """Train a from-scratch RNN as d2l 8.5 does; return ``(params, reports)``.
+
+    Random partitioning starts every minibatch from a zero state; consecutive
+    partitioning starts each epoch from zero and carries the (detached) state
+    across minibatches. Each step: cross-entropy mean over ``batch_size *
+    num_steps`` tokens, backward, clip to ``clipping_theta``, SGD with ``lr``.
+    ``on_epoch(report, params)`` is called after every epoch.
+    """
+    check_counts(num_epochs=num_epochs, num_steps=num_steps, batch_size=batch_size,
+                 num_hiddens=num_hiddens)
+    check_rates(lr=lr, clipping_theta=clipping_theta)
+    # Fail before any work if no batch fits (the iterator checks eagerly).
+    data_iter(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng=random.Random(0))
+    params = get_params()
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    vocab_size = len(vocab)
+    reports: List[EpochReport] = []
+    for epoch in range(1, num_epochs + 1):
+        start = time.time()
+        state = None if is_random_iter else init_rnn_state(batch_size, num_hiddens, ctx)
+        l_sum, n = 0.0, 0
+        for X, Y in data_iter(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
+            if is_random_iter:
+                state = init_rnn_state(batch_size, num_hiddens, ctx)
+            else:
+                state = _detached(state)
+            with autograd.record():
+                outputs, state = rnn(to_onehot(X, vocab_size), state, params)
+                outputs = nd.concat(*outputs, dim=0)
+                y = Y.T.reshape((-1,))
+                l = loss(outputs, y).mean()
+            l.backward()
+            grad_clipping(params, clipping_theta, ctx)
+            sgd(params, lr, 1)  # the loss is already a mean
+            l_sum += l.asscalar() * y.size
+            n += y.size
+        reports.append(EpochReport(epoch, perplexity(l_sum, n), time.time() - start, n))
+        if on_epoch is not None:
+            on_epoch(reports[-1], params)
+    return params, reports
+
+
+def _every(period: int, epoch: int) -> bool:
+    return period > 0 and epoch % period == 0
+
+
+def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable,
+                          num_hiddens: int, corpus_indices: Sequence[int], vocab,
+                          ctx: Optional[mx.Context], is_random_iter: bool, num_epochs: int,
+                          num_steps: int, lr: float, clipping_theta: float, batch_size: int,
+                          prefixes: Sequence[str], *, pred_period: Optional[int] = None,
+                          pred_len: int = 50, print_period: Optional[int] = None,
+                          rng: Optional[random.Random] = None) -> List[float]:
+    """``d2l.train_and_predict_rnn`` (0.9.2), printing as it does, minus its crashes.
+
+    d2l prints perplexity every ``num_epochs // 4`` epochs and predictions every
+    ``num_epochs // 2``, and divides by zero when ``num_epochs < 4``; here each
+    period is at least 1. ``pred_period`` sets the prediction period (and, unless
+    ``print_period`` is also given, the print period, as in d2l-zh);
+    ``print_period=50, pred_period=100`` is the book page's cadence. ``pred_len``
+    is the number of characters predicted. Returns the per-epoch training
+    perplexities (d2l returns ``None``).
+    """
+    if pred_period is None:
+        pred_period = max(1, num_epochs // 2)
+        print_period = print_period or max(1, num_epochs // 4)
+    else:
+        print_period = print_period or pred_period
+    check_counts(pred_period=pred_period, print_period=print_period, pred_len=pred_len)
+    clock = {"start": time.time()}
+
+    def report(rep: EpochReport, params) -> None:
+        if _every(print_period, rep.epoch):
+            print('epoch %d, perplexity %f, time %.2f sec'
+                  % (rep.epoch, rep.perplexity, time.time() - clock["start"]))
+            clock["start"] = time.time()
+        if _every(pred_period, rep.epoch):
+            for prefix in prefixes:
+                print(' -', predict_rnn(prefix, pred_len, rnn, params, init_rnn_state,
+                                        num_hiddens, vocab, ctx))
+
+    _, reports = train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices, vocab,
+                           ctx, is_random_iter, num_epochs, num_steps, lr, clipping_theta,
+                           batch_size, rng=rng, on_epoch=report)
+    return [rep.perplexity for rep in reports]

@@ -1,0 +1,51 @@
+"""Shared fixtures. Data files come from $GLUON_RNN_DATA (the Makefile points it at
+../shared/data); tests that exercise the resolver itself isolate it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+if not os.environ.get("GLUON_RNN_DATA") and SHARED_DATA.is_dir():
+    os.environ["GLUON_RNN_DATA"] = str(SHARED_DATA)
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def d2l_oracle():
+    """The published d2l==0.9.2 package (installed --no-deps by `make test`)."""
+    assert "d2l" not in sys.modules or getattr(sys.modules["d2l"], "__file__", "").find("d2l_compat") < 0
+    try:
+        import d2l
+    except ImportError as err:  # pragma: no cover - the Makefile installs it
+        pytest.fail(f"the d2l==0.9.2 oracle is not installed ({err}); run `make test`, "
+                    "or `pip install --no-deps d2l==0.9.2 ipython matplotlib`")
+    assert d2l.__version__ == "0.9.2", d2l.__version__
+    assert "d2l_compat" not in d2l.__file__
+    return d2l
+
+
+@pytest.fixture(scope="session")
+def time_machine():
+    """(corpus_indices, vocab) of the default 10,000 characters."""
+    from gluon_rnn.corpora import load_data_time_machine
+    return load_data_time_machine()
+
+
+@pytest.fixture
+def isolated_data(tmp_path, monkeypatch):
+    """No $GLUON_RNN_DATA, a fresh working folder and cache: the resolver sees nothing."""
+    work = tmp_path / "chapter" / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("GLUON_RNN_DATA", raising=False)
+    monkeypatch.delenv("GLUON_RNN_OFFLINE", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GLUON_RNN_CACHE", str(cache))
+    return tmp_path
