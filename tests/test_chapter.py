@@ -1,0 +1,56 @@
+"""The d2l 8.5 chapter script, unmodified, through `gluon-rnn chapter`."""
+from __future__ import annotations
+
+import sys
+
+from gluon_rnn.cli import main
+from conftest import FIXTURES
+
+HYPER = "num_epochs, num_steps, batch_size, lr, clipping_theta = 500, 64, 32, 1, 1"
+
+
+def _short_copy(tmp_path, epochs: int, hidden: int = 512):
+    """The fixture with fewer epochs (and optionally hiddens); nothing else changed."""
+    text = (FIXTURES / "chapter_8_5.py").read_text()
+    assert text.count(HYPER) == 1
+    text = text.replace(HYPER, HYPER.replace("= 500", f"= {epochs}"))
+    text = text.replace("len(vocab), 512, len(vocab)", f"len(vocab), {hidden}, len(vocab)")
+    (tmp_path / "chapter8").mkdir()
+    script = tmp_path / "chapter8" / "rnn_scratch.py"
+    script.write_text(text)
+    return script
+
+
+def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
+    script = _short_copy(tmp_path, epochs=100, hidden=16)
+    assert main(["chapter", str(script)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["(2, 44)", "5 (2, 44)", "Using cpu(0)"]
+    assert out[3] == "5 (2, 44) (2, 16)"
+    assert out[4].startswith("traveller ") and len(out[4]) == len("traveller ") + 10
+    epochs = [line for line in out if line.startswith("epoch ")]
+    assert [line.split(",")[0] for line in epochs] == ["epoch 50", "epoch 100"] * 2
+    ppl = [float(line.split("perplexity ")[1].split(",")[0]) for line in epochs]
+    assert all(1 < p < 44 for p in ppl) and ppl[1] < ppl[0] and ppl[3] < ppl[2]
+    samples = [line for line in out if line.startswith(" - ")]
+    assert [s.split()[1] for s in samples] == ["traveller", "time"] * 2
+    assert "d2l" not in sys.modules or "d2l_compat" not in sys.modules["d2l"].__name__
+
+
+def test_chapter_script_default_size_runs_a_few_epochs(tmp_path, capsys):
+    script = _short_copy(tmp_path, epochs=2)
+    assert main(["chapter", str(script)]) == 0
+    assert "Using cpu(0)" in capsys.readouterr().out
+
+
+def test_chapter_passes_arguments_and_exit_status(tmp_path, capsys):
+    script = tmp_path / "args.py"
+    script.write_text("import sys, d2l\nprint(d2l.__name__, sys.argv[1:])\nsys.exit(3)\n")
+    assert main(["chapter", str(script), "--alpha", "1"]) == 3
+    assert capsys.readouterr().out.strip() == "d2l_compat ['--alpha', '1']"
+    assert "d2l" not in sys.modules or sys.modules["d2l"].__name__ != "d2l_compat"
+
+
+def test_chapter_missing_script_is_a_usage_error(tmp_path, capsys):
+    assert main(["chapter", str(tmp_path / "nope.py")]) == 2
+    assert "nope.py does not exist" in capsys.readouterr().err

@@ -1,0 +1,94 @@
+"""The command line through main(argv): compare, data, help and bad input."""
+from __future__ import annotations
+
+import csv
+import os
+
+import pytest
+
+from gluon_rnn.cli import main
+
+TINY = ["--epochs", "3", "--num-hiddens", "8", "--num-steps", "10", "--batch-size", "4",
+        "--num-examples", "1200", "--pred-len", "5", "--no-progress"]
+
+
+def test_compare_writes_table_csv_and_png(tmp_path, capsys):
+    assert main(["compare", *TINY, "--out", str(tmp_path), "--prefix", "the"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("epoch"))
+    assert header.split() == ["epoch", "random", "consecutive"]
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert all(1 < float(v) < 50 for row in rows for v in row[1:])
+    assert out.count(" - 'the") == 2
+    with open(tmp_path / "compare.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [(r["iterator"], r["epoch"]) for r in table] == [
+        ("random", "1"), ("random", "2"), ("random", "3"),
+        ("consecutive", "1"), ("consecutive", "2"), ("consecutive", "3")]
+    assert [round(float(r["perplexity"]), 4) for r in table[:3]] == [float(row[1]) for row in rows]
+    png = (tmp_path / "compare.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000
+    assert sorted(os.listdir(tmp_path)) == ["compare.csv", "compare.png"]  # no temp files left
+
+
+def test_compare_same_seed_same_numbers(tmp_path, capsys):
+    outs = []
+    for run in ("a", "b"):
+        assert main(["compare", *TINY, "--seed", "4", "--out", str(tmp_path / run)]) == 0
+        outs.append((tmp_path / run / "compare.csv").read_text().splitlines())
+    capsys.readouterr()
+    strip = lambda lines: [",".join(line.split(",")[:3]) for line in lines]  # no timings
+    assert strip(outs[0]) == strip(outs[1])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["compare", "--epochs", "0"], "--epochs: must be a positive integer"),
+    (["compare", "--batch-size", "-2"], "--batch-size: must be a positive integer"),
+    (["compare", "--lr", "0"], "--lr: must be a positive number"),
+])
+def test_bad_options_exit_2_with_one_line(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:  # argparse's own usage error
+        main(argv + ["--out", str(tmp_path)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_context_exit_2(capsys, tmp_path):
+    assert main(["compare", "--ctx", "tpu", "--out", str(tmp_path)]) == 2
+    assert "context 'tpu' is not one of auto, cpu" in capsys.readouterr().err
+
+
+def test_corpus_too_short_is_a_clear_error(capsys, tmp_path):
+    code = main(["compare", "--num-examples", "100", "--no-progress", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("gluon-rnn: error: the corpus is too short") and "corpus length 100" in err
+    assert not (tmp_path / "compare.csv").exists()
+
+
+def test_missing_data_file_names_places_and_url(isolated_data, capsys, monkeypatch):
+    monkeypatch.setenv("GLUON_RNN_OFFLINE", "1")
+    assert main(["compare", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "timemachine.txt not found" in err and "d2l-data.s3-accelerate.amazonaws.com" in err
+    assert str(isolated_data / "cache" / "timemachine.txt") in err
+
+
+def test_data_lists_where_files_are(capsys):
+    assert main(["data"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    tm = next(line for line in lines if line.startswith("timemachine.txt "))
+    assert tm.split()[1].endswith("timemachine.txt") and os.path.isfile(tm.split()[1])
+
+
+def test_help_explains_every_option_with_default(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--epochs", "--num-hiddens", "--num-steps", "--batch-size", "--lr",
+                   "--clipping-theta", "--seed", "--out", "--ctx"):
+        assert option in out
+    assert "(default: 250)" in out and "(default: 1.0)" in out

@@ -1,0 +1,85 @@
+"""Partitioning: what each iterator promises, and its errors."""
+from __future__ import annotations
+
+import random
+
+import mxnet as mx
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gluon_rnn.iterators import (data_iter_consecutive, data_iter_random,
+                                 num_consecutive_batches, num_random_batches)
+
+CORPUS = list(range(1000))  # token i sits at position i, so X holds positions
+
+
+@pytest.mark.parametrize("make", [data_iter_random, data_iter_consecutive])
+def test_targets_are_inputs_shifted_by_one(make):
+    batches = list(make(CORPUS, 4, 7, rng=random.Random(1)))
+    assert batches
+    for X, Y in batches:
+        np.testing.assert_array_equal(Y.asnumpy(), X.asnumpy() + 1)
+        assert X.dtype == np.float32 and X.shape == (4, 7)
+
+
+def test_random_windows_are_disjoint_aligned_and_shuffled():
+    X = np.concatenate([X.asnumpy() for X, _ in data_iter_random(CORPUS, 5, 10, rng=random.Random(3))])
+    starts = X[:, 0].astype(int)
+    offset = starts[0] % 10
+    assert np.all(starts % 10 == offset)                         # one offset for the epoch
+    assert len(set(starts)) == len(starts)                        # no window twice
+    assert np.all(np.diff(X, axis=1) == 1)                        # contiguous windows
+    assert list(starts) != sorted(starts)                         # shuffled
+
+
+def test_consecutive_rows_continue_across_batches():
+    batches = [X.asnumpy() for X, _ in data_iter_consecutive(CORPUS, 4, 6, rng=random.Random(2))]
+    assert len(batches) > 2
+    for before, after in zip(batches, batches[1:]):
+        np.testing.assert_array_equal(after[:, 0], before[:, -1] + 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(length=st.integers(40, 400), batch_size=st.integers(1, 6), num_steps=st.integers(1, 9),
+       seed=st.integers(0, 10 ** 6))
+def test_batch_counts_match_the_formulas(length, batch_size, num_steps, seed):
+    corpus = list(range(length))
+    for make, count in ((data_iter_random, num_random_batches),
+                        (data_iter_consecutive, num_consecutive_batches)):
+        if count(length, batch_size, num_steps, num_steps - 1) < 1:
+            with pytest.raises(ValueError, match=f"corpus length {length}"):
+                make(corpus, batch_size, num_steps)
+            continue
+        offset = int(random.Random(seed).uniform(0, num_steps))
+        batches = list(make(corpus, batch_size, num_steps, rng=random.Random(seed)))
+        assert len(batches) == count(length, batch_size, num_steps, offset)
+        for X, Y in batches:
+            assert Y.asnumpy().max() < length                      # never reads past the end
+
+
+def test_too_short_corpus_names_sizes_and_length():
+    with pytest.raises(ValueError) as info:
+        data_iter_random(list(range(50)), 32, 35)
+    message = str(info.value)
+    assert "batch_size=32" in message and "num_steps=35" in message and "corpus length 50" in message
+
+
+@pytest.mark.parametrize("make", [data_iter_random, data_iter_consecutive])
+@pytest.mark.parametrize("batch_size, num_steps, bad", [(0, 5, "batch_size"), (2, -1, "num_steps"),
+                                                        (2.5, 5, "batch_size"), (2, True, "num_steps")])
+def test_bad_sizes(make, batch_size, num_steps, bad):
+    with pytest.raises(ValueError, match=f"{bad} must be a positive integer"):
+        make(CORPUS, batch_size, num_steps)
+
+
+def test_nested_corpus_is_rejected():
+    with pytest.raises(ValueError, match="flat sequence"):
+        data_iter_random([[1, 2], [3, 4]], 1, 1)
+
+
+def test_ctx_is_honoured_and_global_random_untouched_with_rng():
+    state = random.getstate()
+    X, Y = next(data_iter_consecutive(CORPUS, 2, 3, ctx=mx.cpu(0), rng=random.Random(0)))
+    assert X.context == Y.context == mx.cpu(0)
+    assert random.getstate() == state
