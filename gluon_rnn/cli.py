@@ -80,7 +80,7 @@ def _cmd_compare(args) -> int:
         def on_epoch(name, rep):
             bar.set_description(f"{name:>11}")
             bar.set_postfix(epoch=rep.epoch, ppl=f"{rep.perplexity:.3f}",
-                            tok_s=f"{rep.tokens_per_second:.0f}")
+                            tok_s=f"{rep.tokens_per_second:.0f}", refresh=False)
             bar.update(1)
 
         results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch)

@@ -118,6 +118,7 @@ def plot(results: Dict[str, RunResult], path, title: str = "") -> Path:
     import matplotlib
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fig = Figure(figsize=(7, 4.5), dpi=110)
     ax = fig.add_subplot()
@@ -126,6 +127,9 @@ def plot(results: Dict[str, RunResult], path, title: str = "") -> Path:
         ax.plot(epochs, result.perplexities, label=f"{name} (final {result.perplexities[-1]:.2f})",
                 linewidth=2)
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("epoch")
     ax.set_ylabel("training perplexity (log scale)")
     ax.set_title(title or "Random vs consecutive partitioning")
