@@ -92,3 +92,15 @@ def test_help_explains_every_option_with_default(capsys):
                    "--clipping-theta", "--seed", "--out", "--ctx"):
         assert option in out
     assert "(default: 250)" in out and "(default: 1.0)" in out
+
+
+def test_module_and_console_script_entry_points():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for cmd in ([sys.executable, "-m", "gluon_rnn", "data"],
+                [str(Path(sys.executable).with_name("gluon-rnn")), "data"]):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("timemachine.txt ")
