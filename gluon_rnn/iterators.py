@@ -52,6 +52,14 @@ def _require_a_batch(count_fn, corpus_len: int, batch_size: int, num_steps: int,
             "Use a longer corpus or smaller batch_size/num_steps.")
 
 
+def _checked(corpus_indices, batch_size: int, num_steps: int, count_fn, kind: str) -> np.ndarray:
+    """Validate the sizes eagerly (before the generator starts) and return the corpus array."""
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    corpus = _as_array(corpus_indices)
+    _require_a_batch(count_fn, len(corpus), batch_size, num_steps, kind)
+    return corpus
+
+
 def data_iter_random(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
                      ctx: Optional[mx.Context] = None,
                      rng: Optional[random.Random] = None) -> Iterator[Batch]:
@@ -62,9 +70,7 @@ def data_iter_random(corpus_indices: Sequence[int], batch_size: int, num_steps: 
     into ``batch_size`` rows; ``Y`` is ``X`` shifted by one token. Arrays are
     float32 on ``ctx``, shape ``(batch_size, num_steps)``.
     """
-    check_counts(batch_size=batch_size, num_steps=num_steps)
-    corpus = _as_array(corpus_indices)
-    _require_a_batch(num_random_batches, len(corpus), batch_size, num_steps, "random")
+    corpus = _checked(corpus_indices, batch_size, num_steps, num_random_batches, "random")
     return _random_batches(corpus, batch_size, num_steps, ctx, rng or random)
 
 
@@ -91,9 +97,7 @@ def data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int, num_st
     ``[0, num_steps)``, the corpus cut into ``batch_size`` equal rows, read
     ``num_steps`` columns at a time.
     """
-    check_counts(batch_size=batch_size, num_steps=num_steps)
-    corpus = _as_array(corpus_indices)
-    _require_a_batch(num_consecutive_batches, len(corpus), batch_size, num_steps, "consecutive")
+    corpus = _checked(corpus_indices, batch_size, num_steps, num_consecutive_batches, "consecutive")
     return _consecutive_batches(corpus, batch_size, num_steps, ctx, rng or random)
 
 
