@@ -6,7 +6,9 @@ likely next token.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
 
 import mxnet as mx
 from mxnet import nd
@@ -36,3 +38,37 @@ def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_sta
         else:
             output.append(int(Y[0].argmax(axis=1).asscalar()))
     return "".join(str(vocab.idx_to_token[i]) for i in output)
+
+
+def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
+                      min_length: int = 1, max_length: int = 100,
+                      rng: Optional[np.random.RandomState] = None, seed: Optional[int] = None,
+                      max_tries: int = 1000) -> List[str]:
+    """A sentence sampled word by word from the model's softmax (WildML, seed 000).
+
+    Starts from ``SENTENCE_START`` and samples until ``SENTENCE_END``; the unknown
+    token is never emitted (its probability is set to zero and the rest
+    renormalised, which equals the tutorial's re-drawing). A sentence longer than
+    ``max_length`` words or shorter than ``min_length`` is discarded and drawn
+    again, at most ``max_tries`` times. Returns the words without the markers.
+    """
+    from .text import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN
+
+    check_counts(min_length=min_length, max_length=max_length, max_tries=max_tries)
+    if min_length > max_length:
+        raise ValueError(f"min_length {min_length} exceeds max_length {max_length}")
+    rng = rng if rng is not None else np.random.RandomState(seed)
+    start, end = word_to_index[SENTENCE_START], word_to_index[SENTENCE_END]
+    unknown = word_to_index.get(UNKNOWN_TOKEN)
+    for _ in range(max_tries):
+        sentence = [start]
+        while sentence[-1] != end and len(sentence) <= max_length + 1:
+            probs = np.array(model.forward_propagation(sentence)[0][-1], dtype=np.float64)
+            if unknown is not None:
+                probs[unknown] = 0.0
+            sentence.append(int(rng.choice(len(probs), p=probs / probs.sum())))
+        words = sentence[1:-1]
+        if sentence[-1] == end and min_length <= len(words) <= max_length:
+            return [index_to_word[i] for i in words]
+    raise RuntimeError(f"no sentence of {min_length} to {max_length} words in {max_tries} tries; "
+                       "train the model longer or widen the length limits")

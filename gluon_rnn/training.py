@@ -159,3 +159,50 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
                            ctx, is_random_iter, num_epochs, num_steps, lr, clipping_theta,
                            batch_size, rng=rng, on_epoch=report)
     return [rep.perplexity for rep in reports]
+
+
+def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Sequence[int]],
+                   learning_rate: float = 0.005, nepoch: int = 1, evaluate_loss_after: int = 5,
+                   callback: Optional[Callable[[int, int, float, float], None]] = None,
+                   snapshot_path: Optional[str] = None, verbose: bool = True) -> List[tuple]:
+    """The WildML tutorial's SGD loop (seed 000): one ``sgd_step`` per sentence.
+
+    Every ``evaluate_loss_after`` epochs (from epoch 0) the per-word loss over the
+    training set is computed, printed in the tutorial's format when ``verbose``,
+    passed to ``callback(num_examples_seen, epoch, loss, learning_rate)``, and,
+    with ``snapshot_path`` (a format string with ``{epoch}``, ``{hidden}``,
+    ``{words}``, ``{seen}``), the parameters are saved. When the loss rose since the
+    last evaluation the learning rate is halved. Returns ``[(num_examples_seen, loss)]``.
+    """
+    from datetime import datetime
+
+    from .checkpoints import save_model_parameters
+
+    check_counts(nepoch=nepoch, evaluate_loss_after=evaluate_loss_after)
+    check_rates(learning_rate=learning_rate)
+    if len(X_train) != len(y_train) or not len(X_train):
+        raise ValueError(f"X_train and y_train must be non-empty and of equal length, got "
+                         f"{len(X_train)} and {len(y_train)}")
+    losses: List[tuple] = []
+    num_examples_seen = 0
+    for epoch in range(nepoch):
+        if epoch % evaluate_loss_after == 0:
+            loss = model.calculate_loss(X_train, y_train)
+            losses.append((num_examples_seen, loss))
+            if verbose:
+                print("%s: Loss after num_examples_seen=%d epoch=%d: %f"
+                      % (datetime.now().strftime("%Y-%m-%d %H:%M:%S"), num_examples_seen, epoch, loss))
+            if len(losses) > 1 and losses[-1][1] > losses[-2][1]:
+                learning_rate *= 0.5
+                if verbose:
+                    print("Setting learning rate to %f" % learning_rate)
+            if callback is not None:
+                callback(num_examples_seen, epoch, loss, learning_rate)
+            if snapshot_path:
+                save_model_parameters(snapshot_path.format(
+                    epoch=epoch, hidden=model.hidden_dim, words=model.word_dim,
+                    seen=num_examples_seen), model)
+        for x, y in zip(X_train, y_train):
+            model.sgd_step(x, y, learning_rate)
+            num_examples_seen += 1
+    return losses
