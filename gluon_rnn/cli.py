@@ -3,6 +3,7 @@
     gluon-rnn compare   train the d2l 8.5 RNN with random and consecutive partitioning
     gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
     gluon-rnn data      show where each data file is found (or fetch it)
+    gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
 """
 from __future__ import annotations
 
@@ -139,6 +140,64 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _add_rnnlm(sub) -> None:
+    p = sub.add_parser("rnnlm", help="the WildML word-level RNN language model: train, generate",
+                       description="The WildML RNNLM tutorial (numpy + Theano) on MXNet.")
+    cmds = p.add_subparsers(dest="rnnlm_command", metavar="ACTION")
+    cmds.required = True
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    t = cmds.add_parser("train", formatter_class=fmt, help="train on a CSV (body column) or text file",
+                        description="Tokenise, build the vocabulary, train with SGD (halving the "
+                                    "learning rate when the loss rises), save MODEL and "
+                                    "MODEL.vocab.json.")
+    t.add_argument("--data", default=None, help="CSV with a body column, or a text file "
+                   "(default: the tutorial's reddit CSV, through the data resolver)")
+    t.add_argument("--column", default="body", help="CSV column holding the text")
+    t.add_argument("--vocabulary-size", type=_positive_int, default=8000, help="words kept, UNKNOWN_TOKEN included")
+    t.add_argument("--hidden-dim", type=_positive_int, default=100, help="hidden units")
+    t.add_argument("--bptt-truncate", type=int, default=4, help="BPTT truncation (steps)")
+    t.add_argument("--model", choices=("numpy", "symbolic"), default="symbolic", help="implementation")
+    t.add_argument("--epochs", type=_positive_int, default=1, help="passes over the sentences")
+    t.add_argument("--learning-rate", type=_positive_float, default=0.005, help="SGD learning rate")
+    t.add_argument("--evaluate-loss-after", type=_positive_int, default=1, help="epochs between loss reports")
+    t.add_argument("--max-sentences", type=_positive_int, default=None, help="train on the first N sentences only")
+    t.add_argument("--seed", type=int, default=10, help="seed of the initial parameters")
+    t.add_argument("--snapshot", default=None, help="save parameters at each evaluation to this "
+                   "pattern ({epoch}, {hidden}, {words}, {seen} are filled in)")
+    t.add_argument("--out", default="runs/rnnlm/model.npz", help="model file to write")
+    t.set_defaults(func=_cmd_rnnlm_train)
+    g = cmds.add_parser("generate", formatter_class=fmt, help="print sentences sampled from a model",
+                        description="Sample sentences from SENTENCE_START to SENTENCE_END, never "
+                                    "emitting UNKNOWN_TOKEN.")
+    g.add_argument("--model", required=True, help="model file (npz with U, V, W)")
+    g.add_argument("--vocab", default=None, help="vocabulary JSON (default: MODEL.vocab.json)")
+    g.add_argument("--num-sentences", type=_positive_int, default=10, help="sentences to print")
+    g.add_argument("--min-length", type=_positive_int, default=5, help="shortest sentence, in words")
+    g.add_argument("--max-length", type=_positive_int, default=50, help="longest sentence, in words")
+    g.add_argument("--seed", type=int, default=None, help="sampling seed (repeatable output)")
+    g.set_defaults(func=_cmd_rnnlm_generate)
+
+
+def _cmd_rnnlm_train(args) -> int:
+    from .wildml import train_rnnlm
+
+    model, losses = train_rnnlm(args.data, args.out, args.model, args.vocabulary_size,
+                                args.hidden_dim, args.bptt_truncate, args.epochs,
+                                args.learning_rate, args.evaluate_loss_after, args.max_sentences,
+                                args.column, args.seed, args.snapshot)
+    print(f"wrote {args.out} ({model.word_dim} words, {model.hidden_dim} hidden) and its vocabulary")
+    return 0
+
+
+def _cmd_rnnlm_generate(args) -> int:
+    from .wildml import generate
+
+    for sentence in generate(args.model, args.num_sentences, args.vocab, "numpy",
+                             args.min_length, args.max_length, args.seed):
+        print(sentence)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gluon-rnn",
@@ -146,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_compare, _add_chapter, _add_data):
+    for add in (_add_compare, _add_chapter, _add_data, _add_rnnlm):
         add(sub)
     return parser
 

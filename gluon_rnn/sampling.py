@@ -48,7 +48,8 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
 
     Starts from ``SENTENCE_START`` and samples until ``SENTENCE_END``; the unknown
     token is never emitted (its probability is set to zero and the rest
-    renormalised, which equals the tutorial's re-drawing). A sentence longer than
+    renormalised, which equals the tutorial's re-drawing), nor, unlike the
+    tutorial, a second ``SENTENCE_START``. A sentence longer than
     ``max_length`` words or shorter than ``min_length`` is discarded and drawn
     again, at most ``max_tries`` times. Returns the words without the markers.
     """
@@ -64,6 +65,7 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
         sentence = [start]
         while sentence[-1] != end and len(sentence) <= max_length + 1:
             probs = np.array(model.forward_propagation(sentence)[0][-1], dtype=np.float64)
+            probs[start] = 0.0
             if unknown is not None:
                 probs[unknown] = 0.0
             sentence.append(int(rng.choice(len(probs), p=probs / probs.sum())))

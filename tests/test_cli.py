@@ -104,3 +104,34 @@ def test_module_and_console_script_entry_points():
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("timemachine.txt ")
+
+
+def test_rnnlm_train_then_generate(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["rnnlm", "train", "--max-sentences", "40", "--epochs", "2", "--vocabulary-size",
+                 "300", "--hidden-dim", "10", "--out", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Loss after num_examples_seen=") == 2 and "epoch=1" in out
+    assert model.is_file() and (tmp_path / "m.npz.vocab.json").is_file()
+    assert main(["rnnlm", "generate", "--model", str(model), "--num-sentences", "4",
+                 "--seed", "3", "--min-length", "2"]) == 0
+    sentences = capsys.readouterr().out.splitlines()
+    assert len(sentences) == 4
+    assert all("UNKNOWN_TOKEN" not in s and "SENTENCE_" not in s and len(s.split()) >= 2
+               for s in sentences)
+    assert main(["rnnlm", "generate", "--model", str(model), "--num-sentences", "4",
+                 "--seed", "3", "--min-length", "2"]) == 0
+    assert capsys.readouterr().out.splitlines() == sentences
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["rnnlm", "train", "--data", "{tmp}/missing.csv"], "missing.csv does not exist"),
+    (["rnnlm", "train", "--data", "{tmp}/nobody.csv"], "no 'body' column"),
+    (["rnnlm", "generate", "--model", "{tmp}/nothing.npz"], "nothing.npz.vocab.json does not exist"),
+])
+def test_rnnlm_bad_input(tmp_path, capsys, argv, message):
+    (tmp_path / "nobody.csv").write_text("title\nhello\n")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -34,43 +34,55 @@ from .numpy_rnn import PARAM_NAMES, _as_indices, init_params, softmax_rows
 TRUNCATE_MODES = ("numpy", "theano")
 
 
+def _scan(F, XU, s0, W):
+    """The recurrence ``s_t = tanh(XU_t + W s_{t-1})`` from ``s0`` (1, H): states (T, H)."""
+    def step(xu, states):
+        s = F.tanh(xu + F.dot(states[0], W, transpose_b=True))
+        return s, [s]
+
+    S, _ = F.contrib.foreach(step, F.expand_dims(XU, axis=1), [s0])
+    return F.reshape(S, shape=(-1, 0), reverse=True)
+
+
+def _cross_entropy(F, S, V, y):
+    logits = F.dot(S, V, transpose_b=True)
+    return -F.sum(F.pick(F.log_softmax(logits), y, axis=1)), logits
+
+
 class _ScanGraph(gluon.HybridBlock):
-    """Full recurrence from ``s0``: returns (summed cross-entropy, states, logits)."""
+    """Full recurrence from ``s0`` over the gathered inputs ``XU = U[:, x].T``:
+    returns (summed cross-entropy, states, logits)."""
 
-    def hybrid_forward(self, F, x, y, s0, U, V, W):
-        inputs = F.expand_dims(F.transpose(F.take(U, x, axis=1)), axis=1)  # (T, 1, H)
-
-        def step(xu, states):
-            s = F.tanh(xu + F.dot(states[0], W, transpose_b=True))
-            return s, [s]
-
-        S, _ = F.contrib.foreach(step, inputs, [s0])
-        S = F.reshape(S, shape=(-1, 0), reverse=True)  # (T, H)
-        logits = F.dot(S, V, transpose_b=True)
-        loss = -F.sum(F.pick(F.log_softmax(logits), y, axis=1))
+    def hybrid_forward(self, F, XU, y, s0, V, W):
+        S = _scan(F, XU, s0, W)
+        loss, logits = _cross_entropy(F, S, V, y)
         return loss, S, logits
 
 
 class _WindowGraph(gluon.HybridBlock):
-    """Loss whose gradient follows each output back ``bptt_truncate`` steps only."""
+    """Loss whose gradient follows each output back ``bptt_truncate`` steps only.
+
+    The states are computed once under ``stop_gradient``; then, for all ``t`` at
+    once, the last ``k + 1`` steps before ``s_t`` are recomputed from
+    ``s_{t-k-1}`` (zero before the sentence), so values are unchanged and the
+    gradient of ``o_t`` reaches back ``k`` steps, as in ``RNNNumpy.bptt``.
+    """
 
     def __init__(self, bptt_truncate: int, **kwargs):
         super().__init__(**kwargs)
         self.bptt_truncate = bptt_truncate
 
-    def hybrid_forward(self, F, x, y, S, U, V, W):
+    def hybrid_forward(self, F, XU, y, s0, V, W):
         k = self.bptt_truncate
-        XU = F.transpose(F.take(U, x, axis=1))                              # (T, H)
+        S = F.stop_gradient(_scan(F, F.stop_gradient(XU), s0, W))
         pad = F.zeros_like(F.slice_axis(F.concat(XU, XU, dim=0), axis=0, begin=0, end=k + 1))
-        # Row t of `starts` is s_{t-k-1} (zero before the sentence starts).
-        starts = F.slice_like(F.concat(pad, F.stop_gradient(S), dim=0), S, axes=(0,))
+        starts = F.slice_like(F.concat(pad, S, dim=0), S, axes=(0,))   # row t: s_{t-k-1}
         XU_pad = F.concat(F.slice_axis(pad, axis=0, begin=0, end=k), XU, dim=0) if k else XU
         h = starts
-        for j in range(k + 1):  # positions t-k+j; zero input keeps the zero state before t=0
+        for j in range(k + 1):  # positions t-k+j; a zero input keeps the zero state before t=0
             xu = F.slice_like(F.slice_axis(XU_pad, axis=0, begin=j, end=None), XU, axes=(0,))
             h = F.tanh(xu + F.dot(h, W, transpose_b=True))
-        logits = F.dot(h, V, transpose_b=True)
-        return -F.sum(F.pick(F.log_softmax(logits), y, axis=1))
+        return _cross_entropy(F, h, V, y)[0]
 
 
 class RNNSymbolic:
@@ -99,45 +111,53 @@ class RNNSymbolic:
 
     # -- parameters -------------------------------------------------------------
     def set_parameters(self, U, V, W) -> None:
-        self.U, self.V, self.W = (nd.array(p, ctx=self.ctx, dtype=self.dtype) for p in (U, V, W))
-        for p in (self.U, self.V, self.W):
+        # U is kept transposed (word_dim, hidden_dim): column x_t of U is row x_t of UT.
+        self.UT = nd.array(np.asarray(U).T, ctx=self.ctx, dtype=self.dtype)
+        self.V, self.W = (nd.array(p, ctx=self.ctx, dtype=self.dtype) for p in (V, W))
+        for p in (self.V, self.W):
             p.attach_grad()
-        self.hidden_dim, self.word_dim = self.U.shape
+        self.word_dim, self.hidden_dim = self.UT.shape
+
+    @property
+    def U(self) -> nd.NDArray:
+        """``U`` (hidden_dim, word_dim), as the tutorial lays it out (a transposed copy)."""
+        return self.UT.T
 
     def get_parameters(self) -> Dict[str, np.ndarray]:
-        return {name: getattr(self, name).asnumpy() for name in PARAM_NAMES}
+        return {"U": self.UT.asnumpy().T.copy(), "V": self.V.asnumpy(), "W": self.W.asnumpy()}
 
     # -- graph inputs -----------------------------------------------------------
     def _inputs(self, x, y=None):
+        """(x indices as numpy, XU gathered from U with its gradient attached, y as NDArray)."""
         x = _as_indices(x, self.word_dim, "x")
         y = np.zeros_like(x) if y is None else _as_indices(y, self.word_dim, "y")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-        as_nd = lambda a: nd.array(a, ctx=self.ctx, dtype=self.dtype)
-        return as_nd(x), as_nd(y)
+        XU = nd.take(self.UT, nd.array(x, ctx=self.ctx, dtype="int64"))
+        XU.attach_grad()
+        return x, XU, nd.array(y, ctx=self.ctx, dtype=self.dtype)
 
     def _zero_state(self) -> nd.NDArray:
         return nd.zeros((1, self.hidden_dim), ctx=self.ctx, dtype=self.dtype)
 
     def _scan_outputs(self, x, y=None):
-        xs, ys = self._inputs(x, y)
-        return (xs, ys) + tuple(self._scan(xs, ys, self._zero_state(), self.U, self.V, self.W))
+        x, XU, ys = self._inputs(x, y)
+        return self._scan(XU, ys, self._zero_state(), self.V, self.W)
 
     # -- the tutorial's methods ---------------------------------------------------
     def forward_propagation(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
         """``(o, s)`` as numpy arrays, shaped as :meth:`RNNNumpy.forward_propagation`'s."""
-        _, _, _, S, logits = self._scan_outputs(x)
+        _, S, logits = self._scan_outputs(x)
         s = np.zeros((S.shape[0] + 1, self.hidden_dim), dtype=self.dtype)
         s[:-1] = S.asnumpy()
         return softmax_rows(logits.asnumpy()), s
 
     def predict(self, x: Sequence[int]) -> np.ndarray:
-        _, _, _, _, logits = self._scan_outputs(x)
-        return logits.argmax(axis=1).asnumpy().astype(np.int64)
+        return self._scan_outputs(x)[2].argmax(axis=1).asnumpy().astype(np.int64)
 
     def ce_error(self, x: Sequence[int], y: Sequence[int]) -> float:
         """Summed cross-entropy of one sentence (Theano's ``ce_error``)."""
-        return float(self._scan_outputs(x, y)[2].asscalar())
+        return float(self._scan_outputs(x, y)[0].asscalar())
 
     def calculate_total_loss(self, X, Y) -> float:
         return float(sum(self.ce_error(x, y) for x, y in zip(X, Y)))
@@ -148,35 +168,60 @@ class RNNSymbolic:
             raise ValueError("no words to compute a loss over")
         return self.calculate_total_loss(X, Y) / num_words
 
-    def _backward(self, x, y) -> None:
+    def _backward(self, x, y):
+        """Gradients into ``V.grad``, ``W.grad`` and the returned ``XU`` leaf's grad;
+        returns ``(x, XU)``."""
         T, k = len(x), self.bptt_truncate
-        params = (self.U, self.V, self.W)
+        x, XU, ys = self._inputs(x, y)
+        s0 = self._zero_state()
         if k >= T - (self.truncate_mode == "numpy"):   # the truncation covers the sentence
-            xs, ys = self._inputs(x, y)
-            with autograd.record():
-                loss = self._scan(xs, ys, self._zero_state(), *params)[0]
+            graph = lambda: self._scan(XU, ys, s0, self.V, self.W)[0]
         elif self.truncate_mode == "numpy":
-            xs, ys, _, S, _ = self._scan_outputs(x, y)
-            with autograd.record():
-                loss = self._window(xs, ys, S, *params)
+            graph = lambda: self._window(XU, ys, s0, self.V, self.W)
+        elif k == 0:  # theano with truncate_gradient=0: nothing flows back
+            for p in (XU, self.V, self.W):
+                p.grad[:] = 0
+            return x, XU
         else:  # theano: only the last k steps, entered from the stopped state s_{T-k-1}
-            xs, ys, _, S, _ = self._scan_outputs(x, y)
-            start = S[T - k - 1:T - k] if k else None
+            S = self._scan(XU, ys, s0, self.V, self.W)[1]
+            tail = XU[T - k:].copy()
+            tail.attach_grad()
             with autograd.record():
-                loss = self._scan(xs[T - k:], ys[T - k:], start, *params)[0] if k else None
-            if loss is None:
-                for p in params:
-                    p.grad[:] = 0
-                return
+                loss = self._scan(tail, ys[T - k:], S[T - k - 1:T - k], self.V, self.W)[0]
+            loss.backward()
+            XU.grad[:] = 0
+            XU.grad[T - k:] = tail.grad
+            return x, XU
+        with autograd.record():
+            loss = graph()
         loss.backward()
+        return x, XU
 
     def bptt(self, x: Sequence[int], y: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(dU, dV, dW)`` as numpy arrays (truncation as ``truncate_mode`` says)."""
-        self._backward(x, y)
-        return tuple(p.grad.asnumpy() for p in (self.U, self.V, self.W))
+        x, XU = self._backward(x, y)
+        dUT = np.zeros((self.word_dim, self.hidden_dim), dtype=self.dtype)
+        np.add.at(dUT, x, XU.grad.asnumpy())
+        return dUT.T, self.V.grad.asnumpy(), self.W.grad.asnumpy()
 
     def sgd_step(self, x: Sequence[int], y: Sequence[int], learning_rate: float) -> None:
-        """One SGD update, computed and applied on ``ctx`` without leaving MXNet."""
-        self._backward(x, y)
-        for p in (self.U, self.V, self.W):
-            p -= learning_rate * p.grad  # (nd.sgd_update holds lr in float32)
+        """One SGD update. ``U`` is updated only in the rows of the words seen (a
+        row-sparse gradient with repeated words summed), ``V`` and ``W`` densely."""
+        x, XU = self._backward(x, y)
+        rows, inverse = np.unique(x, return_inverse=True)
+        dU = np.zeros((len(rows), self.hidden_dim), dtype=self.dtype)
+        np.add.at(dU, inverse, XU.grad.asnumpy())
+        sparse = nd.sparse.row_sparse_array((dU, rows), shape=self.UT.shape, ctx=self.ctx,
+                                            dtype=self.dtype)
+        self._update(self.UT, sparse, learning_rate)
+        self._update(self.V, self.V.grad, learning_rate)
+        self._update(self.W, self.W.grad, learning_rate)
+
+    def _update(self, weight, grad, learning_rate: float) -> None:
+        if self.dtype == "float32":  # fused, in place; lazy (touched rows only) for row-sparse
+            nd.sgd_update(weight, grad, lr=learning_rate, lazy_update=True, out=weight)
+        elif grad.stype == "row_sparse":  # float64: sgd_update would round lr to float32
+            rows = grad.indices
+            weight[rows] = nd.take(weight, rows) - learning_rate * grad.data
+        else:
+            weight -= learning_rate * grad
