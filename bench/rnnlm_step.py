@@ -1,5 +1,6 @@
 """Milliseconds per WildML ``sgd_step`` (word_dim 8000, hidden 100, bptt_truncate 4) on
-real sentences of the reddit sample: RNNNumpy against RNNSymbolic, in one run.
+real sentences of the reddit sample: the tutorial's numpy code (the peer), RNNNumpy
+and RNNSymbolic, in one run.
 
     python bench/rnnlm_step.py [--steps N]
 
@@ -14,12 +15,16 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-from mxnet import nd
+from gluon_rnn.blas import configure_blas
 
-from gluon_rnn.models.numpy_rnn import RNNNumpy
-from gluon_rnn.models.symbolic import RNNSymbolic
-from gluon_rnn.text import load_word_data
+BLAS = configure_blas()  # before mxnet loads
+
+import numpy as np  # noqa: E402
+from mxnet import nd  # noqa: E402
+
+from gluon_rnn.models.numpy_rnn import RNNNumpy, TutorialRNNNumpy  # noqa: E402
+from gluon_rnn.models.symbolic import RNNSymbolic  # noqa: E402
+from gluon_rnn.text import load_word_data  # noqa: E402
 
 
 def ms_per_step(model, X, Y, steps: int) -> float:
@@ -40,13 +45,16 @@ def main() -> None:
     words = load_word_data(vocabulary_size=8000)
     X, Y = words.X_train, words.y_train
     mean_len = np.mean([len(x) for x in X])
+    tutorial_ms = ms_per_step(TutorialRNNNumpy(8000, 100, 4, seed=10), X, Y, max(args.steps // 10, 10))
     numpy_ms = ms_per_step(RNNNumpy(8000, 100, 4, seed=10), X, Y, max(args.steps // 4, 20))
     symbolic_ms = ms_per_step(RNNSymbolic(8000, 100, 4, seed=10), X, Y, args.steps)
-    print(f"{len(X)} sentences, mean length {mean_len:.1f} words, word_dim 8000, hidden 100")
-    print(f"RNNNumpy    {numpy_ms:7.2f} ms/step")
-    print(f"RNNSymbolic {symbolic_ms:7.2f} ms/step (float32)")
-    print(f"RNNSymbolic is x{numpy_ms / symbolic_ms:.2f} faster than RNNNumpy; "
-          f"x{8.2 / symbolic_ms:.2f} against pytensor's 8.2 ms")
+    print(f"{len(X)} sentences, mean length {mean_len:.1f} words, word_dim 8000, hidden 100; "
+          f"BLAS settings made: {BLAS or 'none'}")
+    print(f"tutorial numpy code {tutorial_ms:7.2f} ms/step (peer)")
+    print(f"RNNNumpy            {numpy_ms:7.2f} ms/step  x{tutorial_ms / numpy_ms:.2f} vs peer")
+    print(f"RNNSymbolic float32 {symbolic_ms:7.2f} ms/step  x{tutorial_ms / symbolic_ms:.2f} vs peer")
+    print(f"RNNSymbolic vs RNNNumpy x{numpy_ms / symbolic_ms:.2f}; "
+          f"vs pytensor's 8.2 ms x{8.2 / symbolic_ms:.2f}")
 
 
 if __name__ == "__main__":

@@ -165,6 +165,7 @@ def _add_rnnlm(sub) -> None:
     t.add_argument("--snapshot", default=None, help="save parameters at each evaluation to this "
                    "pattern ({epoch}, {hidden}, {words}, {seen} are filled in)")
     t.add_argument("--out", default="runs/rnnlm/model.npz", help="model file to write")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=_cmd_rnnlm_train)
     g = cmds.add_parser("generate", formatter_class=fmt, help="print sentences sampled from a model",
                         description="Sample sentences from SENTENCE_START to SENTENCE_END, never "
@@ -184,7 +185,8 @@ def _cmd_rnnlm_train(args) -> int:
     model, losses = train_rnnlm(args.data, args.out, args.model, args.vocabulary_size,
                                 args.hidden_dim, args.bptt_truncate, args.epochs,
                                 args.learning_rate, args.evaluate_loss_after, args.max_sentences,
-                                args.column, args.seed, args.snapshot)
+                                args.column, args.seed, args.snapshot,
+                                progress=not args.no_progress)
     print(f"wrote {args.out} ({model.word_dim} words, {model.hidden_dim} hidden) and its vocabulary")
     return 0
 
@@ -212,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
+    from .blas import configure_blas
+
+    configure_blas()  # before anything loads mxnet
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

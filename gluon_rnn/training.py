@@ -164,7 +164,8 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
 def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Sequence[int]],
                    learning_rate: float = 0.005, nepoch: int = 1, evaluate_loss_after: int = 5,
                    callback: Optional[Callable[[int, int, float, float], None]] = None,
-                   snapshot_path: Optional[str] = None, verbose: bool = True) -> List[tuple]:
+                   snapshot_path: Optional[str] = None, verbose: bool = True,
+                   progress: bool = False) -> List[tuple]:
     """The WildML tutorial's SGD loop (seed 000): one ``sgd_step`` per sentence.
 
     Every ``evaluate_loss_after`` epochs (from epoch 0) the per-word loss over the
@@ -172,9 +173,12 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
     passed to ``callback(num_examples_seen, epoch, loss, learning_rate)``, and,
     with ``snapshot_path`` (a format string with ``{epoch}``, ``{hidden}``,
     ``{words}``, ``{seen}``), the parameters are saved. When the loss rose since the
-    last evaluation the learning rate is halved. Returns ``[(num_examples_seen, loss)]``.
+    last evaluation the learning rate is halved. ``progress`` shows a bar over all
+    SGD steps (stderr). Returns ``[(num_examples_seen, loss)]``.
     """
     from datetime import datetime
+
+    from tqdm.auto import tqdm
 
     from .checkpoints import save_model_parameters
 
@@ -185,6 +189,7 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
                          f"{len(X_train)} and {len(y_train)}")
     losses: List[tuple] = []
     num_examples_seen = 0
+    bar = tqdm(total=nepoch * len(X_train), disable=not progress, unit="sentence", leave=False)
     for epoch in range(nepoch):
         if epoch % evaluate_loss_after == 0:
             loss = model.calculate_loss(X_train, y_train)
@@ -205,4 +210,6 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
         for x, y in zip(X_train, y_train):
             model.sgd_step(x, y, learning_rate)
             num_examples_seen += 1
+            bar.update(1)
+    bar.close()
     return losses

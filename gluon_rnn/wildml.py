@@ -52,14 +52,15 @@ def train_rnnlm(data: Optional[str], out: Union[str, Path], model_kind: str = "n
                 vocabulary_size: int = 8000, hidden_dim: int = 100, bptt_truncate: int = 4,
                 nepoch: int = 1, learning_rate: float = 0.005, evaluate_loss_after: int = 1,
                 max_sentences: Optional[int] = None, column: str = "body", seed: int = 10,
-                snapshot: Optional[str] = None, callback: Optional[Callable] = None):
+                snapshot: Optional[str] = None, callback: Optional[Callable] = None,
+                progress: bool = False):
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
     Returns ``(model, losses)``."""
     words = load_word_data(data, vocabulary_size, column)
     X, y = words.X_train[:max_sentences], words.y_train[:max_sentences]
     model = make_model(model_kind, words.vocabulary_size, hidden_dim, bptt_truncate, seed)
     losses = train_with_sgd(model, X, y, learning_rate, nepoch, evaluate_loss_after,
-                            callback=callback, snapshot_path=snapshot)
+                            callback=callback, snapshot_path=snapshot, progress=progress)
     save_model_parameters(out, model)
     save_vocabulary(vocabulary_path(out), words.index_to_word)
     return model, losses

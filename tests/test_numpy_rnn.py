@@ -6,27 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from gluon_rnn.models.numpy_rnn import RNNNumpy, gradient_check, softmax_rows
+from gluon_rnn.models.numpy_rnn import RNNNumpy, gradient_check, softmax_rows, tutorial_bptt
 from gluon_rnn.sampling import generate_sentence
 from gluon_rnn.text import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN
 from gluon_rnn.training import train_with_sgd
-
-
-def _tutorial_bptt(model, x, y):
-    """The tutorial's double loop, transcribed literally, as an oracle."""
-    T = len(y)
-    o, s = model.forward_propagation(x)
-    dU, dV, dW = np.zeros_like(model.U), np.zeros_like(model.V), np.zeros_like(model.W)
-    delta_o = o
-    delta_o[np.arange(T), y] -= 1.
-    for t in np.arange(T)[::-1]:
-        dV += np.outer(delta_o[t], s[t].T)
-        delta_t = model.V.T.dot(delta_o[t]) * (1 - s[t] ** 2)
-        for step in np.arange(max(0, t - model.bptt_truncate), t + 1)[::-1]:
-            dW += np.outer(delta_t, s[step - 1])
-            dU[:, x[step]] += delta_t
-            delta_t = model.W.T.dot(delta_t) * (1 - s[step - 1] ** 2)
-    return dU, dV, dW
 
 
 def test_initial_loss_is_log_vocabulary():
@@ -42,7 +25,7 @@ def test_initial_loss_is_log_vocabulary():
 def test_bptt_equals_the_tutorial_loop(truncate):
     model = RNNNumpy(30, 6, bptt_truncate=truncate, seed=1)
     x, y = [0, 5, 7, 2, 9, 11, 3], [5, 7, 2, 9, 11, 3, 1]
-    for ours, theirs in zip(model.bptt(x, y), _tutorial_bptt(model, x, y)):
+    for ours, theirs in zip(model.bptt(x, y), tutorial_bptt(model, x, y)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 

@@ -107,3 +107,14 @@ def test_bad_mode_and_sizes():
         RNNSymbolic(10, 3, truncate_mode="pytorch")
     with pytest.raises(ValueError, match="outside the vocabulary"):
         RNNSymbolic(10, 3).bptt([1, 99], [2, 3])
+
+
+def test_float32_sgd_step_close_to_numpy():
+    numpy_model = RNNNumpy(40, 7, bptt_truncate=2, seed=3)
+    symbolic = RNNSymbolic(40, 7, bptt_truncate=2, seed=3)
+    for x in SENTENCES:
+        y = x[1:] + [1]
+        numpy_model.sgd_step(x, y, 0.5)
+        symbolic.sgd_step(x, y, 0.5)
+    for name, value in symbolic.get_parameters().items():
+        np.testing.assert_allclose(value, getattr(numpy_model, name), rtol=1e-4, atol=1e-6)

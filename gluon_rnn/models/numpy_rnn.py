@@ -180,3 +180,33 @@ def gradient_check(model, x: Sequence[int], y: Sequence[int], h: float = 0.001,
             checked += 1
     return GradientCheckResult(worst[0] <= error_threshold, worst[0], worst[1], worst[2],
                                checked, errors)
+
+
+def tutorial_bptt(model, x: Sequence[int], y: Sequence[int]) -> List[np.ndarray]:
+    """The tutorial's BPTT as it wrote it (one outer product per output and per
+    truncated step, the output layer per step), kept as the reference that
+    :meth:`RNNNumpy.bptt` is tested and benchmarked against."""
+    T = len(y)
+    s = np.zeros((T + 1, model.hidden_dim))
+    o = np.zeros((T, model.word_dim))
+    for t in range(T):
+        s[t] = np.tanh(model.U[:, x[t]] + model.W.dot(s[t - 1]))
+        o[t] = softmax_rows(model.V.dot(s[t]))
+    dU, dV, dW = np.zeros_like(model.U), np.zeros_like(model.V), np.zeros_like(model.W)
+    delta_o = o
+    delta_o[np.arange(T), y] -= 1.
+    for t in np.arange(T)[::-1]:
+        dV += np.outer(delta_o[t], s[t].T)
+        delta_t = model.V.T.dot(delta_o[t]) * (1 - s[t] ** 2)
+        for step in np.arange(max(0, t - model.bptt_truncate), t + 1)[::-1]:
+            dW += np.outer(delta_t, s[step - 1])
+            dU[:, x[step]] += delta_t
+            delta_t = model.W.T.dot(delta_t) * (1 - s[step - 1] ** 2)
+    return [dU, dV, dW]
+
+
+class TutorialRNNNumpy(RNNNumpy):
+    """``RNNNumpy`` whose ``bptt`` is :func:`tutorial_bptt`: the speed peer of the benchmarks."""
+
+    def bptt(self, x, y):
+        return tutorial_bptt(self, x, y)

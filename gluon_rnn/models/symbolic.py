@@ -68,13 +68,19 @@ class _WindowGraph(gluon.HybridBlock):
     gradient of ``o_t`` reaches back ``k`` steps, as in ``RNNNumpy.bptt``.
     """
 
-    def __init__(self, bptt_truncate: int, **kwargs):
+    def __init__(self, bptt_truncate: int, hidden_dim: int, **kwargs):
         super().__init__(**kwargs)
-        self.bptt_truncate = bptt_truncate
+        self.bptt_truncate, self.hidden_dim = bptt_truncate, hidden_dim
 
-    def hybrid_forward(self, F, XU, y, s0, V, W):
+    def hybrid_forward(self, F, XU, y, s0, eye, V, W):
         k = self.bptt_truncate
-        S = F.stop_gradient(_scan(F, F.stop_gradient(XU), s0, W))
+        # The states need no gradient: MXNet's fused RNN operator computes them in one
+        # call (input weights = identity, biases zero, recurrent weights = W).
+        fused = F.concat(F.reshape(eye, shape=(-1,)), F.reshape(F.stop_gradient(W), shape=(-1,)),
+                         F.zeros_like(F.concat(s0, s0, dim=1).reshape((-1,))), dim=0)
+        S = F.RNN(F.expand_dims(F.stop_gradient(XU), axis=1), fused, F.expand_dims(s0, axis=0),
+                  state_size=self.hidden_dim, num_layers=1, mode="rnn_tanh")
+        S = F.stop_gradient(F.reshape(S, shape=(-1, 0), reverse=True))
         pad = F.zeros_like(F.slice_axis(F.concat(XU, XU, dim=0), axis=0, begin=0, end=k + 1))
         starts = F.slice_like(F.concat(pad, S, dim=0), S, axes=(0,))   # row t: s_{t-k-1}
         XU_pad = F.concat(F.slice_axis(pad, axis=0, begin=0, end=k), XU, dim=0) if k else XU
@@ -103,10 +109,6 @@ class RNNSymbolic:
                              f"got {word_dim}, {hidden_dim}, {bptt_truncate}")
         self.bptt_truncate, self.truncate_mode = bptt_truncate, truncate_mode
         self.dtype, self.ctx = dtype, ctx or mx.cpu()
-        self._scan = _ScanGraph()
-        self._window = _WindowGraph(bptt_truncate)
-        for graph in (self._scan, self._window):
-            graph.hybridize(static_alloc=True)
         self.set_parameters(*init_params(word_dim, hidden_dim, np.random.RandomState(seed)))
 
     # -- parameters -------------------------------------------------------------
@@ -117,6 +119,11 @@ class RNNSymbolic:
         for p in (self.V, self.W):
             p.attach_grad()
         self.word_dim, self.hidden_dim = self.UT.shape
+        self._eye = nd.array(np.eye(self.hidden_dim), ctx=self.ctx, dtype=self.dtype)
+        self._scan = _ScanGraph()
+        self._window = _WindowGraph(self.bptt_truncate, self.hidden_dim)
+        for graph in (self._scan, self._window):
+            graph.hybridize(static_alloc=True)
 
     @property
     def U(self) -> nd.NDArray:
@@ -177,7 +184,7 @@ class RNNSymbolic:
         if k >= T - (self.truncate_mode == "numpy"):   # the truncation covers the sentence
             graph = lambda: self._scan(XU, ys, s0, self.V, self.W)[0]
         elif self.truncate_mode == "numpy":
-            graph = lambda: self._window(XU, ys, s0, self.V, self.W)
+            graph = lambda: self._window(XU, ys, s0, self._eye, self.V, self.W)
         elif k == 0:  # theano with truncate_gradient=0: nothing flows back
             for p in (XU, self.V, self.W):
                 p.grad[:] = 0
