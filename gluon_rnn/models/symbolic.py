@@ -60,7 +60,8 @@ class _ScanGraph(gluon.HybridBlock):
 
 
 class _WindowGraph(gluon.HybridBlock):
-    """Loss whose gradient follows each output back ``bptt_truncate`` steps only.
+    """A head whose backward is the gradient of the sentence's cross-entropy, each
+    output's gradient followed back ``bptt_truncate`` steps only.
 
     The states are computed once under ``stop_gradient``; then, for all ``t`` at
     once, the last ``k + 1`` steps before ``s_t`` are recomputed from
@@ -81,14 +82,16 @@ class _WindowGraph(gluon.HybridBlock):
         S = F.RNN(F.expand_dims(F.stop_gradient(XU), axis=1), fused, F.expand_dims(s0, axis=0),
                   state_size=self.hidden_dim, num_layers=1, mode="rnn_tanh")
         S = F.stop_gradient(F.reshape(S, shape=(-1, 0), reverse=True))
-        pad = F.zeros_like(F.slice_axis(F.concat(XU, XU, dim=0), axis=0, begin=0, end=k + 1))
+        pad = F.zeros_like(F.tile(F.slice_axis(XU, axis=0, begin=0, end=1), reps=(k + 1, 1)))
         starts = F.slice_like(F.concat(pad, S, dim=0), S, axes=(0,))   # row t: s_{t-k-1}
         XU_pad = F.concat(F.slice_axis(pad, axis=0, begin=0, end=k), XU, dim=0) if k else XU
         h = starts
         for j in range(k + 1):  # positions t-k+j; a zero input keeps the zero state before t=0
             xu = F.slice_like(F.slice_axis(XU_pad, axis=0, begin=j, end=None), XU, axes=(0,))
             h = F.tanh(xu + F.dot(h, W, transpose_b=True))
-        return _cross_entropy(F, h, V, y)[0]
+        # SoftmaxOutput's backward is softmax - onehot(y): the gradient of the summed
+        # cross-entropy, in one fused operator (its forward output is unused).
+        return F.SoftmaxOutput(F.dot(h, V, transpose_b=True), y, normalization="null")
 
 
 class RNNSymbolic:
