@@ -165,7 +165,8 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
                    learning_rate: float = 0.005, nepoch: int = 1, evaluate_loss_after: int = 5,
                    callback: Optional[Callable[[int, int, float, float], None]] = None,
                    snapshot_path: Optional[str] = None, verbose: bool = True,
-                   progress: bool = False) -> List[tuple]:
+                   progress: bool = False,
+                   loss_fn: Optional[Callable[[Sequence, Sequence], float]] = None) -> List[tuple]:
     """The WildML tutorial's SGD loop (seed 000): one ``sgd_step`` per sentence.
 
     Every ``evaluate_loss_after`` epochs (from epoch 0) the per-word loss over the
@@ -174,7 +175,9 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
     with ``snapshot_path`` (a format string with ``{epoch}``, ``{hidden}``,
     ``{words}``, ``{seen}``), the parameters are saved. When the loss rose since the
     last evaluation the learning rate is halved. ``progress`` shows a bar over all
-    SGD steps (stderr). Returns ``[(num_examples_seen, loss)]``.
+    SGD steps (stderr). ``loss_fn(X, y)`` replaces ``model.calculate_loss`` as the
+    evaluated loss (seed 001 evaluates its ``calculate_total_loss``). Returns
+    ``[(num_examples_seen, loss)]``.
     """
     from datetime import datetime
 
@@ -192,7 +195,7 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
     bar = tqdm(total=nepoch * len(X_train), disable=not progress, unit="sentence", leave=False)
     for epoch in range(nepoch):
         if epoch % evaluate_loss_after == 0:
-            loss = model.calculate_loss(X_train, y_train)
+            loss = (loss_fn or model.calculate_loss)(X_train, y_train)
             losses.append((num_examples_seen, loss))
             if verbose:
                 print("%s: Loss after num_examples_seen=%d epoch=%d: %f"
