@@ -247,3 +247,37 @@ def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, Non
     text = time_machine_text(num_examples, path)
     vocab = Vocab(text)
     return [vocab[char] for char in text], vocab
+
+
+GUTENBERG_END_MARKER = "End of Project Gutenberg"
+CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt", "tinyshakespeare": "tinyshakespeare.txt"}
+
+
+def strip_gutenberg_licence(text: str) -> str:
+    """Cut Project Gutenberg's trailing licence: everything from the last
+    ``End of Project Gutenberg`` marker on, and the blank lines before it (the
+    Straight Dope seed cut a fixed 38,083 characters; for its file this is the same)."""
+    index = text.rfind(GUTENBERG_END_MARKER)
+    return text if index < 0 else text[:index].rstrip()
+
+
+def load_char_corpus(corpus: str = "timemachine") -> str:
+    """The text of a character corpus for The Straight Dope char-RNN (seed 002):
+    ``'timemachine'`` (Gutenberg edition, licence trimmed), ``'tinyshakespeare'``,
+    or the path of any UTF-8 text file (a Gutenberg licence in it is trimmed too)."""
+    if corpus in CHAR_CORPORA:
+        text = read_text(CHAR_CORPORA[corpus])
+    else:
+        text = read_text("timemachine.txt", path=_existing_file(corpus))
+    text = strip_gutenberg_licence(text)
+    if len(text) < 2:
+        raise ValueError(f"corpus {corpus!r} holds {len(text)} characters; it needs at least 2")
+    return text
+
+
+def _existing_file(path: str) -> Path:
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise FileNotFoundError(f"corpus {path!r} is neither one of {', '.join(CHAR_CORPORA)} "
+                                "nor an existing file")
+    return file

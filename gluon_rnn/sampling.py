@@ -74,3 +74,30 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
             return [index_to_word[i] for i in words]
     raise RuntimeError(f"no sentence of {min_length} to {max_length} words in {max_tries} tries; "
                        "train the model longer or widen the length limits")
+
+
+def sample_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
+                 temperature: float = 1.0, rng: Optional[np.random.RandomState] = None,
+                 ctx: Optional[mx.Context] = None) -> str:
+    """The Straight Dope ``sample`` (seed 002): run the prefix through the RNN, then
+    draw ``num_chars`` characters one at a time from the softmax at ``temperature``
+    (low: nearly greedy; high: nearly uniform). ``rng`` makes it repeatable."""
+    from .models.char_rnn import one_hots, simple_rnn
+
+    if not prefix:
+        raise ValueError("prefix must hold at least one character")
+    index = {char: i for i, char in enumerate(characters)}
+    unknown = sorted(set(prefix) - set(index))
+    if unknown:
+        raise ValueError(f"prefix characters {unknown} are not in the corpus's character list")
+    rng = rng if rng is not None else np.random.RandomState()
+    state = nd.zeros(shape=(1, params[1].shape[0]), ctx=ctx)
+    inputs = one_hots([index[c] for c in prefix], len(characters), ctx)
+    text = prefix
+    for _ in range(num_chars):
+        outputs, state = simple_rnn(inputs, state, params, temperature=temperature)
+        probs = outputs[-1][0].asnumpy().astype(np.float64)
+        choice = int(rng.choice(len(characters), p=probs / probs.sum()))
+        text += characters[choice]
+        inputs = one_hots([choice], len(characters), ctx)
+    return text

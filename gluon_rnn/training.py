@@ -216,3 +216,40 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
             bar.update(1)
     bar.close()
     return losses
+
+
+def train_char_rnn(params, time_numerical: Sequence[int], vocab_size: int, num_hidden: int,
+                   epochs: int, learning_rate: float = .5, seq_length: int = 64,
+                   batch_size: int = 32, ctx: Optional[mx.Context] = None,
+                   on_epoch: Optional[Callable[[int, float], None]] = None) -> List[float]:
+    """The Straight Dope training loop (seed 002), its bugs fixed (``backward``
+    outside ``record``, batches built from the data actually loaded).
+
+    The learning rate halves every 100 epochs (before epochs 99, 199, ... as the
+    seed counts), the state starts at zero each epoch and is carried (detached)
+    across batches, and the reported loss is the seed's moving average
+    (``.99 * moving + .01 * loss``). ``on_epoch(epoch, moving_loss)`` follows
+    progress. Returns the moving loss after each epoch.
+    """
+    from .models.char_rnn import SGD, average_ce_loss, char_batches, simple_rnn
+
+    check_counts(epochs=epochs, num_hidden=num_hidden)
+    check_rates(learning_rate=learning_rate)
+    moving_loss, history = None, []
+    for e in range(epochs):
+        if (e + 1) % 100 == 0:
+            learning_rate = learning_rate / 2.0
+        state = nd.zeros(shape=(batch_size, num_hidden), ctx=ctx)
+        for data, label in char_batches(time_numerical, seq_length, batch_size, vocab_size, ctx):
+            state = state.detach()
+            with autograd.record():
+                outputs, state = simple_rnn(data, state, params)
+                loss = average_ce_loss(outputs, label)
+            loss.backward()
+            SGD(params, learning_rate)
+            value = float(loss.asscalar())
+            moving_loss = value if moving_loss is None else .99 * moving_loss + .01 * value
+        history.append(moving_loss)
+        if on_epoch is not None:
+            on_epoch(e, moving_loss)
+    return history
