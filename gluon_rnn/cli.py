@@ -4,6 +4,7 @@
     gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
     gluon-rnn data      show where each data file is found (or fetch it)
     gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
+    gluon-rnn straight-dope   The Straight Dope char-RNN: train, sample
 """
 from __future__ import annotations
 
@@ -200,6 +201,81 @@ def _cmd_rnnlm_generate(args) -> int:
     return 0
 
 
+def _add_straight_dope(sub) -> None:
+    p = sub.add_parser("straight-dope", help="The Straight Dope character RNN: train, sample",
+                       description="The Straight Dope char-RNN (MXNet nd + autograd from scratch).")
+    cmds = p.add_subparsers(dest="sd_command", metavar="ACTION")
+    cmds.required = True
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    t = cmds.add_parser("train", formatter_class=fmt, help="train on a character corpus",
+                        description="Train, halving the learning rate every 100 epochs; print the "
+                                    "moving-average loss and a sample after each epoch; save MODEL.")
+    t.add_argument("--corpus", default="timemachine",
+                   help="timemachine (Gutenberg edition, licence trimmed), tinyshakespeare, or a file path")
+    t.add_argument("--epochs", type=_positive_int, default=10, help="passes over the corpus")
+    t.add_argument("--num-hidden", type=_positive_int, default=256, help="hidden units")
+    t.add_argument("--seq-length", type=_positive_int, default=64, help="characters per sequence")
+    t.add_argument("--batch-size", type=_positive_int, default=32, help="sequences per batch")
+    t.add_argument("--learning-rate", type=_positive_float, default=.5, help="SGD learning rate")
+    t.add_argument("--max-chars", type=_positive_int, default=None, help="train on the first N characters only")
+    t.add_argument("--prefix", default="The Time Ma", help="prefix sampled after each epoch")
+    t.add_argument("--sample-chars", type=int, default=200, help="characters sampled after each epoch (0: none)")
+    t.add_argument("--temperature", type=_positive_float, default=.1, help="sampling temperature")
+    t.add_argument("--seed", type=int, default=1, help="seed for parameters and sampling")
+    t.add_argument("--out", default="runs/straight-dope/model.npz", help="model file to write")
+    t.set_defaults(func=_cmd_sd_train)
+    s = cmds.add_parser("sample", formatter_class=fmt, help="sample text from a trained model")
+    s.add_argument("--model", required=True, help="model file written by train")
+    s.add_argument("--prefix", default="The ", help="text to start from")
+    s.add_argument("--num-chars", type=_positive_int, default=500, help="characters to sample")
+    s.add_argument("--temperature", type=_positive_float, default=1.0, help="low: sharper, high: noisier")
+    s.add_argument("--seed", type=int, default=None, help="sampling seed (repeatable output)")
+    s.set_defaults(func=_cmd_sd_sample)
+
+
+def _cmd_sd_train(args) -> int:
+    import mxnet as mx
+    import numpy as np
+
+    from .checkpoints import save_char_rnn
+    from .corpora import load_char_corpus
+    from .models.char_rnn import character_list, get_params
+    from .sampling import sample_chars
+    from .training import train_char_rnn
+
+    text = load_char_corpus(args.corpus)[:args.max_chars]
+    chars = character_list(text)
+    index = {c: i for i, c in enumerate(chars)}
+    mx.random.seed(args.seed)
+    rng = np.random.RandomState(args.seed)
+    params = get_params(len(chars), args.num_hidden, len(chars))
+    prefix = "".join(c for c in args.prefix if c in index) or text[0]
+    print(f"{len(text)} characters, {len(chars)} distinct; {args.epochs} epochs")
+
+    def on_epoch(epoch, loss):
+        print(f"Epoch {epoch}. Loss: {loss:.6f}")
+        if args.sample_chars > 0:
+            print(sample_chars(prefix, args.sample_chars, params, chars, args.temperature, rng))
+
+    train_char_rnn(params, [index[c] for c in text], len(chars), args.num_hidden, args.epochs,
+                   args.learning_rate, args.seq_length, args.batch_size, on_epoch=on_epoch)
+    save_char_rnn(args.out, params, chars)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_sd_sample(args) -> int:
+    import numpy as np
+
+    from .checkpoints import load_char_rnn
+    from .sampling import sample_chars
+
+    params, chars = load_char_rnn(args.model)
+    print(sample_chars(args.prefix, args.num_chars, params, chars, args.temperature,
+                       np.random.RandomState(args.seed)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gluon-rnn",
@@ -207,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_compare, _add_chapter, _add_data, _add_rnnlm):
+    for add in (_add_compare, _add_chapter, _add_data, _add_rnnlm, _add_straight_dope):
         add(sub)
     return parser
 

@@ -135,3 +135,29 @@ def test_rnnlm_bad_input(tmp_path, capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("corpus", ["timemachine", "tinyshakespeare", "PATH"])
+def test_straight_dope_train_then_sample(tmp_path, capsys, corpus):
+    if corpus == "PATH":
+        corpus = str(tmp_path / "mine.txt")
+        (tmp_path / "mine.txt").write_text("the cat sat on the mat. " * 80)
+    model = tmp_path / "sd.npz"
+    assert main(["straight-dope", "train", "--corpus", corpus, "--epochs", "2", "--num-hidden", "16",
+                 "--seq-length", "8", "--batch-size", "4", "--max-chars", "1500",
+                 "--sample-chars", "10", "--out", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "Epoch 0. Loss:" in out and "Epoch 1. Loss:" in out
+    assert main(["straight-dope", "sample", "--model", str(model), "--prefix", "th",
+                 "--num-chars", "20", "--seed", "2"]) == 0
+    text = capsys.readouterr().out[:-1]  # print's own newline
+    assert text.startswith("th") and len(text) == 22
+
+
+def test_straight_dope_bad_input(tmp_path, capsys):
+    assert main(["straight-dope", "train", "--corpus", str(tmp_path / "none.txt")]) == 2
+    assert "neither one of timemachine, tinyshakespeare" in capsys.readouterr().err
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    assert main(["straight-dope", "sample", "--model", str(bad)]) == 2
+    assert "not a readable npz" in capsys.readouterr().err
