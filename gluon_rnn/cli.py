@@ -239,7 +239,7 @@ def _cmd_sd_train(args) -> int:
 
     from .checkpoints import save_char_rnn
     from .corpora import load_char_corpus
-    from .models.char_rnn import character_list, get_params
+    from .models.char_rnn import character_list, encode_chars, get_params
     from .sampling import sample_chars
     from .training import train_char_rnn
 
@@ -257,7 +257,7 @@ def _cmd_sd_train(args) -> int:
         if args.sample_chars > 0:
             print(sample_chars(prefix, args.sample_chars, params, chars, args.temperature, rng))
 
-    train_char_rnn(params, [index[c] for c in text], len(chars), args.num_hidden, args.epochs,
+    train_char_rnn(params, encode_chars(text, chars), len(chars), args.num_hidden, args.epochs,
                    args.learning_rate, args.seq_length, args.batch_size, on_epoch=on_epoch)
     save_char_rnn(args.out, params, chars)
     print(f"wrote {args.out}")

@@ -93,3 +93,13 @@ def test_short_training_lowers_the_loss_and_sampling_works():
                                   rng=np.random.RandomState(0))
     with pytest.raises(ValueError, match="not in the corpus"):
         sample_chars("\u2603", 3, params, chars)
+
+
+def test_encode_chars_is_compact_and_checked():
+    from gluon_rnn.models.char_rnn import encode_chars
+
+    chars = character_list("abc\u00e9")
+    encoded = encode_chars("cab\u00e9a", chars)
+    assert encoded.dtype == np.int32 and list(encoded) == [2, 0, 1, 3, 0]
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        encode_chars("abz", chars)

@@ -23,6 +23,19 @@ def character_list(text: str) -> List[str]:
     return sorted(set(text))
 
 
+def encode_chars(text: str, characters: Sequence[str]) -> np.ndarray:
+    """The seed's ``time_numerical`` as a compact int32 array (4 bytes a character,
+    not a Python list of ints); characters outside ``characters`` are an error."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    lookup = np.full(max(max(map(ord, characters)), int(codes.max(initial=0))) + 1, -1, np.int32)
+    lookup[[ord(c) for c in characters]] = np.arange(len(characters), dtype=np.int32)
+    encoded = lookup[codes]
+    if (encoded < 0).any():
+        missing = sorted({text[i] for i in np.nonzero(encoded < 0)[0][:20]})
+        raise ValueError(f"characters {missing} are not in the character list")
+    return encoded
+
+
 def one_hots(numerical_list: Sequence[int], vocab_size: int,
              ctx: Optional[mx.Context] = None) -> List[nd.NDArray]:
     """One ``(1, vocab_size)`` one-hot row per index (the seed's ``one_hots``)."""
