@@ -103,3 +103,16 @@ def test_encode_chars_is_compact_and_checked():
     assert encoded.dtype == np.int32 and list(encoded) == [2, 0, 1, 3, 0]
     with pytest.raises(ValueError, match=r"\['z'\]"):
         encode_chars("abz", chars)
+
+
+def test_seed_signatures_through_the_model_object():
+    from gluon_rnn.models.char_rnn import StraightDopeRNN
+
+    chars = character_list("abcdef ")
+    mx.random.seed(0)
+    model = StraightDopeRNN(chars, num_hidden=8, seed=5)
+    outputs, state = model.simple_rnn(one_hots([0, 1, 2], len(chars)), nd.zeros((1, 8)), temperature=.5)
+    assert len(outputs) == 3 and state.shape == (1, 8)
+    np.testing.assert_allclose(outputs[-1].sum().asscalar(), 1.0, rtol=1e-6)
+    text = model.sample("ab", 5, temperature=1.0)
+    assert text.startswith("ab") and len(text) == 7 and set(text) <= set(chars)

@@ -128,3 +128,25 @@ def SGD(params: Sequence[nd.NDArray], lr: float) -> None:
     """``param -= lr * grad`` in place."""
     for param in params:
         param[:] = param - lr * param.grad
+
+
+class StraightDopeRNN:
+    """The seed's globals (parameters, character list, context) in one object, so its
+    functions keep their signatures: ``simple_rnn(inputs, state, temperature=1.0)``
+    and ``sample(prefix, num_chars, temperature=1.0)``."""
+
+    def __init__(self, characters: Sequence[str], num_hidden: int = 256,
+                 ctx: Optional[mx.Context] = None, params: Optional[List[nd.NDArray]] = None,
+                 seed: Optional[int] = None):
+        self.characters, self.num_hidden, self.ctx = list(characters), num_hidden, ctx
+        self.rng = np.random.RandomState(seed)
+        self.params = params if params is not None else get_params(
+            len(self.characters), num_hidden, len(self.characters), ctx)
+
+    def simple_rnn(self, inputs, state, temperature: float = 1.0):
+        return simple_rnn(inputs, state, self.params, temperature)
+
+    def sample(self, prefix: str, num_chars: int, temperature: float = 1.0) -> str:
+        from ..sampling import sample_chars
+        return sample_chars(prefix, num_chars, self.params, self.characters, temperature,
+                            self.rng, self.ctx)
