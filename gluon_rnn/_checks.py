@@ -18,3 +18,16 @@ def check_rates(**values) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                 or not (math.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+def check_model_sizes(word_dim: int, hidden_dim: int, bptt_truncate: int) -> None:
+    """The WildML-style models' sizes: positive dimensions, a truncation of 0 or more."""
+    if word_dim < 1 or hidden_dim < 1 or bptt_truncate < 0:
+        raise ValueError(f"word_dim and hidden_dim must be positive and bptt_truncate >= 0; "
+                         f"got {word_dim}, {hidden_dim}, {bptt_truncate}")
+
+
+def check_choice(name: str, value, choices) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Callable, List, Optional, Union
 
+from ._checks import check_choice
 from ._files import atomic_write
 from .checkpoints import load_model_parameters, save_model_parameters
 from .models.numpy_rnn import RNNNumpy
@@ -20,8 +21,7 @@ MODELS = {"numpy": RNNNumpy, "symbolic": RNNSymbolic}
 def make_model(kind: str, word_dim: int, hidden_dim: int = 100, bptt_truncate: int = 4,
                seed: Optional[int] = None):
     """``RNNNumpy`` or ``RNNSymbolic`` by name."""
-    if kind not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {kind!r}")
+    check_choice("model", kind, MODELS)
     return MODELS[kind](word_dim, hidden_dim, bptt_truncate, seed=seed)
 
 

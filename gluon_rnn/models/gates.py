@@ -22,6 +22,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._checks import check_choice, check_model_sizes
 from .numpy_rnn import _as_indices, init_params
 
 BPTT_MODES = ("truncated", "single_pass")
@@ -111,11 +112,8 @@ class Model:
 
     def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int = 4,
                  bptt_mode: str = "truncated", seed: Optional[int] = None):
-        if bptt_mode not in BPTT_MODES:
-            raise ValueError(f"bptt_mode must be one of {BPTT_MODES}, got {bptt_mode!r}")
-        if word_dim < 1 or hidden_dim < 1 or bptt_truncate < 0:
-            raise ValueError(f"word_dim and hidden_dim must be positive and bptt_truncate >= 0; "
-                             f"got {word_dim}, {hidden_dim}, {bptt_truncate}")
+        check_choice("bptt_mode", bptt_mode, BPTT_MODES)
+        check_model_sizes(word_dim, hidden_dim, bptt_truncate)
         self.word_dim, self.hidden_dim = word_dim, hidden_dim
         self.bptt_truncate, self.bptt_mode = bptt_truncate, bptt_mode
         self.U, self.V, self.W = init_params(word_dim, hidden_dim, np.random.RandomState(seed))

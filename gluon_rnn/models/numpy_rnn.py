@@ -15,6 +15,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._checks import check_model_sizes
+
 PARAM_NAMES = ("U", "V", "W")
 
 
@@ -51,9 +53,7 @@ class RNNNumpy:
 
     def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int = 4,
                  seed: Optional[int] = None, rng: Optional[np.random.RandomState] = None):
-        if word_dim < 1 or hidden_dim < 1 or bptt_truncate < 0:
-            raise ValueError(f"word_dim and hidden_dim must be positive and bptt_truncate >= 0; "
-                             f"got {word_dim}, {hidden_dim}, {bptt_truncate}")
+        check_model_sizes(word_dim, hidden_dim, bptt_truncate)
         self.word_dim, self.hidden_dim, self.bptt_truncate = word_dim, hidden_dim, bptt_truncate
         rng = rng if rng is not None else np.random.RandomState(seed)
         self.U, self.V, self.W = init_params(word_dim, hidden_dim, rng)

@@ -29,6 +29,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, nd
 
+from .._checks import check_choice, check_model_sizes
 from .numpy_rnn import PARAM_NAMES, _as_indices, init_params, softmax_rows
 
 TRUNCATE_MODES = ("numpy", "theano")
@@ -105,11 +106,8 @@ class RNNSymbolic:
     def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int = 4,
                  seed: Optional[int] = None, truncate_mode: str = "numpy",
                  dtype: str = "float32", ctx: Optional[mx.Context] = None):
-        if truncate_mode not in TRUNCATE_MODES:
-            raise ValueError(f"truncate_mode must be one of {TRUNCATE_MODES}, got {truncate_mode!r}")
-        if word_dim < 1 or hidden_dim < 1 or bptt_truncate < 0:
-            raise ValueError(f"word_dim and hidden_dim must be positive and bptt_truncate >= 0; "
-                             f"got {word_dim}, {hidden_dim}, {bptt_truncate}")
+        check_choice("truncate_mode", truncate_mode, TRUNCATE_MODES)
+        check_model_sizes(word_dim, hidden_dim, bptt_truncate)
         self.bptt_truncate, self.truncate_mode = bptt_truncate, truncate_mode
         self.dtype, self.ctx = dtype, ctx or mx.cpu()
         self.set_parameters(*init_params(word_dim, hidden_dim, np.random.RandomState(seed)))
