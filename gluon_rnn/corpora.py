@@ -204,9 +204,13 @@ def download_file(url: str, dest: Union[str, Path], sha1: Optional[str] = None, 
 def read_text(name: Union[str, DataFile], path: Union[str, Path, None] = None,
               encoding: str = "utf-8") -> str:
     """Resolve a data file and return its text, with a clear error for bad bytes."""
-    file = resolve(name, path)
+    return read_file_text(resolve(name, path), encoding)
+
+
+def read_file_text(file: Path, encoding: str = "utf-8") -> str:
+    """A file's text, with a one-line error naming the file for bytes that do not decode."""
     try:
-        return file.read_text(encoding=encoding)
+        return Path(file).read_text(encoding=encoding)
     except UnicodeDecodeError as err:
         raise ValueError(f"{file} is not {encoding} text ({err.reason} at byte {err.start})") from err
 
@@ -268,7 +272,7 @@ def load_char_corpus(corpus: str = "timemachine") -> str:
     if corpus in CHAR_CORPORA:
         text = read_text(CHAR_CORPORA[corpus])
     else:
-        text = read_text("timemachine.txt", path=_existing_file(corpus))
+        text = read_file_text(_existing_file(corpus))
     text = strip_gutenberg_licence(text)
     if len(text) < 2:
         raise ValueError(f"corpus {corpus!r} holds {len(text)} characters; it needs at least 2")

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Union
 import nltk
 from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
 
-from .corpora import resolve
+from .corpora import read_file_text, resolve
 
 LOG = logging.getLogger(__name__)
 
@@ -29,14 +29,6 @@ SENTENCE_START = "SENTENCE_START"
 SENTENCE_END = "SENTENCE_END"
 UNKNOWN_TOKEN = "UNKNOWN_TOKEN"
 REDDIT_CSV = "reddit-comments-2015-08.csv"
-
-
-def _decode(raw: bytes, source: Path) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{source} is not UTF-8 text ({err.reason} at byte {err.start}); "
-                         "re-encode it as UTF-8") from err
 
 
 def read_comments(path: Union[str, Path, None] = None, column: str = "body") -> List[str]:
@@ -48,7 +40,7 @@ def read_comments(path: Union[str, Path, None] = None, column: str = "body") -> 
     source = resolve(REDDIT_CSV) if path is None else Path(path)
     if not source.is_file():
         raise FileNotFoundError(f"{source} does not exist")
-    text = _decode(source.read_bytes(), source)
+    text = read_file_text(source)
     if not text.strip():
         raise ValueError(f"{source} is empty: there is no text to train on")
     if source.suffix.lower() != ".csv":
