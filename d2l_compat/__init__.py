@@ -9,14 +9,17 @@ returning the perplexities) are documented on each function.
 from gluon_rnn.corpora import load_data_time_machine
 from gluon_rnn.devices import try_all_gpus, try_gpu
 from gluon_rnn.iterators import data_iter_consecutive, data_iter_random
+from gluon_rnn.models.gluon import RNNModel
 from gluon_rnn.models.scratch import get_params, init_rnn_state, params_factory, rnn, to_onehot
-from gluon_rnn.sampling import predict_rnn
-from gluon_rnn.training import grad_clipping, sgd, train_and_predict_rnn
+from gluon_rnn.sampling import predict_rnn, predict_rnn_gluon
+from gluon_rnn.training import (grad_clipping, grad_clipping_gluon, sgd, train_and_predict_rnn,
+                                train_and_predict_rnn_gluon)
 from gluon_rnn.vocab import Vocab
 
 __version__ = "0.9.2"  # the d2l release whose behaviour this module follows
 
 __all__ = [
+    "RNNModel", "grad_clipping_gluon", "predict_rnn_gluon", "train_and_predict_rnn_gluon",
     "Vocab", "data_iter_consecutive", "data_iter_random", "get_params", "grad_clipping",
     "init_rnn_state", "load_data_time_machine", "params_factory", "predict_rnn", "rnn", "sgd",
     "to_onehot", "train_and_predict_rnn", "try_all_gpus", "try_gpu",

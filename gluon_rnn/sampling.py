@@ -40,6 +40,26 @@ def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_sta
     return "".join(str(vocab.idx_to_token[i]) for i in output)
 
 
+def predict_rnn_gluon(prefix: str, num_chars: int, model, vocab,
+                      ctx: Optional[mx.Context] = None) -> str:
+    """Greedy continuation with a Gluon :class:`~gluon_rnn.models.gluon.RNNModel`
+    (d2l ``predict_rnn_gluon``)."""
+    if not prefix:
+        raise ValueError("prefix must hold at least one token to start the prediction from")
+    if num_chars != 0:
+        check_counts(num_chars=num_chars)
+    state = model.begin_state(batch_size=1, ctx=ctx)
+    output = [vocab[prefix[0]]]
+    for t in range(num_chars + len(prefix) - 1):
+        X = nd.array([output[-1]], ctx=ctx).reshape((1, 1))
+        Y, state = model(X, state)
+        if t < len(prefix) - 1:
+            output.append(vocab[prefix[t + 1]])
+        else:
+            output.append(int(Y.argmax(axis=1).asscalar()))
+    return "".join(str(vocab.idx_to_token[i]) for i in output)
+
+
 def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
                       min_length: int = 1, max_length: int = 100,
                       rng: Optional[np.random.RandomState] = None, seed: Optional[int] = None,

@@ -120,6 +120,30 @@ def _every(period: int, epoch: int) -> bool:
     return period > 0 and epoch % period == 0
 
 
+def _d2l_reporter(num_epochs: int, prefixes: Sequence[str], predict: Callable[[str, int, list], str],
+                  pred_period: Optional[int], pred_len: int, print_period: Optional[int]):
+    """The printing of d2l's ``train_and_predict_rnn*``: perplexity every
+    ``num_epochs // 4`` epochs, predictions every ``num_epochs // 2`` (each at least
+    1), or the periods given. Returns ``on_epoch(report, params)``."""
+    if pred_period is None:
+        pred_period = max(1, num_epochs // 2)
+        print_period = print_period or max(1, num_epochs // 4)
+    else:
+        print_period = print_period or pred_period
+    check_counts(pred_period=pred_period, print_period=print_period, pred_len=pred_len)
+    clock = {"start": time.time()}
+
+    def report(rep: EpochReport, params) -> None:
+        if _every(print_period, rep.epoch):
+            print('epoch %d, perplexity %f, time %.2f sec'
+                  % (rep.epoch, rep.perplexity, time.time() - clock["start"]))
+            clock["start"] = time.time()
+        if _every(pred_period, rep.epoch):
+            for prefix in prefixes:
+                print(' -', predict(prefix, pred_len, params))
+    return report
+
+
 def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable,
                           num_hiddens: int, corpus_indices: Sequence[int], vocab,
                           ctx: Optional[mx.Context], is_random_iter: bool, num_epochs: int,
@@ -137,27 +161,77 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
     is the number of characters predicted. Returns the per-epoch training
     perplexities (d2l returns ``None``).
     """
-    if pred_period is None:
-        pred_period = max(1, num_epochs // 2)
-        print_period = print_period or max(1, num_epochs // 4)
-    else:
-        print_period = print_period or pred_period
-    check_counts(pred_period=pred_period, print_period=print_period, pred_len=pred_len)
-    clock = {"start": time.time()}
-
-    def report(rep: EpochReport, params) -> None:
-        if _every(print_period, rep.epoch):
-            print('epoch %d, perplexity %f, time %.2f sec'
-                  % (rep.epoch, rep.perplexity, time.time() - clock["start"]))
-            clock["start"] = time.time()
-        if _every(pred_period, rep.epoch):
-            for prefix in prefixes:
-                print(' -', predict_rnn(prefix, pred_len, rnn, params, init_rnn_state,
-                                        num_hiddens, vocab, ctx))
-
+    report = _d2l_reporter(
+        num_epochs, prefixes,
+        lambda prefix, n, params: predict_rnn(prefix, n, rnn, params, init_rnn_state,
+                                              num_hiddens, vocab, ctx),
+        pred_period, pred_len, print_period)
     _, reports = train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices, vocab,
                            ctx, is_random_iter, num_epochs, num_steps, lr, clipping_theta,
                            batch_size, rng=rng, on_epoch=report)
+    return [rep.perplexity for rep in reports]
+
+
+def grad_clipping_gluon(model, theta: float, ctx: Optional[mx.Context] = None) -> float:
+    """:func:`grad_clipping` over a Gluon model's parameters (d2l ``grad_clipping_gluon``)."""
+    return grad_clipping([p.data(ctx) for p in model.collect_params().values()], theta, ctx)
+
+
+def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], vocab,
+                    ctx: Optional[mx.Context], num_epochs: int, num_steps: int, lr: float,
+                    clipping_theta: float, batch_size: int, *,
+                    rng: Optional[random.Random] = None,
+                    on_epoch: Optional[Callable[[EpochReport, object], None]] = None
+                    ) -> List[EpochReport]:
+    """The loop of ``d2l.train_and_predict_rnn_gluon`` without the printing:
+    initialise N(0, 0.01^2), plain SGD through a ``gluon.Trainer``, consecutive
+    partitioning with the state carried (detached) across minibatches, clipping."""
+    from mxnet import gluon, init
+
+    check_counts(num_epochs=num_epochs, num_steps=num_steps, batch_size=batch_size)
+    check_rates(lr=lr, clipping_theta=clipping_theta)
+    data_iter(corpus_indices, batch_size, num_steps, ctx, False, rng=random.Random(0))
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    model.initialize(ctx=ctx, force_reinit=True, init=init.Normal(0.01))
+    trainer = gluon.Trainer(model.collect_params(), 'sgd',
+                            {'learning_rate': lr, 'momentum': 0, 'wd': 0})
+    reports: List[EpochReport] = []
+    for epoch in range(1, num_epochs + 1):
+        start, l_sum, n = time.time(), 0.0, 0
+        state = model.begin_state(batch_size=batch_size, ctx=ctx)
+        for X, Y in data_iter(corpus_indices, batch_size, num_steps, ctx, False, rng):
+            state = [s.detach() for s in state]
+            with autograd.record():
+                output, state = model(X, state)
+                y = Y.T.reshape((-1,))
+                l = loss(output, y).mean()
+            l.backward()
+            grad_clipping_gluon(model, clipping_theta, ctx)
+            trainer.step(1)  # the loss is already a mean
+            l_sum += l.asscalar() * y.size
+            n += y.size
+        reports.append(EpochReport(epoch, perplexity(l_sum, n), time.time() - start, n))
+        if on_epoch is not None:
+            on_epoch(reports[-1], model)
+    return reports
+
+
+def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequence[int], vocab,
+                                ctx: Optional[mx.Context], num_epochs: int, num_steps: int,
+                                lr: float, clipping_theta: float, batch_size: int,
+                                prefixes: Sequence[str], *, pred_period: Optional[int] = None,
+                                pred_len: int = 50, print_period: Optional[int] = None,
+                                rng: Optional[random.Random] = None) -> List[float]:
+    """``d2l.train_and_predict_rnn_gluon`` (0.9.2), printing as it does, minus the
+    ``num_epochs < 4`` crash; returns the per-epoch perplexities. Keywords as
+    :func:`train_and_predict_rnn`."""
+    from .sampling import predict_rnn_gluon
+
+    report = _d2l_reporter(
+        num_epochs, prefixes, lambda prefix, n, m: predict_rnn_gluon(prefix, n, m, vocab, ctx),
+        pred_period, pred_len, print_period)
+    reports = train_gluon_rnn(model, num_hiddens, corpus_indices, vocab, ctx, num_epochs,
+                              num_steps, lr, clipping_theta, batch_size, rng=rng, on_epoch=report)
     return [rep.perplexity for rep in reports]
 
 
