@@ -51,6 +51,8 @@ def _add_compare(sub) -> None:
                    help="gradient-norm clipping threshold")
     p.add_argument("--num-examples", type=_positive_int, default=10000,
                    help="characters of The Time Machine to train on (d2l's default)")
+    p.add_argument("--valid-examples", type=int, default=5000,
+                   help="characters after the training text held out for validation (0: none)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for parameters and batches")
     p.add_argument("--prefix", action="append", dest="prefixes", default=None,
                    help=f"prefix to continue after training (repeatable; default {list(d.prefixes)})")
@@ -66,7 +68,7 @@ def _add_compare(sub) -> None:
 
 def _cmd_compare(args) -> int:
     from .compare import CompareConfig, format_table, plot, run_comparison, write_csv
-    from .corpora import load_data_time_machine
+    from .corpora import load_data_time_machine_split
     from .devices import parse_ctx
 
     config = CompareConfig(num_epochs=args.epochs, num_hiddens=args.num_hiddens,
@@ -75,9 +77,11 @@ def _cmd_compare(args) -> int:
                            prefixes=tuple(args.prefixes or CompareConfig.prefixes),
                            pred_len=args.pred_len)
     ctx = parse_ctx(args.ctx)
-    corpus_indices, vocab = load_data_time_machine(args.num_examples, args.data)
-    print(f"The Time Machine: {len(corpus_indices)} characters, vocabulary of {len(vocab)}; "
-          f"context {ctx}; {config.num_epochs} epochs per partitioning")
+    corpus_indices, vocab, valid = load_data_time_machine_split(
+        args.num_examples, max(args.valid_examples, 0), args.data)
+    print(f"The Time Machine: {len(corpus_indices)} characters for training, {len(valid)} held "
+          f"out, vocabulary of {len(vocab)}; context {ctx}; {config.num_epochs} epochs per "
+          "partitioning")
     with _progress(2 * config.num_epochs, disable=args.no_progress) as bar:
         def on_epoch(name, rep):
             bar.set_description(f"{name:>11}")
@@ -85,7 +89,8 @@ def _cmd_compare(args) -> int:
                             tok_s=f"{rep.tokens_per_second:.0f}", refresh=False)
             bar.update(1)
 
-        results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch)
+        results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch,
+                                 valid_indices=valid or None)
     every = args.table_every or max(1, config.num_epochs // 20)
     print(format_table(results, every))
     out = Path(args.out)

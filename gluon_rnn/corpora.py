@@ -253,6 +253,21 @@ def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, Non
     return [vocab[char] for char in text], vocab
 
 
+def load_data_time_machine_split(num_examples: int = 10000, valid_examples: int = 0,
+                                 path: Union[str, Path, None] = None):
+    """``(corpus_indices, vocab, valid_indices)``: the training part equals
+    :func:`load_data_time_machine`'s; the next ``valid_examples`` characters of the
+    book are held out, indexed with the training vocabulary (unseen characters
+    become ``<unk>``)."""
+    from ._checks import check_counts
+
+    corpus_indices, vocab = load_data_time_machine(num_examples, path)
+    if valid_examples:
+        check_counts(valid_examples=valid_examples)
+    text = time_machine_text(num_examples + valid_examples, path)
+    return corpus_indices, vocab, [vocab[char] for char in text[num_examples:]]
+
+
 GUTENBERG_END_MARKER = "End of Project Gutenberg"
 CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt", "tinyshakespeare": "tinyshakespeare.txt"}
 

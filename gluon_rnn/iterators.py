@@ -89,20 +89,22 @@ def _random_batches(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
 
 def data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
                           ctx: Optional[mx.Context] = None,
-                          rng: Optional[random.Random] = None) -> Iterator[Batch]:
+                          rng: Optional[random.Random] = None,
+                          offset: Optional[int] = None) -> Iterator[Batch]:
     """Consecutive (sequential) partitioning: row ``r`` of batch ``i + 1``
     continues row ``r`` of batch ``i``, so the hidden state can be carried over.
 
     Reproduces ``d2l.data_iter_consecutive``: a random offset in
     ``[0, num_steps)``, the corpus cut into ``batch_size`` equal rows, read
-    ``num_steps`` columns at a time.
+    ``num_steps`` columns at a time. A fixed ``offset`` (evaluation: 0) replaces
+    the random one and draws nothing from ``rng``.
     """
     corpus = _checked(corpus_indices, batch_size, num_steps, num_consecutive_batches, "consecutive")
-    return _consecutive_batches(corpus, batch_size, num_steps, ctx, rng or random)
+    return _consecutive_batches(corpus, batch_size, num_steps, ctx, rng or random, offset)
 
 
-def _consecutive_batches(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
-    offset = int(rng.uniform(0, num_steps))
+def _consecutive_batches(corpus, batch_size, num_steps, ctx, rng, offset=None) -> Iterator[Batch]:
+    offset = int(rng.uniform(0, num_steps)) if offset is None else offset
     num_indices = (len(corpus) - offset) // batch_size * batch_size
     rows = corpus[offset:offset + num_indices].reshape((batch_size, -1))
     num_batches = (num_indices // batch_size - 1) // num_steps

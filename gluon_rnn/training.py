@@ -32,6 +32,7 @@ class EpochReport:
     perplexity: float
     seconds: float
     tokens: int
+    valid_perplexity: Optional[float] = None
 
     @property
     def tokens_per_second(self) -> float:
@@ -62,6 +63,48 @@ def perplexity(loss_sum: float, num_tokens: int) -> float:
     if num_tokens <= 0:
         raise ValueError("perplexity of zero tokens is undefined: no batch was evaluated")
     return math.exp(loss_sum / num_tokens)
+
+
+def split_corpus(corpus_indices: Sequence[int], valid_fraction: float = 0.1):
+    """``(train, valid)``: the last ``valid_fraction`` of the corpus held out, contiguous,
+    so no validation token is ever trained on."""
+    if not 0 < valid_fraction < 1:
+        raise ValueError(f"valid_fraction must be between 0 and 1, got {valid_fraction}")
+    cut = len(corpus_indices) - int(len(corpus_indices) * valid_fraction)
+    return corpus_indices[:cut], corpus_indices[cut:]
+
+
+def evaluate_perplexity(model, corpus_indices: Sequence[int], vocab_size: int, batch_size: int,
+                        num_steps: int, ctx: Optional[mx.Context] = None) -> float:
+    """Perplexity of ``model`` on held-out ``corpus_indices``: consecutive batches
+    from offset 0, the state carried across them, no gradients.
+
+    ``model(X, state) -> (outputs, state)`` is a Gluon :class:`RNNModel` (with
+    ``begin_state``), or a from-scratch triple ``(rnn, params, init_rnn_state)``
+    with ``num_hiddens`` as a fourth element.
+    """
+    from .iterators import data_iter_consecutive
+
+    forward, state = _evaluation_model(model, vocab_size, batch_size, ctx)
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    l_sum, n = 0.0, 0
+    for X, Y in data_iter_consecutive(corpus_indices, batch_size, num_steps, ctx, offset=0):
+        output, state = forward(X, state)
+        y = Y.T.reshape((-1,))
+        l_sum += float(loss(output, y).sum().asscalar())
+        n += y.size
+    return perplexity(l_sum, n)
+
+
+def _evaluation_model(model, vocab_size, batch_size, ctx):
+    if isinstance(model, tuple):
+        rnn, params, init_rnn_state, num_hiddens = model
+
+        def forward(X, state):
+            outputs, state = rnn(to_onehot(X, vocab_size), state, params)
+            return nd.concat(*outputs, dim=0), state
+        return forward, init_rnn_state(batch_size, num_hiddens, ctx)
+    return model, model.begin_state(batch_size=batch_size, ctx=ctx)
 
 
 def _detached(state):

@@ -13,10 +13,13 @@ TINY = ["--epochs", "3", "--num-hiddens", "8", "--num-steps", "10", "--batch-siz
 
 
 def test_compare_writes_table_csv_and_png(tmp_path, capsys):
-    assert main(["compare", *TINY, "--out", str(tmp_path), "--prefix", "the"]) == 0
+    assert main(["compare", *TINY, "--out", str(tmp_path), "--prefix", "the",
+                 "--valid-examples", "1000"]) == 0
     out = capsys.readouterr().out
+    assert "1200 characters for training, 1000 held out" in out
     header = next(line for line in out.splitlines() if line.lstrip().startswith("epoch"))
-    assert header.split() == ["epoch", "random", "consecutive"]
+    assert header.split() == ["epoch", "random", "consecutive", "random", "valid",
+                              "consecutive", "valid"]
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert [row[0] for row in rows] == ["1", "2", "3"]
     assert all(1 < float(v) < 50 for row in rows for v in row[1:])
@@ -27,9 +30,24 @@ def test_compare_writes_table_csv_and_png(tmp_path, capsys):
         ("random", "1"), ("random", "2"), ("random", "3"),
         ("consecutive", "1"), ("consecutive", "2"), ("consecutive", "3")]
     assert [round(float(r["perplexity"]), 4) for r in table[:3]] == [float(row[1]) for row in rows]
+    assert [round(float(r["valid_perplexity"]), 4) for r in table[:3]] == [float(row[3]) for row in rows]
     png = (tmp_path / "compare.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000
     assert sorted(os.listdir(tmp_path)) == ["compare.csv", "compare.png"]  # no temp files left
+
+
+def test_compare_without_validation(tmp_path, capsys):
+    assert main(["compare", *TINY, "--out", str(tmp_path), "--valid-examples", "0"]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines()
+                  if line.lstrip().startswith("epoch"))
+    assert header.split() == ["epoch", "random", "consecutive"]
+    with open(tmp_path / "compare.csv") as f:
+        assert all(row["valid_perplexity"] == "" for row in csv.DictReader(f))
+
+
+def test_validation_text_too_short_is_a_clear_error(tmp_path, capsys):
+    assert main(["compare", *TINY, "--out", str(tmp_path), "--valid-examples", "30"]) == 2
+    assert "corpus length 30" in capsys.readouterr().err
 
 
 def test_compare_same_seed_same_numbers(tmp_path, capsys):
