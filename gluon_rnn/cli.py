@@ -146,11 +146,17 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _actions(sub, name: str, help_text: str, description: str):
+    """A command with required actions (``gluon-rnn NAME ACTION``); returns the action parsers."""
+    parser = sub.add_parser(name, help=help_text, description=description)
+    actions = parser.add_subparsers(dest=f"{name}_action", metavar="ACTION")
+    actions.required = True
+    return actions
+
+
 def _add_rnnlm(sub) -> None:
-    p = sub.add_parser("rnnlm", help="the WildML word-level RNN language model: train, generate",
-                       description="The WildML RNNLM tutorial (numpy + Theano) on MXNet.")
-    cmds = p.add_subparsers(dest="rnnlm_command", metavar="ACTION")
-    cmds.required = True
+    cmds = _actions(sub, "rnnlm", "the WildML word-level RNN language model: train, generate",
+                    "The WildML RNNLM tutorial (numpy + Theano) on MXNet.")
     fmt = argparse.ArgumentDefaultsHelpFormatter
     t = cmds.add_parser("train", formatter_class=fmt, help="train on a CSV (body column) or text file",
                         description="Tokenise, build the vocabulary, train with SGD (halving the "
@@ -207,10 +213,8 @@ def _cmd_rnnlm_generate(args) -> int:
 
 
 def _add_straight_dope(sub) -> None:
-    p = sub.add_parser("straight-dope", help="The Straight Dope character RNN: train, sample",
-                       description="The Straight Dope char-RNN (MXNet nd + autograd from scratch).")
-    cmds = p.add_subparsers(dest="sd_command", metavar="ACTION")
-    cmds.required = True
+    cmds = _actions(sub, "straight-dope", "The Straight Dope character RNN: train, sample",
+                    "The Straight Dope char-RNN (MXNet nd + autograd from scratch).")
     fmt = argparse.ArgumentDefaultsHelpFormatter
     t = cmds.add_parser("train", formatter_class=fmt, help="train on a character corpus",
                         description="Train, halving the learning rate every 100 epochs; print the "

@@ -244,13 +244,8 @@ def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, Non
     default 10,000 characters. Unlike d2l, the file is found through
     :func:`resolve` instead of the fixed path ``../data/timemachine.txt``.
     """
-    from .vocab import Vocab
-    from ._checks import check_counts
-
-    check_counts(num_examples=num_examples)
-    text = time_machine_text(num_examples, path)
-    vocab = Vocab(text)
-    return [vocab[char] for char in text], vocab
+    corpus_indices, vocab, _ = load_data_time_machine_split(num_examples, 0, path)
+    return corpus_indices, vocab
 
 
 def load_data_time_machine_split(num_examples: int = 10000, valid_examples: int = 0,
@@ -260,12 +255,15 @@ def load_data_time_machine_split(num_examples: int = 10000, valid_examples: int 
     book are held out, indexed with the training vocabulary (unseen characters
     become ``<unk>``)."""
     from ._checks import check_counts
+    from .vocab import Vocab
 
-    corpus_indices, vocab = load_data_time_machine(num_examples, path)
+    check_counts(num_examples=num_examples)
     if valid_examples:
         check_counts(valid_examples=valid_examples)
     text = time_machine_text(num_examples + valid_examples, path)
-    return corpus_indices, vocab, [vocab[char] for char in text[num_examples:]]
+    vocab = Vocab(text[:num_examples])
+    return ([vocab[char] for char in text[:num_examples]], vocab,
+            [vocab[char] for char in text[num_examples:]])
 
 
 GUTENBERG_END_MARKER = "End of Project Gutenberg"
