@@ -56,3 +56,23 @@ def test_chapter_passes_arguments_and_exit_status(tmp_path, capsys):
 def test_chapter_missing_script_is_a_usage_error(tmp_path, capsys):
     assert main(["chapter", str(tmp_path / "nope.py")]) == 2
     assert "nope.py does not exist" in capsys.readouterr().err
+
+
+def test_gluon_chapter_script_runs_unmodified(tmp_path, capsys):
+    text = (FIXTURES / "chapter_8_6.py").read_text()
+    hyper = "num_epochs, batch_size, lr, clipping_theta = 500, 32, 1, 1"
+    assert text.count(hyper) == 1 and text.count("num_hiddens = 256") == 1
+    text = text.replace(hyper, hyper.replace("= 500", "= 4")).replace("num_hiddens = 256",
+                                                                    "num_hiddens = 32")
+    (tmp_path / "chapter8").mkdir()
+    script = tmp_path / "chapter8" / "rnn_gluon.py"
+    script.write_text(text)
+    assert main(["chapter", str(script)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["(1, 2, 32)", "(35, 2, 32) 1 (1, 2, 32)"]
+    assert out[2].startswith("traveller") and len(out[2]) == len("traveller") + 10
+    epochs = [line for line in out if line.startswith("epoch ")]
+    assert [line.split(",")[0] for line in epochs] == ["epoch 1", "epoch 2", "epoch 3", "epoch 4"] * 2
+    ppl = [float(line.split("perplexity ")[1].split(",")[0]) for line in epochs]
+    assert ppl[3] < ppl[0] and ppl[7] < ppl[4] and all(1 < p < 50 for p in ppl)
+    assert sum(line.startswith(" - time traveller") for line in out) == 4
