@@ -17,6 +17,24 @@ from ._checks import check_counts
 from .models.scratch import to_onehot
 
 
+def _greedy(prefix: str, num_chars: int, vocab, state, step: Callable) -> str:
+    """The d2l greedy decoder: feed the prefix token by token (only warming up the
+    state), then feed back the argmax. ``step(index, state) -> (scores, state)``
+    with ``scores`` of shape ``(1, len(vocab))``."""
+    if not prefix:
+        raise ValueError("prefix must hold at least one token to start the prediction from")
+    if num_chars != 0:
+        check_counts(num_chars=num_chars)
+    output = [vocab[prefix[0]]]
+    for t in range(num_chars + len(prefix) - 1):
+        Y, state = step(output[-1], state)
+        if t < len(prefix) - 1:
+            output.append(vocab[prefix[t + 1]])
+        else:
+            output.append(int(Y.argmax(axis=1).asscalar()))
+    return "".join(str(vocab.idx_to_token[i]) for i in output)
+
+
 def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_state: Callable,
                 num_hiddens: int, vocab, ctx: Optional[mx.Context] = None) -> str:
     """Extend ``prefix`` by ``num_chars`` greedily chosen tokens (d2l ``predict_rnn``).
@@ -24,40 +42,19 @@ def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_sta
     Characters of the prefix that are not in ``vocab`` map to ``<unk>`` and
     come back as ``'<unk>'`` in the result.
     """
-    if not prefix:
-        raise ValueError("prefix must hold at least one token to start the prediction from")
-    if num_chars != 0:
-        check_counts(num_chars=num_chars)
-    state = init_rnn_state(1, num_hiddens, ctx)
-    output = [vocab[prefix[0]]]
-    for t in range(num_chars + len(prefix) - 1):
-        X = to_onehot(nd.array([output[-1]], ctx=ctx), len(vocab))
-        Y, state = rnn(X, state, params)
-        if t < len(prefix) - 1:
-            output.append(vocab[prefix[t + 1]])
-        else:
-            output.append(int(Y[0].argmax(axis=1).asscalar()))
-    return "".join(str(vocab.idx_to_token[i]) for i in output)
+    def step(index, state):
+        outputs, state = rnn(to_onehot(nd.array([index], ctx=ctx), len(vocab)), state, params)
+        return outputs[0], state
+    return _greedy(prefix, num_chars, vocab, init_rnn_state(1, num_hiddens, ctx), step)
 
 
 def predict_rnn_gluon(prefix: str, num_chars: int, model, vocab,
                       ctx: Optional[mx.Context] = None) -> str:
     """Greedy continuation with a Gluon :class:`~gluon_rnn.models.gluon.RNNModel`
     (d2l ``predict_rnn_gluon``)."""
-    if not prefix:
-        raise ValueError("prefix must hold at least one token to start the prediction from")
-    if num_chars != 0:
-        check_counts(num_chars=num_chars)
-    state = model.begin_state(batch_size=1, ctx=ctx)
-    output = [vocab[prefix[0]]]
-    for t in range(num_chars + len(prefix) - 1):
-        X = nd.array([output[-1]], ctx=ctx).reshape((1, 1))
-        Y, state = model(X, state)
-        if t < len(prefix) - 1:
-            output.append(vocab[prefix[t + 1]])
-        else:
-            output.append(int(Y.argmax(axis=1).asscalar()))
-    return "".join(str(vocab.idx_to_token[i]) for i in output)
+    def step(index, state):
+        return model(nd.array([index], ctx=ctx).reshape((1, 1)), state)
+    return _greedy(prefix, num_chars, vocab, model.begin_state(batch_size=1, ctx=ctx), step)
 
 
 def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,

@@ -243,7 +243,7 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
         start, l_sum, n = time.time(), 0.0, 0
         state = model.begin_state(batch_size=batch_size, ctx=ctx)
         for X, Y in data_iter(corpus_indices, batch_size, num_steps, ctx, False, rng):
-            state = [s.detach() for s in state]
+            state = _detached(state)
             with autograd.record():
                 output, state = model(X, state)
                 y = Y.T.reshape((-1,))
