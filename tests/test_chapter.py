@@ -1,7 +1,10 @@
-"""The d2l 8.5 chapter script, unmodified, through `gluon-rnn chapter`."""
+"""Chapter scripts of d2l (MXNet) chapter 8, unmodified, through `gluon-rnn chapter`:
+8.5 (from scratch), 8.6 (Gluon), 8.8 GRU, 8.9 LSTM, 8.10-8.11 deep and bidirectional."""
 from __future__ import annotations
 
 import sys
+
+import pytest
 
 from gluon_rnn.cli import main
 from conftest import FIXTURES
@@ -76,3 +79,74 @@ def test_gluon_chapter_script_runs_unmodified(tmp_path, capsys):
     ppl = [float(line.split("perplexity ")[1].split(",")[0]) for line in epochs]
     assert ppl[3] < ppl[0] and ppl[7] < ppl[4] and all(1 < p < 50 for p in ppl)
     assert sum(line.startswith(" - time traveller") for line in out) == 4
+
+
+def _shortened(tmp_path, fixture: str, edits) -> "Path":
+    """A copy of a chapter fixture with smaller sizes, in ``tmp_path/chapter8`` beside a
+    ``data/timemachine.txt`` (where d2l 0.9.2 itself looks for the corpus)."""
+    import shutil
+
+    from gluon_rnn.corpora import resolve
+
+    text = (FIXTURES / fixture).read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (tmp_path / "chapter8").mkdir(exist_ok=True)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    shutil.copy(resolve("timemachine.txt"), tmp_path / "data" / "timemachine.txt")
+    script = tmp_path / "chapter8" / fixture
+    script.write_text(text)
+    return script
+
+
+def _run_with(module, script, monkeypatch, capsys, seed: int = 0):
+    """Run ``script`` with ``import d2l`` giving ``module``; return its printed lines,
+    epoch times blanked."""
+    import random
+    import re
+    import runpy
+
+    import mxnet as mx
+
+    capsys.readouterr()
+    monkeypatch.chdir(script.parent)
+    random.seed(seed)
+    mx.random.seed(seed)
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "d2l", module)
+        patch.setattr(sys, "path", sys.path[:])
+        runpy.run_path(str(script), run_name="__main__")
+    lines = capsys.readouterr().out.splitlines()
+    return [re.sub(r", time [0-9.]+ sec$", "", line) for line in lines]
+
+
+SHRINK_SCRATCH = [("= 160, 35, 32, 1e2, 1e-2", "= 8, 35, 32, 1e2, 1e-2"),
+                  ("len(vocab), 256, len(vocab)", "len(vocab), 24, len(vocab)")]
+SHRINK_DEEP = [("= 100, 35, 32, 1e2, 1e-2", "= 4, 35, 32, 1e2, 1e-2"),
+               ("num_hiddens, num_layers = 256, 2", "num_hiddens, num_layers = 16, 2")]
+
+
+@pytest.mark.parametrize("fixture, edits, num_states", [
+    ("chapter_8_8_gru.py", SHRINK_SCRATCH, 1),
+    ("chapter_8_9_lstm.py", SHRINK_SCRATCH, 2),
+    ("chapter_8_10_deep_bidirectional.py", SHRINK_DEEP, 2),
+])
+def test_gated_and_deep_chapter_scripts_print_what_d2l_prints(d2l_oracle, tmp_path, monkeypatch,
+                                                                capsys, fixture, edits, num_states):
+    """GRU/LSTM from scratch (states ``(H,)`` and ``(H, C)``), their Gluon versions, a
+    deep and a bidirectional LSTM: same seeds, same printed perplexities and samples."""
+    import d2l_compat
+
+    script = _shortened(tmp_path, fixture, edits)
+    ours = _run_with(d2l_compat, script, monkeypatch, capsys)
+    theirs = _run_with(d2l_oracle, script, monkeypatch, capsys)
+    assert ours == theirs
+    epochs = [line for line in ours if line.startswith("epoch ")]
+    assert len(epochs) == 8
+    assert sum(line.startswith(" - time traveller") for line in ours) == 4
+    ppl = [float(line.split("perplexity ")[1]) for line in epochs]
+    assert all(1 < p < 60 for p in ppl)
+    assert main(["chapter", str(script)]) == 0  # and through the command itself
+    assert len([line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("epoch ")]) == 8
