@@ -1,13 +1,16 @@
-"""Model files: the WildML tutorial's npz format (arrays ``U``, ``V``, ``W``).
+"""Model files: the WildML tutorial's npz format (arrays ``U``, ``V``, ``W``), the
+Straight Dope char-RNN's, and training checkpoints of ``gluon-rnn train``.
 
 Reads never unpickle (``allow_pickle=False``) and check keys and shapes; writes
 are atomic (temporary file, then rename), so a failed write keeps the old file.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import zipfile
 from pathlib import Path
-from typing import Dict, Union
+from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
@@ -107,3 +110,104 @@ def load_char_rnn(path: Union[str, Path], ctx=None):
     for p in params:
         p.attach_grad()
     return params, characters
+
+
+# Training checkpoints: parameters, optimizer state, where training stands (epoch,
+# batch, RNG state, carried hidden state) and the vocabulary, in one npz file whose
+# metadata is JSON text, so loading never unpickles.
+
+CHECKPOINT_FORMAT = "gluon-rnn-checkpoint/1"
+
+
+@dataclasses.dataclass
+class TrainingCheckpoint:
+    """What :func:`load_training_checkpoint` returns: ``params`` by structural name
+    (``'rnn.l0_i2h_weight'``, ``'dense.weight'``, ...), optimizer ``states`` by
+    parameter index, the carried ``hidden`` state (empty at epoch boundaries) and
+    ``meta`` (config, position, history, vocabulary, optimizer counters)."""
+
+    params: Dict[str, np.ndarray]
+    states: Dict[int, List[np.ndarray]]
+    hidden: List[np.ndarray]
+    meta: dict
+
+
+def _optimizer_states(trainer) -> Dict[str, np.ndarray]:
+    arrays = {}
+    for index, state in trainer._updaters[0].states.items():
+        parts = [] if state is None else list(state) if isinstance(state, (tuple, list)) else [state]
+        for j, part in enumerate(parts):
+            arrays[f"state/{index}/{j}"] = part.asnumpy()
+    return arrays
+
+
+def save_training_checkpoint(path: Union[str, Path], net, trainer, meta: dict,
+                             hidden: Sequence = ()) -> Path:
+    """Write ``net``'s parameters, ``trainer``'s optimizer state and counters,
+    ``hidden`` and ``meta`` (JSON-able) to ``path``, atomically."""
+    arrays = {f"param/{name}": p.data().asnumpy()
+              for name, p in net._collect_params_with_prefix().items()}
+    arrays.update(_optimizer_states(trainer))
+    arrays.update({f"hidden/{j}": h.asnumpy() for j, h in enumerate(hidden)})
+    optimizer = trainer._optimizer
+    meta = dict(meta, format=CHECKPOINT_FORMAT, optimizer={
+        "num_update": optimizer.num_update, "lr": trainer.learning_rate,
+        "index_update_count": {str(k): v for k, v in optimizer._index_update_count.items()}})
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    return _save_npz(path, arrays)
+
+
+def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
+    """Read a :func:`save_training_checkpoint` file (never unpickling), with a
+    one-line error for anything that is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, AttributeError) as err:
+        raise ValueError(f"{path} is not a readable gluon-rnn checkpoint ({err})") from err
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        assert meta.get("format") == CHECKPOINT_FORMAT
+    except (KeyError, ValueError, AssertionError, AttributeError) as err:
+        raise ValueError(f"{path} is not a gluon-rnn checkpoint (no {CHECKPOINT_FORMAT} "
+                         "metadata); pass a file written by `gluon-rnn train`") from err
+    params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
+    states: Dict[int, List[np.ndarray]] = {}
+    for key in sorted((k for k in arrays if k.startswith("state/")),
+                      key=lambda k: tuple(int(x) for x in k.split("/")[1:])):
+        states.setdefault(int(key.split("/")[1]), []).append(arrays[key])
+    hidden = [arrays[f"hidden/{j}"] for j in range(sum(k.startswith("hidden/") for k in arrays))]
+    return TrainingCheckpoint(params, states, hidden, meta)
+
+
+def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ctx=None) -> list:
+    """Load ``checkpoint`` into ``net`` (names and shapes checked) and ``trainer``;
+    return the carried hidden state as NDArrays on ``ctx``."""
+    from mxnet import nd
+
+    own = net._collect_params_with_prefix()
+    if sorted(own) != sorted(checkpoint.params):
+        raise ValueError(f"the checkpoint holds parameters {sorted(checkpoint.params)}, the model "
+                         f"{sorted(own)}: it was written for a different model")
+    for name, param in own.items():
+        if tuple(param.shape) != checkpoint.params[name].shape:
+            raise ValueError(f"parameter {name}: checkpoint shape {checkpoint.params[name].shape}, "
+                             f"model shape {tuple(param.shape)}; it was written for a model of "
+                             "another size")
+        param.set_data(nd.array(checkpoint.params[name], ctx=ctx, dtype=param.dtype))
+    updater, optimizer = trainer._updaters[0], trainer._optimizer
+    for index, parts in checkpoint.states.items():
+        arrays = [nd.array(a, ctx=ctx, dtype=a.dtype) for a in parts]
+        updater.states[index] = arrays[0] if len(arrays) == 1 else tuple(arrays)
+        updater.states_synced[index] = True
+    counters = checkpoint.meta["optimizer"]
+    optimizer.num_update = counters["num_update"]
+    # in place: the optimizer keeps this dict per device and switches back to it
+    optimizer._index_update_count.clear()
+    optimizer._index_update_count.update(
+        {int(k): v for k, v in counters["index_update_count"].items()})
+    trainer.set_learning_rate(counters["lr"])
+    return [nd.array(h, ctx=ctx) for h in checkpoint.hidden]

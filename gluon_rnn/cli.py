@@ -1,6 +1,8 @@
 """The ``gluon-rnn`` command line: parsing, progress and printing, nothing else.
 
     gluon-rnn compare   train the d2l 8.5 RNN with random and consecutive partitioning
+    gluon-rnn train     train a char- or word-level model (scratch, RNN, GRU, LSTM), resumable
+    gluon-rnn generate  continue a prefix with a trained model
     gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
     gluon-rnn data      show where each data file is found (or fetch it)
     gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -54,6 +58,11 @@ def _add_compare(sub) -> None:
     p.add_argument("--valid-examples", type=int, default=5000,
                    help="characters after the training text held out for validation (0: none)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for parameters and batches")
+    p.add_argument("--model", choices=("scratch", "rnn", "gru", "lstm"), default=d.model,
+                   help="scratch: d2l 8.5's RNN; rnn/gru/lstm: Gluon layers (as gluon-rnn train)")
+    p.add_argument("--runs", type=_positive_int, default=d.runs,
+                   help="seeds per partitioning (SEED, SEED+1, ...): the table shows mean±std, "
+                        "the plot the mean and the band between lowest and highest")
     p.add_argument("--prefix", action="append", dest="prefixes", default=None,
                    help=f"prefix to continue after training (repeatable; default {list(d.prefixes)})")
     p.add_argument("--pred-len", type=_positive_int, default=d.pred_len, help="characters to predict")
@@ -75,14 +84,14 @@ def _cmd_compare(args) -> int:
                            num_steps=args.num_steps, batch_size=args.batch_size, lr=args.lr,
                            clipping_theta=args.clipping_theta, seed=args.seed,
                            prefixes=tuple(args.prefixes or CompareConfig.prefixes),
-                           pred_len=args.pred_len)
+                           pred_len=args.pred_len, model=args.model, runs=args.runs)
     ctx = parse_ctx(args.ctx)
     corpus_indices, vocab, valid = load_data_time_machine_split(
         args.num_examples, max(args.valid_examples, 0), args.data)
     print(f"The Time Machine: {len(corpus_indices)} characters for training, {len(valid)} held "
-          f"out, vocabulary of {len(vocab)}; context {ctx}; {config.num_epochs} epochs per "
-          "partitioning")
-    with _progress(2 * config.num_epochs, disable=args.no_progress) as bar:
+          f"out, vocabulary of {len(vocab)}; context {ctx}; model {config.model}; "
+          f"{config.num_epochs} epochs x {config.runs} run(s) per partitioning")
+    with _progress(2 * config.num_epochs * config.runs, disable=args.no_progress) as bar:
         def on_epoch(name, rep):
             bar.set_description(f"{name:>11}")
             bar.set_postfix(epoch=rep.epoch, ppl=f"{rep.perplexity:.3f}",
@@ -96,8 +105,9 @@ def _cmd_compare(args) -> int:
     out = Path(args.out)
     csv_path = write_csv(results, out / "compare.csv")
     png_path = plot(results, out / "compare.png",
-                    title=f"d2l 8.5 RNN on The Time Machine ({config.num_hiddens} hidden, "
-                          f"{config.num_steps} steps, batch {config.batch_size})")
+                    title=f"{config.model} RNN on The Time Machine ({config.num_hiddens} hidden, "
+                          f"{config.num_steps} steps, batch {config.batch_size}"
+                          + (f", {config.runs} seeds" if config.runs > 1 else "") + ")")
     print(f"\nwrote {csv_path} and {png_path}")
     return 0
 
@@ -105,6 +115,161 @@ def _cmd_compare(args) -> int:
 def _progress(total: int, disable: bool):
     from tqdm.auto import tqdm
     return tqdm(total=total, disable=disable, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+
+
+TRAIN_OPTIONS = [  # (flag, type, choices, help); defaults come from TrainConfig
+    ("--model", str, ("scratch", "rnn", "gru", "lstm"),
+     "scratch: d2l 8.5's RNN from scratch; rnn/gru/lstm: Gluon's fused layers in RNNModel"),
+    ("--iter", str, ("random", "consecutive"), "minibatch partitioning (d2l 8.3)"),
+    ("--corpus", str, None, "timemachine, tinyshakespeare, ptb (its own valid/test), or a "
+                            "UTF-8 text file"),
+    ("--level", str, ("char", "word"), "tokens: characters or words"),
+    ("--num-hiddens", int, None, "hidden units per layer"),
+    ("--num-layers", int, None, "recurrent layers (Gluon models)"),
+    ("--embed-size", int, None, "embedding size; 0 feeds one-hot vectors as d2l does"),
+    ("--dropout", float, None, "dropout on embedding, between and after layers (training only)"),
+    ("--num-steps", int, None, "time steps per example (BPTT length)"),
+    ("--batch-size", int, None, "examples per minibatch"),
+    ("--num-epochs", int, None, "epochs in all (with --resume: may be raised to train on)"),
+    ("--optimizer", str, ("sgd", "adam"), "optimizer (sgd is d2l's: no momentum, no decay)"),
+    ("--lr", float, None, "learning rate"),
+    ("--lr-decay", float, None, "factor applied to the learning rate each epoch after "
+                                "--decay-after"),
+    ("--decay-after", int, None, "epochs at the full learning rate before --lr-decay applies"),
+    ("--clipping-theta", float, None, "gradient-norm clipping threshold"),
+    ("--valid-fraction", float, None, "share of the corpus held out at its end for validation "
+                                      "(ptb uses its own files)"),
+    ("--seed", int, None, "seed of parameters, minibatch order and dropout"),
+]
+
+
+def _add_train(sub) -> None:
+    from .runs import TrainConfig
+
+    defaults = TrainConfig()
+    p = sub.add_parser(
+        "train", help="train a character- or word-level RNN language model, with checkpoints",
+        description="Train from scratch or with Gluon's RNN/GRU/LSTM layers, showing a progress "
+                    "bar with epoch, perplexity and tokens/s. After every epoch OUT/checkpoint.npz "
+                    "(parameters, optimizer and RNG state), OUT/metrics.csv and OUT/metrics.json "
+                    "are rewritten. Ctrl-C saves a checkpoint and stops; --resume continues "
+                    "exactly where it stopped.")
+    for flag, kind, choices, text in TRAIN_OPTIONS:
+        default = getattr(defaults, flag[2:].replace("-", "_"))
+        p.add_argument(flag, type=kind, choices=choices, default=None,
+                       help=f"{text} (default: {default})")
+    p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N "
+                                                 "(default: auto)")
+    p.add_argument("--out", default="runs/train", help="run folder (default: runs/train)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in OUT from its checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start a new run even though OUT holds a checkpoint (it is replaced)")
+    p.add_argument("--prefix", default=None, help="prefix for the greedy sample printed at the "
+                                                  "end (default: the corpus's first tokens)")
+    p.add_argument("--pred-len", type=_positive_int, default=50,
+                   help="tokens of that sample (default: 50)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_train)
+
+
+def _train_options(args) -> dict:
+    return {flag[2:].replace("-", "_"): getattr(args, flag[2:].replace("-", "_"))
+            for flag, *_ in TRAIN_OPTIONS}
+
+
+def _start_or_resume(args, ctx):
+    from .runs import CHECKPOINT_NAME, TrainConfig, new_run, resume_run
+
+    out = Path(args.out)
+    checkpoint = out / CHECKPOINT_NAME
+    options = _train_options(args)
+    if args.resume:
+        if not checkpoint.is_file():
+            raise FileNotFoundError(f"nothing to resume: {checkpoint} does not exist")
+        return resume_run(checkpoint, ctx, out, options)
+    if checkpoint.exists() and not args.overwrite:
+        raise ValueError(f"{out} already holds a run ({checkpoint}): pass --resume to continue "
+                         "it, --overwrite to replace it, or --out for a new folder")
+    config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
+    return new_run(config, ctx, out)
+
+
+def _cmd_train(args) -> int:
+    from .devices import parse_ctx
+    from .runs import fit
+    from .sampling import generate_text
+
+    run = _start_or_resume(args, parse_ctx(args.ctx))
+    c, pos = run.config, run.position
+    print(f"{c.corpus} ({c.level}s): {len(run.train)} training, {len(run.valid)} validation, "
+          f"{len(run.test)} test tokens; vocabulary {len(run.vocab)}; model {c.model}, "
+          f"{c.num_layers}x{c.num_hiddens}; context {run.ctx}"
+          + (f"; resuming after epoch {pos.epoch}, minibatch {pos.batch}" if args.resume else ""))
+    with _progress(c.num_epochs, disable=args.no_progress) as bar:
+        bar.update(pos.epoch)
+        clock = {"start": time.time(), "tokens": 0}
+
+        def on_batch(epoch, index, tokens, loss):
+            clock["tokens"] += tokens
+            rate = clock["tokens"] / max(time.time() - clock["start"], 1e-9)
+            bar.set_postfix(epoch=epoch, batch=index + 1, ppl=f"{math.exp(min(loss, 50)):.2f}",
+                            tok_s=f"{rate:.0f}", refresh=False)
+
+        def on_epoch(rep):
+            valid = "" if rep.valid_perplexity is None else f", valid {rep.valid_perplexity:.3f}"
+            bar.write(f"epoch {rep.epoch}: perplexity {rep.perplexity:.3f}{valid}, "
+                      f"{rep.seconds:.1f} s, {rep.tokens_per_second:.0f} tokens/s")
+            bar.update(1)
+
+        result = fit(run, on_batch=on_batch, on_epoch=on_epoch)
+    if result.interrupted:
+        print(f"interrupted in epoch {pos.epoch + 1} after minibatch {pos.batch}: saved "
+              f"{result.checkpoint}; continue with: gluon-rnn train --out {args.out} --resume",
+              file=sys.stderr)
+        return 130
+    if result.test_perplexity is not None:
+        print(f"test perplexity {result.test_perplexity:.3f}")
+    prefix = args.prefix or ("".join(run.vocab.idx_to_token[i] for i in run.train[:10])
+                             if c.level == "char" else
+                             " ".join(run.vocab.idx_to_token[i] for i in run.train[:3]))
+    print(" -", generate_text(run.net, run.vocab, prefix, args.pred_len, c.level, ctx=run.ctx))
+    print(f"wrote {run.checkpoint_path}, {run.out / 'metrics.csv'} and {run.out / 'metrics.json'}")
+    return 0
+
+
+def _add_generate(sub) -> None:
+    p = sub.add_parser(
+        "generate", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="continue a prefix with a model trained by `gluon-rnn train`",
+        description="Load a checkpoint of `gluon-rnn train` and continue PREFIX, sampling each "
+                    "token at --temperature, or greedily (d2l's predict_rnn_gluon) with --greedy.")
+    p.add_argument("--checkpoint", required=True, help="checkpoint.npz written by train")
+    p.add_argument("--prefix", required=True, help="text to continue (words for word-level models)")
+    p.add_argument("--num-chars", "--num-tokens", dest="num_tokens", type=_positive_int,
+                   default=100, help="tokens to generate (characters or words)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--temperature", type=_positive_float, default=1.0,
+                     help="sampling temperature: low is nearly greedy, high nearly uniform")
+    how.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    p.add_argument("--seed", type=int, default=None, help="sampling seed (repeatable output)")
+    p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N")
+    p.set_defaults(func=_cmd_generate)
+
+
+def _cmd_generate(args) -> int:
+    import numpy as np
+
+    from .devices import parse_ctx
+    from .runs import load_model
+    from .sampling import generate_text
+
+    ctx = parse_ctx(args.ctx)
+    net, vocab, config = load_model(Path(args.checkpoint), ctx)
+    print(generate_text(net, vocab, args.prefix, args.num_tokens, config.level,
+                        None if args.greedy else args.temperature,
+                        np.random.RandomState(args.seed), ctx))
+    return 0
 
 
 def _add_chapter(sub) -> None:
@@ -292,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_compare, _add_chapter, _add_data, _add_rnnlm, _add_straight_dope):
+    for add in (_add_compare, _add_train, _add_generate, _add_chapter, _add_data, _add_rnnlm, _add_straight_dope):
         add(sub)
     return parser
 

@@ -285,16 +285,88 @@ def load_char_corpus(corpus: str = "timemachine") -> str:
     if corpus in CHAR_CORPORA:
         text = read_text(CHAR_CORPORA[corpus])
     else:
-        text = read_file_text(_existing_file(corpus))
+        text = read_file_text(_existing_file(corpus, CHAR_CORPORA))
     text = strip_gutenberg_licence(text)
     if len(text) < 2:
         raise ValueError(f"corpus {corpus!r} holds {len(text)} characters; it needs at least 2")
     return text
 
 
-def _existing_file(path: str) -> Path:
+def _existing_file(path: str, names: Sequence[str]) -> Path:
     file = Path(path).expanduser()
     if not file.is_file():
-        raise FileNotFoundError(f"corpus {path!r} is neither one of {', '.join(CHAR_CORPORA)} "
+        raise FileNotFoundError(f"corpus {path!r} is neither one of {', '.join(names)} "
                                 "nor an existing file")
     return file
+
+
+TRAIN_CORPORA = ("timemachine", "tinyshakespeare", "ptb")
+LEVELS = ("char", "word")
+
+
+@dataclasses.dataclass
+class TokenCorpus:
+    """A corpus cut into training, validation and (where it has one) test tokens.
+
+    The vocabulary is built from ``train`` alone; held-out tokens it lacks map to
+    ``<unk>``. ``level`` is ``'char'`` or ``'word'``.
+    """
+
+    name: str
+    level: str
+    train: List[str]
+    valid: List[str]
+    test: List[str]
+
+
+def word_tokens(text: str) -> List[str]:
+    """Lower-cased words (letters, digits, apostrophes) and single punctuation marks."""
+    import re
+
+    return re.findall(r"[a-z0-9']+|[^\sa-z0-9']", text.lower())
+
+
+def _ptb_split(split: str, level: str) -> List[str]:
+    """One split of the Penn Treebank (Mikolov's ``ptb.zip``): words with ``<eos>``
+    ending each line, or the characters of its lines with ``\\n`` kept."""
+    import zipfile
+
+    with zipfile.ZipFile(resolve("ptb.zip")) as archive:
+        text = archive.read(f"ptb/ptb.{split}.txt").decode("utf-8")
+    if level == "char":
+        return list(text)
+    return [token for line in text.split("\n") for token in line.split() + ["<eos>"]
+            if line.strip() or token != "<eos>"]
+
+
+def _held_out(tokens: List[str], valid_fraction: float):
+    cut = len(tokens) - int(len(tokens) * valid_fraction)
+    return tokens[:cut], tokens[cut:]
+
+
+def load_token_corpus(corpus: str = "timemachine", level: str = "char",
+                      valid_fraction: float = 0.1) -> TokenCorpus:
+    """The corpus of ``gluon-rnn train``: ``'timemachine'`` (the whole book prepared
+    as d2l does: lower case, whitespace collapsed), ``'tinyshakespeare'``, ``'ptb'``
+    (its own validation and test files) or the path of a UTF-8 text file. The others
+    hold out their last ``valid_fraction`` as validation text (contiguous, never
+    trained on) and have no test split."""
+    from ._checks import check_choice
+
+    check_choice("level", level, LEVELS)
+    if not 0 < valid_fraction < 1:
+        raise ValueError(f"valid_fraction must be between 0 and 1, got {valid_fraction}")
+    if corpus == "ptb":
+        return TokenCorpus(corpus, level, *(_ptb_split(s, level) for s in ("train", "valid", "test")))
+    if corpus == "timemachine":
+        text = time_machine_text(None)
+    elif corpus == "tinyshakespeare":
+        text = read_text("tinyshakespeare.txt")
+    else:
+        text = strip_gutenberg_licence(read_file_text(_existing_file(corpus, TRAIN_CORPORA)))
+    tokens = list(text) if level == "char" else word_tokens(text)
+    train, valid = _held_out(tokens, valid_fraction)
+    if len(train) < 2 or len(valid) < 2:
+        raise ValueError(f"corpus {corpus!r} holds {len(tokens)} {level} tokens: too few to "
+                         f"hold out {valid_fraction:.0%} for validation and still train")
+    return TokenCorpus(corpus, level, train, valid, [])

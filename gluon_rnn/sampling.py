@@ -13,26 +13,36 @@ import numpy as np
 import mxnet as mx
 from mxnet import nd
 
-from ._checks import check_counts
+from ._checks import check_counts, check_rates
 from .models.scratch import to_onehot
 
 
-def _greedy(prefix: str, num_chars: int, vocab, state, step: Callable) -> str:
-    """The d2l greedy decoder: feed the prefix token by token (only warming up the
-    state), then feed back the argmax. ``step(index, state) -> (scores, state)``
-    with ``scores`` of shape ``(1, len(vocab))``."""
-    if not prefix:
+def _decode(prefix: Sequence, num_tokens: int, vocab, state, step: Callable,
+            choose: Callable[[nd.NDArray], int]) -> list:
+    """Feed ``prefix`` token by token (only warming up the state), then feed back
+    ``choose(scores)`` ``num_tokens`` times; return all tokens, prefix included
+    (unknown prefix tokens come back as ``<unk>``). ``step(index, state) ->
+    (scores, state)`` with ``scores`` of shape ``(1, len(vocab))``."""
+    if not len(prefix):
         raise ValueError("prefix must hold at least one token to start the prediction from")
+    if num_tokens != 0:
+        check_counts(num_tokens=num_tokens)
+    output = [vocab[prefix[0]]]
+    for t in range(num_tokens + len(prefix) - 1):
+        Y, state = step(output[-1], state)
+        output.append(vocab[prefix[t + 1]] if t < len(prefix) - 1 else choose(Y))
+    return [vocab.idx_to_token[i] for i in output]
+
+
+def _argmax(scores: nd.NDArray) -> int:
+    return int(scores.argmax(axis=1).asscalar())
+
+
+def _greedy(prefix: str, num_chars: int, vocab, state, step: Callable) -> str:
+    """The d2l greedy decoder over characters: the prefix, then the argmax fed back."""
     if num_chars != 0:
         check_counts(num_chars=num_chars)
-    output = [vocab[prefix[0]]]
-    for t in range(num_chars + len(prefix) - 1):
-        Y, state = step(output[-1], state)
-        if t < len(prefix) - 1:
-            output.append(vocab[prefix[t + 1]])
-        else:
-            output.append(int(Y.argmax(axis=1).asscalar()))
-    return "".join(str(vocab.idx_to_token[i]) for i in output)
+    return "".join(str(token) for token in _decode(prefix, num_chars, vocab, state, step, _argmax))
 
 
 def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_state: Callable,
@@ -118,3 +128,37 @@ def sample_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
         text += characters[choice]
         inputs = one_hots([choice], len(characters), ctx)
     return text
+
+
+def _sampler(temperature: float, rng: np.random.RandomState,
+             banned: int) -> Callable[[nd.NDArray], int]:
+    """Draw an index from ``softmax(scores / temperature)`` (float64, max-shifted),
+    never ``banned`` (its probability set to zero and the rest renormalised)."""
+    check_rates(temperature=temperature)
+
+    def choose(scores: nd.NDArray) -> int:
+        logits = scores.asnumpy()[0].astype(np.float64) / temperature
+        logits[banned] = -np.inf
+        probs = np.exp(logits - logits.max())
+        return int(rng.choice(len(probs), p=probs / probs.sum()))
+    return choose
+
+
+def generate_text(model, vocab, prefix: str, num_tokens: int, level: str = "char",
+                  temperature: Optional[float] = None, rng: Optional[np.random.RandomState] = None,
+                  ctx: Optional[mx.Context] = None) -> str:
+    """Continue ``prefix`` by ``num_tokens`` tokens with a model of ``gluon-rnn train``:
+    greedily (d2l's ``predict_rnn_gluon``) when ``temperature`` is ``None``, else
+    sampled at that temperature, never drawing ``<unk>`` (as WildML's generator
+    never draws its unknown token). ``level='word'`` splits the prefix into words as
+    training did and joins the result with spaces."""
+    from .corpora import word_tokens
+
+    tokens = list(prefix) if level == "char" else word_tokens(prefix)
+    choose = _argmax if temperature is None else \
+        _sampler(temperature, rng if rng is not None else np.random.RandomState(), vocab.unk)
+
+    def step(index, state):
+        return model(nd.array([index], ctx=ctx).reshape((1, 1)), state)
+    out = _decode(tokens, num_tokens, vocab, model.begin_state(batch_size=1, ctx=ctx), step, choose)
+    return ("" if level == "char" else " ").join(str(token) for token in out)

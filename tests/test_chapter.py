@@ -81,7 +81,7 @@ def test_gluon_chapter_script_runs_unmodified(tmp_path, capsys):
     assert sum(line.startswith(" - time traveller") for line in out) == 4
 
 
-def _shortened(tmp_path, fixture: str, edits) -> "Path":
+def _shortened(tmp_path, fixture: str, edits):
     """A copy of a chapter fixture with smaller sizes, in ``tmp_path/chapter8`` beside a
     ``data/timemachine.txt`` (where d2l 0.9.2 itself looks for the corpus)."""
     import shutil

@@ -179,3 +179,132 @@ def test_straight_dope_bad_input(tmp_path, capsys):
     bad.write_bytes(b"not a zip")
     assert main(["straight-dope", "sample", "--model", str(bad)]) == 2
     assert "not a readable npz" in capsys.readouterr().err
+
+
+def _tiny_corpus(tmp_path):
+    from gluon_rnn.corpora import time_machine_text
+
+    path = tmp_path / "tm.txt"
+    path.write_text(time_machine_text(8000))
+    return str(path)
+
+
+def test_train_generate_and_resume_through_main(tmp_path, capsys):
+    corpus, out = _tiny_corpus(tmp_path), str(tmp_path / "run")
+    argv = ["train", "--corpus", corpus, "--model", "gru", "--num-hiddens", "16", "--num-epochs",
+            "2", "--num-steps", "10", "--batch-size", "8", "--out", out, "--no-progress",
+            "--prefix", "the time"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "7200 training, 800 validation, 0 test tokens" in printed
+    assert printed.count("epoch ") >= 2 and " - the time" in printed
+    rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    assert rows[0] == "epoch,perplexity,seconds,tokens,valid_perplexity,tokens_per_second,lr"
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
+    assert main(argv) == 2  # a second start would overwrite the run
+    assert "--resume" in capsys.readouterr().err
+    resume = [a if a != "2" else "3" for a in argv] + ["--resume"]  # same options, 3 epochs
+    assert main(resume) == 0
+    assert "resuming after epoch 2, minibatch 0" in capsys.readouterr().out
+    assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 4
+    assert main(["train", "--out", out, "--resume", "--num-hiddens", "32"]) == 2
+    assert "trained with num_hiddens=16" in capsys.readouterr().err
+    checkpoint = str(tmp_path / "run" / "checkpoint.npz")
+    assert main(["generate", "--checkpoint", checkpoint, "--prefix", "time", "--num-chars", "20",
+                 "--seed", "1"]) == 0
+    first = capsys.readouterr().out
+    assert main(["generate", "--checkpoint", checkpoint, "--prefix", "time", "--num-chars", "20",
+                 "--seed", "1"]) == 0
+    assert capsys.readouterr().out == first and first.startswith("time") and len(first) == 25
+    with pytest.raises(SystemExit) as stop:  # one or the other
+        main(["generate", "--checkpoint", checkpoint, "--prefix", "time", "--greedy",
+              "--temperature", "2"])
+    assert stop.value.code == 2
+    capsys.readouterr()
+    assert main(["generate", "--checkpoint", str(tmp_path / "nope.npz"), "--prefix", "x"]) == 2
+    assert "nope.npz does not exist" in capsys.readouterr().err
+
+
+def test_train_help_gives_every_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for flag in ("--model", "--iter", "--corpus", "--level", "--num-hiddens", "--lr",
+                 "--clipping-theta", "--num-epochs", "--dropout", "--optimizer", "--out"):
+        assert flag in text
+    assert text.count("(default: ") >= 21
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
+    """A real SIGINT to a training process: it saves, says how to resume, exits 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus, out = _tiny_corpus(tmp_path), tmp_path / "run"
+    argv = [sys.executable, "-m", "gluon_rnn", "train", "--corpus", corpus, "--num-hiddens", "16",
+            "--num-steps", "10", "--batch-size", "8", "--num-epochs", "100000", "--out", str(out),
+            "--no-progress"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    deadline = time.time() + 120
+    while not (out / "checkpoint.npz").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "continue with: gluon-rnn train --out" in stderr and "Traceback" not in stderr
+    from gluon_rnn.checkpoints import load_training_checkpoint
+
+    position = load_training_checkpoint(out / "checkpoint.npz").meta["position"]
+    assert position["epoch"] >= 1
+    done = position["epoch"] + 1
+    assert main(["train", "--out", str(out), "--resume", "--num-epochs", str(done),
+                 "--no-progress"]) == 0
+    history = load_training_checkpoint(out / "checkpoint.npz").meta["position"]["history"]
+    assert [row["epoch"] for row in history] == list(range(1, done + 1))
+
+
+def test_compare_several_seeds_and_a_gluon_model(tmp_path, capsys):
+    assert main(["compare", *TINY, "--out", str(tmp_path), "--runs", "3", "--model", "gru",
+                 "--valid-examples", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "model gru; 3 epochs x 3 run(s) per partitioning" in out
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    cells = [cell.split("±") for row in rows for cell in row[1:]]
+    assert all(len(c) == 2 and 1 < float(c[0]) < 50 and float(c[1]) > 0 for c in cells)
+    with open(tmp_path / "compare.csv") as f:
+        table = list(csv.DictReader(f))
+    assert len(table) == 2 * 3 * 3
+    final = [float(r["perplexity"]) for r in table if r["iterator"] == "random" and r["epoch"] == "3"]
+    assert len(set(final)) == 3  # three seeds, three different runs
+    mean = sum(final) / 3
+    assert float(rows[-1][1].split("±")[0]) == pytest.approx(mean, abs=1e-4)
+
+
+def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
+    """The compare command's default model trains exactly as d2l 8.5 does."""
+    import random
+
+    import mxnet as mx
+
+    from gluon_rnn.corpora import load_data_time_machine
+    from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
+    from gluon_rnn.training import train_rnn
+
+    assert main(["compare", *TINY, "--seed", "2", "--out", str(tmp_path),
+                 "--valid-examples", "0"]) == 0
+    capsys.readouterr()
+    with open(tmp_path / "compare.csv") as f:
+        table = list(csv.DictReader(f))
+    corpus_indices, vocab = load_data_time_machine(1200)
+    for name in ("random", "consecutive"):
+        mx.random.seed(2)
+        _, reports = train_rnn(rnn, params_factory(len(vocab), 8), init_rnn_state, 8,
+                               corpus_indices, vocab, mx.cpu(), name == "random", 3, 10, 1.0,
+                               1.0, 4, rng=random.Random(2))
+        ours = [float(r["perplexity"]) for r in table if r["iterator"] == name]
+        assert ours == pytest.approx([rep.perplexity for rep in reports], abs=1e-6)

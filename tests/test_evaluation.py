@@ -1,11 +1,9 @@
 """Held-out evaluation: the split never overlaps, perplexity is computed on held-out text only."""
 from __future__ import annotations
 
-import math
 import random
 
 import mxnet as mx
-import numpy as np
 import pytest
 from mxnet import nd
 from mxnet.gluon import rnn as grnn

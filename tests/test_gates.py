@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import autograd, nd

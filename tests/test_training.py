@@ -8,7 +8,7 @@ import pytest
 from mxnet import nd
 
 from gluon_rnn.iterators import num_consecutive_batches
-from gluon_rnn.models.scratch import get_params, init_rnn_state, params_factory, rnn
+from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
 from gluon_rnn.training import perplexity, train_and_predict_rnn, train_rnn
 
 HIDDEN = 8

@@ -19,21 +19,30 @@ class RNNModel(nn.HybridBlock):
     time-major, as d2l) and the new state.
 
     ``embed_size`` replaces the one-hot encoding by a learned embedding.
+    ``dropout`` (training only) drops units of the embedding and of the recurrent
+    layer's output, as Zaremba et al. regularise word-level LSTMs (pass the same
+    ``dropout`` to the layer for its inner layers).
     """
 
-    def __init__(self, rnn_layer, vocab_size: int, embed_size: Optional[int] = None, **kwargs):
+    def __init__(self, rnn_layer, vocab_size: int, embed_size: Optional[int] = None,
+                 dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         with self.name_scope():
             self.rnn = rnn_layer
             self.embedding = nn.Embedding(vocab_size, embed_size) if embed_size else None
             self.dense = nn.Dense(vocab_size, flatten=False)
+            self.drop = nn.Dropout(dropout) if dropout else None
         self.vocab_size = vocab_size
 
     def hybrid_forward(self, F, inputs, state):
         steps_first = F.transpose(inputs)
         X = self.embedding(steps_first) if self.embedding is not None \
             else F.one_hot(steps_first, self.vocab_size)
+        if self.drop is not None:
+            X = self.drop(X)
         Y, state = self.rnn(X, state)
+        if self.drop is not None:
+            Y = self.drop(Y)
         return F.reshape(self.dense(Y), shape=(-1, self.vocab_size)), state
 
     def begin_state(self, *args, **kwargs):

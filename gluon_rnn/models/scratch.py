@@ -61,3 +61,37 @@ def rnn(inputs: Sequence[nd.NDArray], state: State, params: Params) -> Tuple[Lis
         H = nd.tanh(nd.dot(X, W_xh) + nd.dot(H, W_hh) + b_h)
         outputs.append(nd.dot(H, W_hq) + b_q)
     return outputs, (H,)
+
+
+class ScratchRNNModel(mx.gluon.Block):
+    """The chapter's from-scratch RNN (:func:`rnn`) held as a Gluon block, so the
+    training command can give it the same trainer, checkpoints and evaluation as
+    the Gluon models. Its parameters are d2l's five, registered in
+    :func:`get_params`'s order; initialised with ``init.Normal(0.01)`` they draw
+    the same numbers as :func:`get_params` (biases start at zero).
+
+    ``model(X, state)`` takes ``(batch_size, num_steps)`` indices and returns
+    ``(num_steps * batch_size, vocab_size)`` scores, time-major, and the state.
+    """
+
+    def __init__(self, vocab_size: int, num_hiddens: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        shapes = [("W_xh", (vocab_size, num_hiddens)), ("W_hh", (num_hiddens, num_hiddens)),
+                  ("b_h", (num_hiddens,)), ("W_hq", (num_hiddens, vocab_size)),
+                  ("b_q", (vocab_size,))]
+        with self.name_scope():
+            for name, shape in shapes:  # attributes, so checkpoints find them by name
+                setattr(self, name, self.params.get(
+                    name, shape=shape, init=mx.init.Zero() if name[0] == "b" else None))
+        self.weights = [getattr(self, name) for name, _ in shapes]
+
+    def forward(self, X: nd.NDArray, state: State):
+        ctx = X.context
+        outputs, state = rnn(to_onehot(X, self.vocab_size), state,
+                             [p.data(ctx) for p in self.weights])
+        return nd.concat(*outputs, dim=0), state
+
+    def begin_state(self, batch_size: int = 1, ctx: Optional[mx.Context] = None, **_) -> list:
+        """The zero state, as a list like Gluon's layers return."""
+        return list(init_rnn_state(batch_size, self.num_hiddens, ctx))

@@ -30,7 +30,7 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 
 from .._checks import check_choice, check_model_sizes
-from .numpy_rnn import PARAM_NAMES, _as_indices, init_params, softmax_rows
+from .numpy_rnn import _as_indices, init_params, softmax_rows
 
 TRUNCATE_MODES = ("numpy", "theano")
 
