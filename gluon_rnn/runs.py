@@ -126,7 +126,7 @@ class RunResult:
 
 def build_model(config: TrainConfig, vocab_size: int) -> gluon.Block:
     """The network a configuration names: d2l's from-scratch RNN as a block, or
-    :class:`~gluon_rnn.models.gluon.RNNModel` around Gluon's RNN/GRU/LSTM."""
+    :class:`~gluon_rnn.models.gluon.RNNModel` around Gluon's RNN/GRU/LSTM, hybridized."""
     from mxnet.gluon import rnn
 
     from .models.gluon import RNNModel
@@ -135,9 +135,10 @@ def build_model(config: TrainConfig, vocab_size: int) -> gluon.Block:
     if config.model == "scratch":
         return ScratchRNNModel(vocab_size, config.num_hiddens)
     layer = {"rnn": rnn.RNN, "gru": rnn.GRU, "lstm": rnn.LSTM}[config.model]
-    return RNNModel(layer(config.num_hiddens, num_layers=config.num_layers,
-                          dropout=config.dropout),
-                    vocab_size, embed_size=config.embed_size or None, dropout=config.dropout)
+    net = RNNModel(layer(config.num_hiddens, num_layers=config.num_layers, dropout=config.dropout),
+                   vocab_size, embed_size=config.embed_size or None, dropout=config.dropout)
+    net.hybridize(static_alloc=True)  # one compiled graph per input shape
+    return net
 
 
 def initialize(net: gluon.Block, ctx: mx.Context) -> gluon.Block:
