@@ -10,6 +10,7 @@ from gluon_rnn.corpora import load_data_time_machine
 from gluon_rnn.devices import try_all_gpus, try_gpu
 from gluon_rnn.iterators import data_iter_consecutive, data_iter_random
 from gluon_rnn.models.gluon import RNNModel
+from gluon_rnn.plotting import semilogy, set_figsize, use_svg_display
 from gluon_rnn.models.scratch import get_params, init_rnn_state, params_factory, rnn, to_onehot
 from gluon_rnn.sampling import predict_rnn, predict_rnn_gluon
 from gluon_rnn.training import (grad_clipping, grad_clipping_gluon, sgd, train_and_predict_rnn,
@@ -22,5 +23,14 @@ __all__ = [
     "RNNModel", "grad_clipping_gluon", "predict_rnn_gluon", "train_and_predict_rnn_gluon",
     "Vocab", "data_iter_consecutive", "data_iter_random", "get_params", "grad_clipping",
     "init_rnn_state", "load_data_time_machine", "params_factory", "predict_rnn", "rnn", "sgd",
-    "to_onehot", "train_and_predict_rnn", "try_all_gpus", "try_gpu",
+    "to_onehot", "train_and_predict_rnn", "try_all_gpus", "try_gpu", "semilogy", "set_figsize",
+    "use_svg_display", "plt",
 ]
+
+
+def __getattr__(name: str):
+    """``d2l.plt`` is matplotlib's pyplot, loaded when first used."""
+    if name == "plt":
+        from gluon_rnn.plotting import pyplot
+        return pyplot()
+    raise AttributeError(f"module 'd2l_compat' has no attribute {name!r}")

@@ -150,3 +150,21 @@ def test_gated_and_deep_chapter_scripts_print_what_d2l_prints(d2l_oracle, tmp_pa
     assert main(["chapter", str(script)]) == 0  # and through the command itself
     assert len([line for line in capsys.readouterr().out.splitlines()
                 if line.startswith("epoch ")]) == 8
+
+
+def test_language_model_chapter_plotting_helpers(tmp_path, monkeypatch, capsys):
+    """8.3's token-frequency plot: d2l.set_figsize, d2l.plt, d2l.semilogy work outside
+    Jupyter, and importing d2l_compat does not load pyplot."""
+    import subprocess
+
+    code = ("import sys, d2l_compat as d2l\n"
+            "assert 'matplotlib.pyplot' not in sys.modules\n"
+            "d2l.set_figsize((4, 3))\n"
+            "print(d2l.plt.rcParams['figure.figsize'])\n"
+            "d2l.plt.loglog([1, 2, 3], [30, 20, 10])\n"
+            "d2l.semilogy([1, 2, 3], [1, 10, 100], 'x', 'y', [1, 2, 3], [2, 20, 200], ['a', 'b'])\n"
+            "print(d2l.plt.gca().get_yscale(), len(d2l.plt.gca().lines))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "MPLBACKEND": "Agg"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["[4.0, 3.0]", "log 3"]  # loglog + two curves
