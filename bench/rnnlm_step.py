@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from _harness import result
 from gluon_rnn.blas import configure_blas
 
 BLAS = configure_blas()  # before mxnet loads
@@ -55,6 +56,11 @@ def main() -> None:
     print(f"RNNSymbolic float32 {symbolic_ms:7.2f} ms/step  x{tutorial_ms / symbolic_ms:.2f} vs peer")
     print(f"RNNSymbolic vs RNNNumpy x{numpy_ms / symbolic_ms:.2f}; "
           f"vs pytensor's 8.2 ms x{8.2 / symbolic_ms:.2f}")
+    result("WildML RNNNumpy.sgd_step", numpy_ms, tutorial_ms, "ms/step",
+           "the tutorial's numpy code", ">= 2x", tutorial_ms / numpy_ms >= 2)
+    result("WildML RNNSymbolic.sgd_step (float32)", symbolic_ms, 8.2, "ms/step",
+           "pytensor-compiled Theano model, 8.2 ms (issue figure)", "<= 8.2 ms",
+           symbolic_ms <= 8.2, f"x{numpy_ms / symbolic_ms:.2f} vs our RNNNumpy")
 
 
 if __name__ == "__main__":

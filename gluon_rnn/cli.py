@@ -165,6 +165,9 @@ def _add_train(sub) -> None:
                    help="continue the run in OUT from its checkpoint")
     p.add_argument("--overwrite", action="store_true",
                    help="start a new run even though OUT holds a checkpoint (it is replaced)")
+    p.add_argument("--skip-nonfinite", action="store_true", default=None,
+                   help="skip (and count) minibatches whose loss is NaN or infinite instead of "
+                        "stopping")
     p.add_argument("--prefix", default=None, help="prefix for the greedy sample printed at the "
                                                   "end (default: the corpus's first tokens)")
     p.add_argument("--pred-len", type=_positive_int, default=50,
@@ -174,8 +177,9 @@ def _add_train(sub) -> None:
 
 
 def _train_options(args) -> dict:
-    return {flag[2:].replace("-", "_"): getattr(args, flag[2:].replace("-", "_"))
-            for flag, *_ in TRAIN_OPTIONS}
+    options = {flag[2:].replace("-", "_"): getattr(args, flag[2:].replace("-", "_"))
+               for flag, *_ in TRAIN_OPTIONS}
+    return dict(options, skip_nonfinite=args.skip_nonfinite)
 
 
 def _start_or_resume(args, ctx):
@@ -218,6 +222,7 @@ def _cmd_train(args) -> int:
 
         def on_epoch(rep):
             valid = "" if rep.valid_perplexity is None else f", valid {rep.valid_perplexity:.3f}"
+            valid += f", {rep.skipped} minibatches skipped (non-finite loss)" if rep.skipped else ""
             bar.write(f"epoch {rep.epoch}: perplexity {rep.perplexity:.3f}{valid}, "
                       f"{rep.seconds:.1f} s, {rep.tokens_per_second:.0f} tokens/s")
             bar.update(1)

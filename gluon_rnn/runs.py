@@ -11,6 +11,9 @@ What it adds is what long runs need:
   start of the epoch, the running loss, the carried hidden state) saved with the
   parameters and optimizer state in one checkpoint, so that an interrupted run
   resumed from its checkpoint computes exactly what the uninterrupted run computes;
+* a NaN or infinite loss stops training with a message, keeping the last good
+  checkpoint, or with ``skip_nonfinite`` skips that minibatch (no update, the
+  carried state restarted) and counts it in the epoch's report;
 * Ctrl-C (SIGINT) finishes the current minibatch, saves a checkpoint and returns
   (a second Ctrl-C stops at once);
 * validation perplexity after every epoch, test perplexity at the end where the
@@ -28,6 +31,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import random
 import signal
 import time
@@ -76,6 +80,7 @@ class TrainConfig:
     clipping_theta: float = 1.0
     valid_fraction: float = 0.1
     seed: int = 0
+    skip_nonfinite: bool = False
 
     def check(self) -> "TrainConfig":
         """Raise ``ValueError`` naming the first bad option."""
@@ -96,7 +101,7 @@ class TrainConfig:
 
 
 # Options a resumed run may change; the others define the model and its data.
-RESUMABLE_CHANGES = ("num_epochs",)
+RESUMABLE_CHANGES = ("num_epochs", "skip_nonfinite")
 
 
 @dataclasses.dataclass
@@ -110,6 +115,7 @@ class Position:
     rng_state: Optional[list] = None
     l_sum: float = 0.0
     n: int = 0
+    skipped: int = 0
     history: List[dict] = dataclasses.field(default_factory=list)
 
 
@@ -342,7 +348,9 @@ def _epoch_batches(run: Run, rng: random.Random, epoch: int):
             yield index, batch
 
 
-def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> float:
+def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> Optional[float]:
+    """One minibatch; returns its mean loss, or ``None`` (and updates nothing, and
+    drops the carried state) when the loss or the gradient norm is not finite."""
     config = run.config
     if config.iter == "random" or not run.hidden:
         run.hidden = run.net.begin_state(batch_size=config.batch_size, ctx=run.ctx)
@@ -354,10 +362,14 @@ def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> float:
         output, state = run.net(X, run.hidden)
         l = loss(output, Y.T.reshape((-1,))).mean()
     l.backward()
-    grad_clipping_gluon(run.net, config.clipping_theta, run.ctx)
+    value = float(l.asscalar())
+    norm = grad_clipping_gluon(run.net, config.clipping_theta, run.ctx)
+    if not (math.isfinite(value) and math.isfinite(norm)):
+        run.hidden = []
+        return None
     run.trainer.step(1)  # the loss is already a mean
     run.hidden = list(state)
-    return float(l.asscalar())
+    return value
 
 
 def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] = None,
@@ -383,9 +395,12 @@ def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] 
                 run.hidden = []
             for index, (X, Y) in _epoch_batches(run, rng, epoch):
                 value = _train_step(run, loss, X, Y, epoch, index)
+                position.batch = index + 1
+                if value is None:
+                    _non_finite(run, epoch, index)
+                    continue
                 position.l_sum += value * Y.size
                 position.n += Y.size
-                position.batch = index + 1
                 if on_batch is not None:
                     on_batch(epoch, index, Y.size, value)
                 if stop.requested:
@@ -396,13 +411,32 @@ def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] 
     return RunResult(reports, _test_perplexity(run), False, run.checkpoint_path)
 
 
+class NonFiniteLoss(ValueError):
+    """The loss (or the gradient norm) became NaN or infinite."""
+
+
+def _non_finite(run: Run, epoch: int, index: int) -> None:
+    """Count a skipped minibatch (``skip_nonfinite``) or stop with what to do."""
+    if run.config.skip_nonfinite:
+        run.position.skipped += 1
+        return
+    kept = (f"the last good checkpoint (after epoch {run.position.epoch}) is kept in "
+            f"{run.checkpoint_path}" if run.checkpoint_path and run.position.epoch else
+            "no checkpoint was written")
+    raise NonFiniteLoss(f"the loss became NaN or infinite in epoch {epoch}, minibatch {index + 1}; "
+                        f"{kept}. Lower --lr or --clipping-theta, or pass --skip-nonfinite to "
+                        "skip such minibatches")
+
+
 def _finish_epoch(run: Run, epoch: int, seconds: float, rng: random.Random) -> EpochReport:
     position, config = run.position, run.config
     report = EpochReport(epoch, perplexity(position.l_sum, position.n), seconds, position.n,
-                         valid_perplexity=_held_out_perplexity(run, run.valid))
+                         valid_perplexity=_held_out_perplexity(run, run.valid),
+                         skipped=position.skipped)
     row = dataclasses.asdict(report)
     position.history.append(row)
     position.epoch, position.batch, position.l_sum, position.n = epoch, 0, 0.0, 0
+    position.skipped = 0
     position.rng_state = _rng_state(rng)
     run.hidden = []
     if run.out is not None:

@@ -33,6 +33,7 @@ class EpochReport:
     seconds: float
     tokens: int
     valid_perplexity: Optional[float] = None
+    skipped: int = 0  # minibatches skipped for a non-finite loss (gluon-rnn train)
 
     @property
     def tokens_per_second(self) -> float:

@@ -199,7 +199,8 @@ def test_train_generate_and_resume_through_main(tmp_path, capsys):
     assert "7200 training, 800 validation, 0 test tokens" in printed
     assert printed.count("epoch ") >= 2 and " - the time" in printed
     rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
-    assert rows[0] == "epoch,perplexity,seconds,tokens,valid_perplexity,tokens_per_second,lr"
+    assert rows[0] == ("epoch,perplexity,seconds,tokens,valid_perplexity,skipped,"
+                       "tokens_per_second,lr")
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"]
     assert main(argv) == 2  # a second start would overwrite the run
     assert "--resume" in capsys.readouterr().err

@@ -200,3 +200,51 @@ def test_sampling_never_draws_unk(small_corpus):
     assert generate_text(run.net, vocab, "the", 10) == "the" + "<unk>" * 10  # greedy: d2l's
     text = generate_text(run.net, vocab, "the", 200, temperature=1.0, rng=np.random.RandomState(0))
     assert "<unk>" not in text and len(text) == 203
+
+
+def _nan_on_steps(monkeypatch, steps):
+    """Make the loss NaN on the given (0-based, counted over the run) minibatches."""
+    original, count = runs._train_step, [0]
+
+    def step(run, loss, X, Y, epoch, index):
+        count[0] += 1
+        if count[0] - 1 in steps:
+            return original(run, lambda *a: loss(*a) * float("nan"), X, Y, epoch, index)
+        return original(run, loss, X, Y, epoch, index)
+    monkeypatch.setattr(runs, "_train_step", step)
+
+
+def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_checkpoint(small_corpus, tmp_path,
+                                                                           monkeypatch):
+    run = runs.new_run(_config(small_corpus, num_epochs=3), out=tmp_path)
+    batches = len(list(runs._epoch_batches(run, random.Random(0), 1)))
+    run.position.rng_state = None
+    _nan_on_steps(monkeypatch, {batches + 4})  # epoch 2, minibatch 5
+    path = tmp_path / runs.CHECKPOINT_NAME
+    with pytest.raises(runs.NonFiniteLoss, match="epoch 2, minibatch 5.*after epoch 1.*--skip-nonfinite"):
+        runs.fit(run, handle_sigint=False)
+    saved = checkpoints.load_training_checkpoint(path)
+    assert saved.meta["position"]["epoch"] == 1
+    assert all(np.isfinite(a).all() for a in saved.params.values())
+
+
+def test_skip_nonfinite_skips_and_counts(small_corpus, monkeypatch):
+    _nan_on_steps(monkeypatch, {2, 3, 10})
+    run = runs.new_run(_config(small_corpus, num_epochs=1, skip_nonfinite=True))
+    before = {k: p.data().asnumpy().copy() for k, p in run.net._collect_params_with_prefix().items()}
+    report = runs.fit(run, handle_sigint=False).reports[0]
+    assert report.skipped == 3 and np.isfinite(report.perplexity)
+    after = run.net._collect_params_with_prefix()
+    assert all(np.isfinite(p.data().asnumpy()).all() for p in after.values())
+    assert any((after[k].data().asnumpy() != v).any() for k, v in before.items())
+
+
+def test_nan_loss_from_the_command_line_is_one_line(small_corpus, tmp_path, monkeypatch, capsys):
+    from gluon_rnn.cli import main
+
+    _nan_on_steps(monkeypatch, {0})
+    assert main(["train", "--corpus", small_corpus, "--num-hiddens", "8", "--num-epochs", "1",
+                 "--out", str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "NaN or infinite in epoch 1, minibatch 1" in err[0]
+    assert "no checkpoint was written" in err[0]

@@ -82,3 +82,41 @@ def test_predict_rnn_prefix_and_unknown_chars():
         predict_rnn("", 5, rnn, params, init_rnn_state, 4, vocab)
     with pytest.raises(ValueError, match="num_chars"):
         predict_rnn("a", -1, rnn, params, init_rnn_state, 4, vocab)
+
+
+def _chapter_rnn(inputs, state, params):
+    """The chapter's per-step loop, as its page writes it."""
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    outputs = []
+    for X in inputs:
+        H = nd.tanh(nd.dot(X, W_xh) + nd.dot(H, W_hh) + b_h)
+        outputs.append(nd.dot(H, W_hq) + b_q)
+    return outputs, (H,)
+
+
+@pytest.mark.parametrize("batch_size, num_steps, num_hiddens", [(8, 12, 64), (1, 1, 16),
+                                                                (32, 35, 256), (3, 2, 5)])
+def test_fused_rnn_equals_the_chapters_loop_with_gradients(batch_size, num_steps, num_hiddens):
+    """Our rnn (one fused operator) computes the chapter's outputs, state and the
+    gradients of all five parameters, to float rounding."""
+    mx.random.seed(batch_size + num_steps)
+    vocab_size = 44
+    params = get_params(vocab_size, num_hiddens, vocab_size)
+    for p in params:
+        p[:] = nd.random.normal(scale=1 / math.sqrt(num_hiddens), shape=p.shape)  # trained-like
+    X = nd.random.randint(0, vocab_size, shape=(batch_size, num_steps)).astype("float32")
+    state = (nd.random.normal(scale=0.5, shape=(batch_size, num_hiddens)),)
+    results = []
+    for fn in (_chapter_rnn, rnn):
+        with autograd.record():
+            outputs, (H,) = fn(to_onehot(X, vocab_size), state, params)
+            loss = (nd.concat(*outputs, dim=0) ** 2).sum() + (H * H).sum()
+        loss.backward()
+        results.append(([o.asnumpy() for o in outputs], H.asnumpy(),
+                        [p.grad.asnumpy().copy() for p in params]))
+    (theirs, H_theirs, g_theirs), (ours, H_ours, g_ours) = results
+    assert len(ours) == num_steps and ours[0].shape == (batch_size, vocab_size)
+    for a, b in zip(ours + [H_ours] + g_ours, theirs + [H_theirs] + g_theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * (np.abs(b).max() + 1e-6))
+    assert np.abs(g_ours[1]).max() > 0  # the recurrent weight did get a gradient

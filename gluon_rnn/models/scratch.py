@@ -53,14 +53,27 @@ def rnn(inputs: Sequence[nd.NDArray], state: State, params: Params) -> Tuple[Lis
 
     ``H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h)``, ``Y_t = H_t W_hq + b_q``.
     Returns the list of outputs and the new state tuple.
+
+    Where the chapter loops over steps with three products each, this hands the
+    recurrence to MXNet's fused ``RNN`` operator (``mode='rnn_tanh'``, oneDNN on
+    CPU, cuDNN on GPU) with the chapter's parameters packed in its layout (the
+    input and recurrent weights transposed, ``b_h`` as the input bias, a zero
+    recurrent bias), and computes every output in one product. Gradients reach the
+    five parameters through the packing. Outputs equal the chapter's loop up to
+    float rounding (tests: 1e-5 relative).
     """
     W_xh, W_hh, b_h, W_hq, b_q = params
     H, = state
-    outputs = []
-    for X in inputs:
-        H = nd.tanh(nd.dot(X, W_xh) + nd.dot(H, W_hh) + b_h)
-        outputs.append(nd.dot(H, W_hq) + b_q)
-    return outputs, (H,)
+    num_steps, num_hiddens = len(inputs), W_hh.shape[0]
+    if num_steps == 0:
+        return [], (H,)
+    packed = nd.concat(W_xh.T.reshape((-1,)), W_hh.T.reshape((-1,)), b_h, nd.zeros_like(b_h),
+                       dim=0)
+    hiddens, H = nd.RNN(nd.stack(*inputs), packed, H.expand_dims(0), state_size=num_hiddens,
+                        num_layers=1, mode="rnn_tanh", state_outputs=True)
+    Y = nd.dot(hiddens.reshape((-1, num_hiddens)), W_hq) + b_q
+    outputs = nd.split(Y, num_steps, axis=0) if num_steps > 1 else [Y]
+    return list(outputs), (H[0],)
 
 
 class ScratchRNNModel(mx.gluon.Block):

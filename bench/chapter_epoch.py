@@ -1,0 +1,70 @@
+"""Seconds per epoch of the unmodified d2l 8.5 chapter script (its own ``rnn``, its own
+training loop; 512 hidden, 64 steps, batch 32): ``python script.py`` on the published
+d2l==0.9.2 (the peer) against ``gluon-rnn chapter script.py`` on d2l_compat, in the same
+environment.
+
+    python bench/chapter_epoch.py [--epochs N]
+
+The script is the test fixture ``tests/fixtures/chapter_8_5.py`` with ``num_epochs``
+set to N and its reporting period to N / 2 (nothing else changed); it runs from a
+chapter folder beside ``data/timemachine.txt``, where d2l 0.9.2 looks for it. The
+seconds per epoch are those the script itself prints for its second reporting
+period (the first includes warm-up), for random and consecutive partitioning.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from _harness import ROOT, python, result, run_child
+
+FIXTURE = ROOT / "tests" / "fixtures" / "chapter_8_5.py"
+EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$")
+
+
+def shortened_script(folder: Path, epochs: int) -> Path:
+    from gluon_rnn.corpora import resolve
+
+    text = FIXTURE.read_text()
+    text = text.replace("= 500, 64, 32, 1, 1", f"= {epochs}, 64, 32, 1, 1")
+    text = text.replace("(epoch + 1) % 50 == 0", f"(epoch + 1) % {epochs // 2} == 0")
+    text = text.replace("(epoch + 1) % 100 == 0", "False")
+    (folder / "data").mkdir()
+    (folder / "chapter").mkdir()
+    shutil.copy(resolve("timemachine.txt"), folder / "data" / "timemachine.txt")
+    script = folder / "chapter" / "rnn_scratch.py"
+    script.write_text(text)
+    return script
+
+
+def seconds_per_epoch(stdout: str, epochs: int) -> dict:
+    """The second reporting period's time of each of the script's two runs."""
+    times = [float(m.group(2)) for m in map(EPOCH_LINE.match, stdout.splitlines()) if m]
+    if len(times) != 4:
+        raise RuntimeError(f"expected four epoch lines, got:\n{stdout}")
+    period = epochs // 2
+    return {"random": times[1] / period, "consecutive": times[3] / period}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10, help="epochs per run (even)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        script = shortened_script(Path(tmp), args.epochs)
+        peer = seconds_per_epoch(run_child([python(), str(script)], cwd=script.parent), args.epochs)
+        ours = seconds_per_epoch(run_child([python(), "-m", "gluon_rnn", "chapter", str(script)],
+                                           cwd=script.parent), args.epochs)
+    for name in ("random", "consecutive"):
+        print(f"{name:>11}: d2l==0.9.2 {peer[name]:.3f} s/epoch, gluon-rnn chapter "
+              f"{ours[name]:.3f} s/epoch")
+        result(f"chapter 8.5 script, unmodified ({name})", ours[name], peer[name], "s/epoch",
+               "the same script on d2l==0.9.2", ">= 1.5x", peer[name] / ours[name] >= 1.5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
