@@ -144,15 +144,17 @@ def _optimizer_states(trainer) -> Dict[str, np.ndarray]:
 def save_training_checkpoint(path: Union[str, Path], net, trainer, meta: dict,
                              hidden: Sequence = ()) -> Path:
     """Write ``net``'s parameters, ``trainer``'s optimizer state and counters,
-    ``hidden`` and ``meta`` (JSON-able) to ``path``, atomically."""
-    arrays = {f"param/{name}": p.data().asnumpy()
+    ``hidden`` and ``meta`` (JSON-able) to ``path``, atomically. With several
+    contexts the first context's copies are written (all copies are equal)."""
+    arrays = {f"param/{name}": p.list_data()[0].asnumpy()
               for name, p in net._collect_params_with_prefix().items()}
     arrays.update(_optimizer_states(trainer))
     arrays.update({f"hidden/{j}": h.asnumpy() for j, h in enumerate(hidden)})
     optimizer = trainer._optimizer
+    counts = optimizer._all_index_update_counts.get(trainer._contexts[0].device_id, {})
     meta = dict(meta, format=CHECKPOINT_FORMAT, optimizer={
         "num_update": optimizer.num_update, "lr": trainer.learning_rate,
-        "index_update_count": {str(k): v for k, v in optimizer._index_update_count.items()}})
+        "index_update_count": {str(k): v for k, v in counts.items()}})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     return _save_npz(path, arrays)
 
@@ -184,8 +186,9 @@ def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
 
 
 def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ctx=None) -> list:
-    """Load ``checkpoint`` into ``net`` (names and shapes checked) and ``trainer``;
-    return the carried hidden state as NDArrays on ``ctx``."""
+    """Load ``checkpoint`` into ``net`` (names and shapes checked; every context's copy)
+    and ``trainer`` (each context's optimizer state); return the carried hidden state
+    as NDArrays on ``ctx``."""
     from mxnet import nd
 
     own = net._collect_params_with_prefix()
@@ -197,17 +200,18 @@ def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ct
             raise ValueError(f"parameter {name}: checkpoint shape {checkpoint.params[name].shape}, "
                              f"model shape {tuple(param.shape)}; it was written for a model of "
                              "another size")
-        param.set_data(nd.array(checkpoint.params[name], ctx=ctx, dtype=param.dtype))
-    updater, optimizer = trainer._updaters[0], trainer._optimizer
-    for index, parts in checkpoint.states.items():
-        arrays = [nd.array(a, ctx=ctx, dtype=a.dtype) for a in parts]
-        updater.states[index] = arrays[0] if len(arrays) == 1 else tuple(arrays)
-        updater.states_synced[index] = True
-    counters = checkpoint.meta["optimizer"]
-    optimizer.num_update = counters["num_update"]
-    # in place: the optimizer keeps this dict per device and switches back to it
-    optimizer._index_update_count.clear()
-    optimizer._index_update_count.update(
-        {int(k): v for k, v in counters["index_update_count"].items()})
-    trainer.set_learning_rate(counters["lr"])
+        param.set_data(nd.array(checkpoint.params[name], dtype=param.dtype))
+    optimizer = trainer._optimizer
+    counts = {int(k): v for k, v in checkpoint.meta["optimizer"]["index_update_count"].items()}
+    for updater, context in zip(trainer._updaters, trainer._contexts):
+        for index, parts in checkpoint.states.items():
+            arrays = [nd.array(a, ctx=context, dtype=a.dtype) for a in parts]
+            updater.states[index] = arrays[0] if len(arrays) == 1 else tuple(arrays)
+            updater.states_synced[index] = True
+        # in place: the optimizer keeps one dict per device and switches between them
+        device_counts = optimizer._all_index_update_counts.setdefault(context.device_id, {})
+        device_counts.clear()
+        device_counts.update(counts)
+    optimizer.num_update = checkpoint.meta["optimizer"]["num_update"]
+    trainer.set_learning_rate(checkpoint.meta["optimizer"]["lr"])
     return [nd.array(h, ctx=ctx) for h in checkpoint.hidden]

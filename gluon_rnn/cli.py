@@ -137,6 +137,8 @@ TRAIN_OPTIONS = [  # (flag, type, choices, help); defaults come from TrainConfig
                                 "--decay-after"),
     ("--decay-after", int, None, "epochs at the full learning rate before --lr-decay applies"),
     ("--clipping-theta", float, None, "gradient-norm clipping threshold"),
+    ("--init", str, ("normal", "uniform", "xavier"), "weight initialisation: N(0, 0.01^2) as "
+                                                     "d2l, U(-0.1, 0.1) as Zaremba et al., or Xavier"),
     ("--valid-fraction", float, None, "share of the corpus held out at its end for validation "
                                       "(ptb uses its own files)"),
     ("--seed", int, None, "seed of parameters, minibatch order and dropout"),
@@ -158,8 +160,10 @@ def _add_train(sub) -> None:
         default = getattr(defaults, flag[2:].replace("-", "_"))
         p.add_argument(flag, type=kind, choices=choices, default=None,
                        help=f"{text} (default: {default})")
-    p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N "
-                                                 "(default: auto)")
+    p.add_argument("--ctx", default="auto",
+                   help="context, or a comma-separated list for data-parallel training over "
+                        "several (cpu:0,cpu:1 or gpu:0,gpu:1; gradients summed through a KVStore): "
+                        "auto (GPU if any), cpu, gpu:N (default: auto)")
     p.add_argument("--out", default="runs/train", help="run folder (default: runs/train)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in OUT from its checkpoint")
@@ -200,15 +204,15 @@ def _start_or_resume(args, ctx):
 
 
 def _cmd_train(args) -> int:
-    from .devices import parse_ctx
+    from .devices import parse_contexts
     from .runs import fit
     from .sampling import generate_text
 
-    run = _start_or_resume(args, parse_ctx(args.ctx))
+    run = _start_or_resume(args, parse_contexts(args.ctx))
     c, pos = run.config, run.position
     print(f"{c.corpus} ({c.level}s): {len(run.train)} training, {len(run.valid)} validation, "
           f"{len(run.test)} test tokens; vocabulary {len(run.vocab)}; model {c.model}, "
-          f"{c.num_layers}x{c.num_hiddens}; context {run.ctx}"
+          f"{c.num_layers}x{c.num_hiddens}; context {', '.join(map(str, run.ctxs))}"
           + (f"; resuming after epoch {pos.epoch}, minibatch {pos.batch}" if args.resume else ""))
     with _progress(c.num_epochs, disable=args.no_progress) as bar:
         bar.update(pos.epoch)

@@ -42,3 +42,13 @@ def parse_ctx(text: str) -> mx.Context:
     if kind not in ("cpu", "gpu") or (index and not index.isdigit()):
         raise ValueError(f"context {text!r} is not one of auto, cpu, cpu:N, gpu, gpu:N")
     return getattr(mx, kind)(int(index or 0))
+
+
+def parse_contexts(text: str) -> List[mx.Context]:
+    """A comma-separated list of :func:`parse_ctx` names (``'cpu:0,cpu:1'``), each once."""
+    contexts = [parse_ctx(part) for part in text.split(",") if part.strip()]
+    if not contexts:
+        raise ValueError("no context given: use auto, cpu, gpu:N or a list like cpu:0,cpu:1")
+    if len(set(contexts)) != len(contexts):
+        raise ValueError(f"context list {text!r} names a context twice")
+    return contexts

@@ -36,7 +36,7 @@ import random
 import signal
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import mxnet as mx
 from mxnet import autograd, gluon, init
@@ -48,12 +48,17 @@ from .checkpoints import (load_training_checkpoint, restore_training_checkpoint,
                           save_training_checkpoint)
 from .corpora import TokenCorpus, load_token_corpus
 from .iterators import data_iter
-from .training import EpochReport, evaluate_perplexity, grad_clipping_gluon, perplexity
+from .training import EpochReport, evaluate_perplexity, grad_clipping, perplexity
 from .vocab import Vocab
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 ITERATORS = ("random", "consecutive")
 OPTIMIZERS = ("sgd", "adam")
+INITIALIZERS = {  # name: (initializer, what it is)
+    "normal": (lambda: init.Normal(0.01), "N(0, 0.01^2), d2l's"),
+    "uniform": (lambda: init.Uniform(0.1), "U(-0.1, 0.1), Zaremba et al.'s"),
+    "xavier": (lambda: init.Xavier(), "Xavier (Glorot) uniform"),
+}
 CHECKPOINT_NAME = "checkpoint.npz"
 
 
@@ -78,6 +83,7 @@ class TrainConfig:
     lr_decay: float = 1.0
     decay_after: int = 0
     clipping_theta: float = 1.0
+    init: str = "normal"
     valid_fraction: float = 0.1
     seed: int = 0
     skip_nonfinite: bool = False
@@ -87,6 +93,7 @@ class TrainConfig:
         check_choice("model", self.model, MODELS)
         check_choice("iter", self.iter, ITERATORS)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("init", self.init, tuple(INITIALIZERS))
         check_counts(num_hiddens=self.num_hiddens, num_layers=self.num_layers,
                      num_steps=self.num_steps, batch_size=self.batch_size,
                      num_epochs=self.num_epochs)
@@ -147,22 +154,38 @@ def build_model(config: TrainConfig, vocab_size: int) -> gluon.Block:
     return net
 
 
-def initialize(net: gluon.Block, ctx: mx.Context) -> gluon.Block:
-    """Initialise N(0, 0.01^2) (d2l's choice) and run one token through the network,
-    so every parameter has its shape before a checkpoint is restored into it."""
+Contexts = Union[mx.Context, Sequence[mx.Context], None]
+
+
+def contexts(ctx: Contexts) -> List[mx.Context]:
+    """``ctx`` as a non-empty list (``None``: the CPU)."""
+    if ctx is None:
+        return [mx.cpu()]
+    return [ctx] if isinstance(ctx, mx.Context) else list(ctx)
+
+
+def initialize(net: gluon.Block, ctx: Contexts, how: str = "normal") -> gluon.Block:
+    """Initialise the weights (``how``: a key of :data:`INITIALIZERS`; the default is
+    d2l's N(0, 0.01^2)) on every context (equal copies) and run one token through the
+    network, so every parameter has its shape before a checkpoint is restored into it."""
     from mxnet import nd
 
-    net.initialize(init.Normal(0.01), ctx=ctx)
-    net(nd.zeros((1, 1), ctx=ctx), net.begin_state(batch_size=1, ctx=ctx))
+    ctxs = contexts(ctx)
+    net.initialize(INITIALIZERS[how][0](), ctx=ctxs)
+    net(nd.zeros((1, 1), ctx=ctxs[0]), net.begin_state(batch_size=1, ctx=ctxs[0]))
     return net
 
 
 def make_trainer(config: TrainConfig, net: gluon.Block) -> gluon.Trainer:
-    """Plain SGD (d2l's) or Adam over all of ``net``'s parameters."""
+    """Plain SGD (d2l's) or Adam over all of ``net``'s parameters. With several
+    contexts the gradients are summed through a ``device`` KVStore and each context
+    updates its own copy (``update_on_kvstore=False``, so they can be clipped in
+    between)."""
     options = {"learning_rate": config.lr}
     if config.optimizer == "sgd":
         options.update(momentum=0, wd=0)
-    return gluon.Trainer(net.collect_params(), config.optimizer, options)
+    return gluon.Trainer(net.collect_params(), config.optimizer, options, kvstore="device",
+                         update_on_kvstore=False)
 
 
 def _rng_state(rng: random.Random) -> list:
@@ -206,7 +229,8 @@ class _StopRequest:
 @dataclasses.dataclass
 class Run:
     """A run ready to train: configuration, data as indices, vocabulary, network,
-    trainer, context, output folder and position."""
+    trainer, contexts (data parallel over all; the first one evaluates), output
+    folder, position and the carried hidden state (one list per context)."""
 
     config: TrainConfig
     vocab: Vocab
@@ -215,10 +239,14 @@ class Run:
     test: List[int]
     net: gluon.Block
     trainer: gluon.Trainer
-    ctx: mx.Context
+    ctxs: List[mx.Context]
     out: Optional[Path]
     position: Position
     hidden: list
+
+    @property
+    def ctx(self) -> mx.Context:
+        return self.ctxs[0]
 
     @property
     def checkpoint_path(self) -> Optional[Path]:
@@ -230,22 +258,25 @@ def _indices(corpus: TokenCorpus, vocab: Vocab):
         [vocab[tok] for tok in corpus.test]
 
 
-def _check_fits(config: TrainConfig, train: Sequence[int]) -> None:
+def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context]) -> None:
+    if config.batch_size % len(ctxs):
+        raise ValueError(f"batch_size {config.batch_size} does not split evenly over "
+                         f"{len(ctxs)} contexts; use a multiple of {len(ctxs)}")
     data_iter(train, config.batch_size, config.num_steps, None, config.iter == "random",
               rng=random.Random(0))
 
 
-def new_run(config: TrainConfig, ctx: Optional[mx.Context] = None, out: Optional[Path] = None,
+def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = None,
             corpus: Optional[TokenCorpus] = None) -> Run:
     """Load the corpus, build and initialise the network (``mx.random.seed(seed)``,
     N(0, 0.01^2) as d2l) and its trainer. ``out`` is checked to be writable now,
     not after the first epoch."""
     config.check()
-    ctx = ctx or mx.cpu()
+    ctxs = contexts(ctx)
     corpus = corpus or load_token_corpus(config.corpus, config.level, config.valid_fraction)
     vocab = Vocab(corpus.train)
     train, valid, test = _indices(corpus, vocab)
-    _check_fits(config, train)
+    _check_fits(config, train, ctxs)
     if out is not None:
         try:  # an unwritable folder fails now, not after the first epoch
             _write_json(Path(out) / "config.json", dataclasses.asdict(config))
@@ -253,8 +284,8 @@ def new_run(config: TrainConfig, ctx: Optional[mx.Context] = None, out: Optional
             raise ValueError(f"cannot write the run folder {out} ({err.strerror or err}); "
                              "choose another --out") from err
     mx.random.seed(config.seed)
-    net = initialize(build_model(config, len(vocab)), ctx)
-    return Run(config, vocab, train, valid, test, net, make_trainer(config, net), ctx,
+    net = initialize(build_model(config, len(vocab)), ctxs, config.init)
+    return Run(config, vocab, train, valid, test, net, make_trainer(config, net), ctxs,
                None if out is None else Path(out), Position(), [])
 
 
@@ -276,7 +307,7 @@ def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
     return net, vocab, config
 
 
-def resume_run(checkpoint: Path, ctx: Optional[mx.Context] = None,
+def resume_run(checkpoint: Path, ctx: Contexts = None,
                out: Optional[Path] = None, changes: Optional[Dict[str, object]] = None) -> Run:
     """Rebuild a run from its checkpoint: configuration, vocabulary, parameters,
     optimizer state and position. ``changes`` may only extend ``num_epochs``; any
@@ -292,16 +323,30 @@ def resume_run(checkpoint: Path, ctx: Optional[mx.Context] = None,
                              "a new run in another folder")
         setattr(config, name, value)
     config.check()
-    ctx = ctx or mx.cpu()
+    ctxs = contexts(ctx)
     vocab = _vocab_of(saved.meta["vocab"])
     train, valid, test = _indices(
         load_token_corpus(config.corpus, config.level, config.valid_fraction), vocab)
-    net = initialize(build_model(config, len(vocab)), ctx)
+    _check_fits(config, train, ctxs)
+    net = initialize(build_model(config, len(vocab)), ctxs)
     trainer = make_trainer(config, net)
-    hidden = restore_training_checkpoint(saved, net, trainer, ctx)
+    flat = restore_training_checkpoint(saved, net, trainer, ctxs[0])
     position = Position(**saved.meta["position"])
     out = Path(out) if out is not None else Path(checkpoint).parent
-    return Run(config, vocab, train, valid, test, net, trainer, ctx, out, position, hidden)
+    return Run(config, vocab, train, valid, test, net, trainer, ctxs, out, position,
+               _split_hidden(flat, saved.meta.get("hidden_contexts", 1), ctxs, checkpoint))
+
+
+def _split_hidden(flat: list, saved_contexts: int, ctxs: List[mx.Context], checkpoint) -> list:
+    """The carried state per context, from the checkpoint's flat list."""
+    if not flat:
+        return []
+    if saved_contexts != len(ctxs):
+        raise ValueError(f"{checkpoint} stopped inside an epoch of a run on {saved_contexts} "
+                         f"context(s); resume it on {saved_contexts} context(s) (at an epoch "
+                         "boundary any number works)")
+    per = len(flat) // len(ctxs)
+    return [[h.as_in_context(c) for h in flat[i * per:(i + 1) * per]] for i, c in enumerate(ctxs)]
 
 
 def save_checkpoint(run: Run) -> Optional[Path]:
@@ -309,8 +354,9 @@ def save_checkpoint(run: Run) -> Optional[Path]:
     if run.checkpoint_path is None:
         return None
     meta = {"config": dataclasses.asdict(run.config), "position": dataclasses.asdict(run.position),
-            "vocab": list(run.vocab.idx_to_token)}
-    return save_training_checkpoint(run.checkpoint_path, run.net, run.trainer, meta, run.hidden)
+            "vocab": list(run.vocab.idx_to_token), "hidden_contexts": len(run.ctxs)}
+    flat = [h for per_context in run.hidden for h in per_context]
+    return save_training_checkpoint(run.checkpoint_path, run.net, run.trainer, meta, flat)
 
 
 def _write_json(path: Path, obj) -> None:
@@ -349,27 +395,46 @@ def _epoch_batches(run: Run, rng: random.Random, epoch: int):
 
 
 def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> Optional[float]:
-    """One minibatch; returns its mean loss, or ``None`` (and updates nothing, and
-    drops the carried state) when the loss or the gradient norm is not finite."""
-    config = run.config
+    """One minibatch, split over the run's contexts; returns its mean loss, or
+    ``None`` (and updates nothing, and drops the carried state) when the loss or the
+    gradient norm is not finite."""
+    config, ctxs = run.config, run.ctxs
     if config.iter == "random" or not run.hidden:
-        run.hidden = run.net.begin_state(batch_size=config.batch_size, ctx=run.ctx)
+        per_context = config.batch_size // len(ctxs)
+        run.hidden = [run.net.begin_state(batch_size=per_context, ctx=c) for c in ctxs]
     else:
-        run.hidden = _detached(run.hidden)
+        run.hidden = [_detached(h) for h in run.hidden]
     if config.dropout:
         mx.random.seed(hash((config.seed, epoch, index)) % (2 ** 31))
+    Xs, Ys = ([X], [Y]) if len(ctxs) == 1 else \
+        (gluon.utils.split_and_load(X, ctxs), gluon.utils.split_and_load(Y, ctxs))
     with autograd.record():
-        output, state = run.net(X, run.hidden)
-        l = loss(output, Y.T.reshape((-1,))).mean()
-    l.backward()
-    value = float(l.asscalar())
-    norm = grad_clipping_gluon(run.net, config.clipping_theta, run.ctx)
+        results = [run.net(x, h) for x, h in zip(Xs, run.hidden)]
+        losses = [loss(out, y.T.reshape((-1,))) for (out, _), y in zip(results, Ys)]
+        # the mean over the whole minibatch, as the sum of each context's share
+        ls = [losses[0].mean()] if len(ctxs) == 1 else [l.sum() / Y.size for l in losses]
+    autograd.backward(ls)
+    value = sum(float(l.asscalar()) for l in ls)
+    run.trainer.allreduce_grads()
+    norm = _clip_gradients(run.net, config.clipping_theta, ctxs)
     if not (math.isfinite(value) and math.isfinite(norm)):
         run.hidden = []
         return None
-    run.trainer.step(1)  # the loss is already a mean
-    run.hidden = list(state)
+    run.trainer.update(1)  # the loss is already a mean
+    run.hidden = [list(state) for _, state in results]
     return value
+
+
+def _clip_gradients(net: gluon.Block, theta: float, ctxs: List[mx.Context]) -> float:
+    """d2l's clipping on the first context's (summed) gradients, the same factor on
+    the others'; returns the norm before clipping."""
+    params = list(net.collect_params().values())
+    norm = grad_clipping([p.data(ctxs[0]) for p in params], theta, ctxs[0])
+    if norm > theta:
+        for ctx in ctxs[1:]:
+            for p in params:
+                p.grad(ctx)[:] *= theta / norm
+    return norm
 
 
 def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] = None,

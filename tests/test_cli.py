@@ -309,3 +309,16 @@ def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
                                1.0, 4, rng=random.Random(2))
         ours = [float(r["perplexity"]) for r in table if r["iterator"] == name]
         assert ours == pytest.approx([rep.perplexity for rep in reports], abs=1e-6)
+
+
+def test_train_on_two_contexts_through_main(tmp_path, capsys):
+    corpus = _tiny_corpus(tmp_path)
+    assert main(["train", "--corpus", corpus, "--num-hiddens", "8", "--num-epochs", "1",
+                 "--num-steps", "10", "--batch-size", "8", "--ctx", "cpu:0,cpu:1", "--init",
+                 "uniform", "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    assert "context cpu(0), cpu(1)" in capsys.readouterr().out
+    for bad, message in (("cpu:0,cpu:0", "names a context twice"), ("cpu:0,tpu", "not one of"),
+                         (",", "no context given")):
+        assert main(["train", "--corpus", corpus, "--ctx", bad, "--out",
+                     str(tmp_path / "other")]) == 2
+        assert message in capsys.readouterr().err

@@ -248,3 +248,35 @@ def test_nan_loss_from_the_command_line_is_one_line(small_corpus, tmp_path, monk
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "NaN or infinite in epoch 1, minibatch 1" in err[0]
     assert "no checkpoint was written" in err[0]
+
+
+def test_two_contexts_train_as_one(small_corpus):
+    """Data parallel over cpu(0) and cpu(1) (a device KVStore sums the gradients):
+    the same perplexities as one context, to float rounding, for both partitionings."""
+    for changes in (dict(model="gru"), dict(model="scratch", iter="random")):
+        config = _config(small_corpus, num_epochs=2, **changes)
+        one = runs.fit(runs.new_run(config, mx.cpu(0)), handle_sigint=False).reports
+        two_run = runs.new_run(config, [mx.cpu(0), mx.cpu(1)])
+        two = runs.fit(two_run, handle_sigint=False).reports
+        np.testing.assert_allclose([r.perplexity for r in two], [r.perplexity for r in one],
+                                   rtol=1e-5)
+        np.testing.assert_allclose([r.valid_perplexity for r in two],
+                                   [r.valid_perplexity for r in one], rtol=1e-5)
+        first = list(two_run.net.collect_params().values())[0]
+        np.testing.assert_array_equal(first.data(mx.cpu(0)).asnumpy(),
+                                      first.data(mx.cpu(1)).asnumpy())  # copies stay in sync
+
+
+def test_two_contexts_resume_and_uneven_batches(small_corpus, tmp_path):
+    config = _config(small_corpus, model="lstm", num_epochs=2, optimizer="adam", lr=0.01)
+    ctxs = [mx.cpu(0), mx.cpu(1)]
+    full = runs.fit(runs.new_run(config, ctxs, out=tmp_path / "full"), handle_sigint=False)
+    cut = runs.fit(runs.new_run(config, ctxs, out=tmp_path / "cut"), on_batch=_interrupt_at(1, 5))
+    assert cut.interrupted
+    path = tmp_path / "cut" / runs.CHECKPOINT_NAME
+    with pytest.raises(ValueError, match="resume it on 2 context"):
+        runs.resume_run(path, mx.cpu())
+    rest = runs.fit(runs.resume_run(path, ctxs), handle_sigint=False)
+    assert [r.perplexity for r in rest.reports] == [r.perplexity for r in full.reports]
+    with pytest.raises(ValueError, match="does not split evenly over 3 contexts"):
+        runs.new_run(_config(small_corpus, batch_size=16), [mx.cpu(0), mx.cpu(1), mx.cpu(2)])
