@@ -3,6 +3,7 @@
     gluon-rnn compare   train the d2l 8.5 RNN with random and consecutive partitioning
     gluon-rnn train     train a char- or word-level model (scratch, RNN, GRU, LSTM), resumable
     gluon-rnn generate  continue a prefix with a trained model
+    gluon-rnn launch    run gluon-rnn train as the workers of a dist_sync job (127.0.0.1)
     gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
     gluon-rnn data      show where each data file is found (or fetch it)
     gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
@@ -243,7 +244,9 @@ def _cmd_train(args) -> int:
                              if c.level == "char" else
                              " ".join(run.vocab.idx_to_token[i] for i in run.train[:3]))
     print(" -", generate_text(run.net, run.vocab, prefix, args.pred_len, c.level, ctx=run.ctx))
-    print(f"wrote {run.checkpoint_path}, {run.out / 'metrics.csv'} and {run.out / 'metrics.json'}")
+    if run.out is not None:  # under gluon-rnn launch, worker 0 writes
+        print(f"wrote {run.checkpoint_path}, {run.out / 'metrics.csv'} and "
+              f"{run.out / 'metrics.json'}")
     return 0
 
 
@@ -278,6 +281,33 @@ def _cmd_generate(args) -> int:
     print(generate_text(net, vocab, args.prefix, args.num_tokens, config.level,
                         None if args.greedy else args.temperature,
                         np.random.RandomState(args.seed), ctx))
+    return 0
+
+
+def _add_launch(sub) -> None:
+    p = sub.add_parser(
+        "launch", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="run a command as the workers of a dist_sync job on this machine",
+        description="Start a scheduler, SERVERS parameter servers and WORKERS copies of COMMAND "
+                    "(e.g. gluon-rnn train ...) on 127.0.0.1 with MXNet's DMLC variables; the "
+                    "workers train with kvstore='dist_sync'. A failing worker stops the job.")
+    p.add_argument("-n", "--num-workers", type=_positive_int, default=2, help="worker processes")
+    p.add_argument("-s", "--num-servers", type=_positive_int, default=1, help="server processes")
+    p.add_argument("--timeout", type=_positive_float, default=None,
+                   help="stop everything after this many seconds (default: no limit)")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- then the worker command")
+    p.set_defaults(func=_cmd_launch)
+
+
+def _cmd_launch(args) -> int:
+    from .launch import LaunchError, launch
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    try:
+        launch(command, args.num_workers, args.num_servers, args.timeout)
+    except LaunchError as err:
+        print(f"gluon-rnn launch: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -466,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_compare, _add_train, _add_generate, _add_chapter, _add_data, _add_rnnlm, _add_straight_dope):
+    for add in (_add_compare, _add_train, _add_generate, _add_launch, _add_chapter, _add_data, _add_rnnlm, _add_straight_dope):
         add(sub)
     return parser
 

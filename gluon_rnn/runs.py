@@ -20,6 +20,11 @@ What it adds is what long runs need:
   corpus has a test split, and ``metrics.csv``/``metrics.json`` rewritten
   (atomically) after every epoch.
 
+Under ``gluon-rnn launch`` (``DMLC_ROLE=worker``) each worker trains on its rows of
+every global minibatch (``batch_size`` is the global size), the gradients are summed
+over workers through the ``dist_sync`` KVStore, only worker 0 writes the checkpoint
+and metrics, and the training perplexity it reports is that of its own rows.
+
 MXNet's random generator cannot be read back, so with dropout it is reseeded from
 ``(seed, epoch, minibatch)`` before every minibatch; without dropout training
 draws from it only to initialise the parameters.
@@ -115,7 +120,7 @@ RESUMABLE_CHANGES = ("num_epochs", "skip_nonfinite")
 class Position:
     """Where training stands: ``epoch`` epochs done, ``batch`` minibatches of the
     next one done, with the iterator generator's state at that epoch's start, the
-    running loss sum and token count of the epoch, and the carried hidden state."""
+    running loss sum and token count of the epoch and the minibatches skipped."""
 
     epoch: int = 0
     batch: int = 0
@@ -176,7 +181,15 @@ def initialize(net: gluon.Block, ctx: Contexts, how: str = "normal") -> gluon.Bl
     return net
 
 
-def make_trainer(config: TrainConfig, net: gluon.Block) -> gluon.Trainer:
+def distributed_kvstore():
+    """The ``dist_sync`` KVStore when this process is a worker of a ``gluon-rnn launch``
+    job (``DMLC_ROLE=worker``), else ``None``."""
+    import os
+
+    return mx.kv.create("dist_sync") if os.environ.get("DMLC_ROLE") == "worker" else None
+
+
+def make_trainer(config: TrainConfig, net: gluon.Block, kvstore=None) -> gluon.Trainer:
     """Plain SGD (d2l's) or Adam over all of ``net``'s parameters. With several
     contexts the gradients are summed through a ``device`` KVStore and each context
     updates its own copy (``update_on_kvstore=False``, so they can be clipped in
@@ -184,8 +197,8 @@ def make_trainer(config: TrainConfig, net: gluon.Block) -> gluon.Trainer:
     options = {"learning_rate": config.lr}
     if config.optimizer == "sgd":
         options.update(momentum=0, wd=0)
-    return gluon.Trainer(net.collect_params(), config.optimizer, options, kvstore="device",
-                         update_on_kvstore=False)
+    return gluon.Trainer(net.collect_params(), config.optimizer, options,
+                         kvstore=kvstore or "device", update_on_kvstore=False)
 
 
 def _rng_state(rng: random.Random) -> list:
@@ -243,6 +256,8 @@ class Run:
     out: Optional[Path]
     position: Position
     hidden: list
+    rank: int = 0
+    num_workers: int = 1
 
     @property
     def ctx(self) -> mx.Context:
@@ -258,10 +273,13 @@ def _indices(corpus: TokenCorpus, vocab: Vocab):
         [vocab[tok] for tok in corpus.test]
 
 
-def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context]) -> None:
-    if config.batch_size % len(ctxs):
+def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context],
+                num_workers: int = 1) -> None:
+    parts = len(ctxs) * num_workers
+    if config.batch_size % parts:
         raise ValueError(f"batch_size {config.batch_size} does not split evenly over "
-                         f"{len(ctxs)} contexts; use a multiple of {len(ctxs)}")
+                         f"{len(ctxs)} contexts x {num_workers} worker(s); use a multiple of "
+                         f"{parts}")
     data_iter(train, config.batch_size, config.num_steps, None, config.iter == "random",
               rng=random.Random(0))
 
@@ -276,7 +294,10 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
     corpus = corpus or load_token_corpus(config.corpus, config.level, config.valid_fraction)
     vocab = Vocab(corpus.train)
     train, valid, test = _indices(corpus, vocab)
-    _check_fits(config, train, ctxs)
+    kvstore = distributed_kvstore()
+    rank, workers = (kvstore.rank, kvstore.num_workers) if kvstore else (0, 1)
+    _check_fits(config, train, ctxs, workers)
+    out = out if rank == 0 else None  # one worker writes the checkpoint and metrics
     if out is not None:
         try:  # an unwritable folder fails now, not after the first epoch
             _write_json(Path(out) / "config.json", dataclasses.asdict(config))
@@ -285,8 +306,8 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
                              "choose another --out") from err
     mx.random.seed(config.seed)
     net = initialize(build_model(config, len(vocab)), ctxs, config.init)
-    return Run(config, vocab, train, valid, test, net, make_trainer(config, net), ctxs,
-               None if out is None else Path(out), Position(), [])
+    return Run(config, vocab, train, valid, test, net, make_trainer(config, net, kvstore), ctxs,
+               None if out is None else Path(out), Position(), [], rank, workers)
 
 
 def _vocab_of(tokens: Sequence[str]) -> Vocab:
@@ -399,8 +420,12 @@ def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> Optional[float]
     ``None`` (and updates nothing, and drops the carried state) when the loss or the
     gradient norm is not finite."""
     config, ctxs = run.config, run.ctxs
+    tokens = Y.size  # of the whole (global) minibatch
+    if run.num_workers > 1:  # this worker's rows of the global minibatch
+        rows = config.batch_size // run.num_workers
+        X, Y = X[run.rank * rows:(run.rank + 1) * rows], Y[run.rank * rows:(run.rank + 1) * rows]
     if config.iter == "random" or not run.hidden:
-        per_context = config.batch_size // len(ctxs)
+        per_context = X.shape[0] // len(ctxs)
         run.hidden = [run.net.begin_state(batch_size=per_context, ctx=c) for c in ctxs]
     else:
         run.hidden = [_detached(h) for h in run.hidden]
@@ -411,10 +436,11 @@ def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> Optional[float]
     with autograd.record():
         results = [run.net(x, h) for x, h in zip(Xs, run.hidden)]
         losses = [loss(out, y.T.reshape((-1,))) for (out, _), y in zip(results, Ys)]
-        # the mean over the whole minibatch, as the sum of each context's share
-        ls = [losses[0].mean()] if len(ctxs) == 1 else [l.sum() / Y.size for l in losses]
+        # the mean over the whole minibatch, as the sum of each context's and worker's share
+        ls = [losses[0].mean()] if len(losses) * run.num_workers == 1 else \
+            [l.sum() / tokens for l in losses]
     autograd.backward(ls)
-    value = sum(float(l.asscalar()) for l in ls)
+    value = sum(float(l.asscalar()) for l in ls) * run.num_workers  # this worker's mean
     run.trainer.allreduce_grads()
     norm = _clip_gradients(run.net, config.clipping_theta, ctxs)
     if not (math.isfinite(value) and math.isfinite(norm)):

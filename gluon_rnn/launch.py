@@ -1,0 +1,103 @@
+"""Local launcher for MXNet's distributed KVStore (``dist_sync``): a scheduler,
+servers and workers as processes on this machine, talking over 127.0.0.1.
+
+MXNet's parameter server (ps-lite) reads its role and peers from the DMLC
+environment variables; a process whose role is ``scheduler`` or ``server`` only
+needs to import mxnet, which then serves until the workers finish. The workers run
+the given command (``gluon-rnn train ...``) with ``DMLC_ROLE=worker``; ``gluon-rnn
+train`` sees that and trains with ``kvstore='dist_sync'``.
+
+Across machines, run the same command on each machine with ``DMLC_PS_ROOT_URI`` set
+to the scheduler's address (see the README); this launcher itself only ever binds to
+127.0.0.1.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def dmlc_environment(num_workers: int, num_servers: int, port: int) -> Dict[str, str]:
+    """The variables every process of the job shares."""
+    return {"DMLC_PS_ROOT_URI": LOOPBACK, "DMLC_PS_ROOT_PORT": str(port),
+            "DMLC_NUM_WORKER": str(num_workers), "DMLC_NUM_SERVER": str(num_servers),
+            "DMLC_NODE_HOST": LOOPBACK, "DMLC_INTERFACE": "lo"}
+
+
+@dataclasses.dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+
+
+class LaunchError(RuntimeError):
+    """A worker failed or the job ran out of time; the message names which."""
+
+
+def _start(name: str, argv: Sequence[str], env: Dict[str, str]) -> Process:
+    return Process(name, subprocess.Popen(list(argv), env=env, start_new_session=True))
+
+
+def _stop_all(processes: List[Process], grace: float = 5.0) -> None:
+    for proc in processes:
+        if proc.popen.poll() is None:
+            os.killpg(proc.popen.pid, signal.SIGTERM)
+    deadline = time.time() + grace
+    for proc in processes:
+        try:
+            proc.popen.wait(max(0.0, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.popen.pid, signal.SIGKILL)
+            proc.popen.wait()
+
+
+def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
+           timeout: Optional[float] = None, port: Optional[int] = None,
+           poll: float = 0.2) -> None:
+    """Run ``command`` as ``num_workers`` workers of a ``dist_sync`` job with
+    ``num_servers`` servers and a scheduler, all on 127.0.0.1; return when every worker
+    has exited 0. A worker that fails stops the others and raises :class:`LaunchError`
+    naming it; so does passing ``timeout`` seconds."""
+    if num_workers < 1 or num_servers < 1:
+        raise ValueError(f"need at least one worker and one server, got {num_workers} and "
+                         f"{num_servers}")
+    if not command:
+        raise ValueError("no worker command given: gluon-rnn launch -n 2 -- gluon-rnn train ...")
+    shared = dict(os.environ, **dmlc_environment(num_workers, num_servers, port or free_port()))
+    serve = [sys.executable, "-c", "import mxnet"]
+    processes = [_start("scheduler", serve, dict(shared, DMLC_ROLE="scheduler"))]
+    processes += [_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server"))
+                  for i in range(num_servers)]
+    workers = [_start(f"worker {i}", command, dict(shared, DMLC_ROLE="worker"))
+               for i in range(num_workers)]
+    processes += workers
+    deadline = None if timeout is None else time.time() + timeout
+    try:
+        while True:
+            for worker in workers:
+                code = worker.popen.poll()
+                if code not in (None, 0):
+                    raise LaunchError(f"{worker.name} (pid {worker.popen.pid}) exited with status "
+                                      f"{code}; stopped the other processes")
+            if all(worker.popen.poll() == 0 for worker in workers):
+                return
+            if deadline is not None and time.time() > deadline:
+                raise LaunchError(f"the job did not finish within {timeout:g} s; stopped it")
+            time.sleep(poll)
+    finally:
+        _stop_all(processes)

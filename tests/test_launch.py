@@ -1,0 +1,77 @@
+"""`gluon-rnn launch`: a dist_sync job of 2 workers and 1 server on 127.0.0.1 trains
+as one process would on the same global minibatches; failures stop the job."""
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from gluon_rnn.checkpoints import load_training_checkpoint
+from gluon_rnn.cli import main
+from gluon_rnn.corpora import time_machine_text
+from gluon_rnn.launch import LaunchError, dmlc_environment, launch
+
+
+def _train_argv(corpus, out):
+    return [sys.executable, "-m", "gluon_rnn", "train", "--corpus", str(corpus), "--model", "gru",
+            "--num-hiddens", "16", "--num-epochs", "2", "--num-steps", "10", "--batch-size", "8",
+            "--ctx", "cpu", "--out", str(out), "--no-progress"]
+
+
+def test_two_workers_one_server_match_one_process(tmp_path, capsys):
+    corpus = tmp_path / "tm.txt"
+    corpus.write_text(time_machine_text(6000))
+    start = time.time()
+    assert main(["launch", "-n", "2", "-s", "1", "--timeout", "120", "--",
+                 *_train_argv(corpus, tmp_path / "dist")]) == 0
+    assert time.time() - start < 60
+    assert main(_train_argv(corpus, tmp_path / "single")[3:]) == 0
+    dist = load_training_checkpoint(tmp_path / "dist" / "checkpoint.npz")
+    single = load_training_checkpoint(tmp_path / "single" / "checkpoint.npz")
+    # Tolerance: the two workers' gradient shares are summed by the server, in float32.
+    for name, value in single.params.items():
+        np.testing.assert_allclose(dist.params[name], value, rtol=1e-4, atol=1e-6)
+    valid = [[row["valid_perplexity"] for row in c.meta["position"]["history"]]
+             for c in (dist, single)]
+    np.testing.assert_allclose(valid[0], valid[1], rtol=1e-5)
+    assert valid[1][1] < valid[1][0]
+
+
+def _script(code: str):
+    return [sys.executable, "-c", code]
+
+
+def test_a_dying_worker_stops_the_job_and_is_named(tmp_path):
+    marker = tmp_path / "first"
+    code = (f"import os, pathlib, signal, time\n"
+            f"p = pathlib.Path({str(marker)!r})\n"
+            f"try:\n    fd = os.open(p, os.O_CREAT | os.O_EXCL)\n"
+            f"except FileExistsError:\n    time.sleep(120)\n"
+            f"else:\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    start = time.time()
+    with pytest.raises(LaunchError, match=r"worker \d \(pid \d+\) exited with status -9"):
+        launch(_script(code), num_workers=2, num_servers=1, timeout=60)
+    assert time.time() - start < 30  # no hang: the sleeping worker was stopped
+
+
+def test_timeout_stops_the_job(tmp_path):
+    start = time.time()
+    with pytest.raises(LaunchError, match="did not finish within 2 s"):
+        launch(_script("import time; time.sleep(120)"), num_workers=2, timeout=2)
+    assert time.time() - start < 20
+
+
+def test_launch_from_the_command_line_reports_failure(capsys):
+    assert main(["launch", "-n", "1", "--timeout", "30", "--", sys.executable, "-c",
+                 "import sys; sys.exit(4)"]) == 1
+    assert "exited with status 4" in capsys.readouterr().err
+    assert main(["launch", "-n", "1", "--"]) == 2
+    assert "no worker command" in capsys.readouterr().err
+
+
+def test_everything_stays_on_loopback():
+    env = dmlc_environment(2, 1, 9000)
+    assert env["DMLC_PS_ROOT_URI"] == env["DMLC_NODE_HOST"] == "127.0.0.1"
+    assert env["DMLC_NUM_WORKER"] == "2" and env["DMLC_NUM_SERVER"] == "1"
