@@ -166,7 +166,10 @@ def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an npz archive")
+        with data:
             arrays = {name: data[name] for name in data.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, AttributeError) as err:
         raise ValueError(f"{path} is not a readable gluon-rnn checkpoint ({err})") from err

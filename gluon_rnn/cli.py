@@ -274,10 +274,14 @@ def _cmd_generate(args) -> int:
 
     from .devices import parse_ctx
     from .runs import load_model
-    from .sampling import generate_text
+    from .sampling import generate_text, unknown_tokens
 
     ctx = parse_ctx(args.ctx)
     net, vocab, config = load_model(Path(args.checkpoint), ctx)
+    unknown = unknown_tokens(args.prefix, vocab, config.level)
+    if unknown:
+        raise ValueError(f"prefix {config.level}s {unknown} are not in the model's vocabulary "
+                         f"of {len(vocab)} tokens")
     print(generate_text(net, vocab, args.prefix, args.num_tokens, config.level,
                         None if args.greedy else args.temperature,
                         np.random.RandomState(args.seed), ctx))
@@ -501,6 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
     from .blas import configure_blas
@@ -511,8 +520,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"gluon-rnn: error: {err}", file=sys.stderr)
+    except (ValueError, OSError) as err:  # bad input, missing or unwritable files
+        print(f"gluon-rnn: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:  # noqa: BLE001 - MXNet's own errors, as one line
+        if type(err).__name__ != "MXNetError":
+            raise
+        print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("gluon-rnn: interrupted", file=sys.stderr)

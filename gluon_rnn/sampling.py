@@ -162,3 +162,12 @@ def generate_text(model, vocab, prefix: str, num_tokens: int, level: str = "char
         return model(nd.array([index], ctx=ctx).reshape((1, 1)), state)
     out = _decode(tokens, num_tokens, vocab, model.begin_state(batch_size=1, ctx=ctx), step, choose)
     return ("" if level == "char" else " ").join(str(token) for token in out)
+
+
+def unknown_tokens(prefix: str, vocab, level: str = "char") -> List[str]:
+    """The tokens of ``prefix`` (split as :func:`generate_text` splits it) that
+    ``vocab`` lacks, each once, in order."""
+    from .corpora import word_tokens
+
+    tokens = list(prefix) if level == "char" else word_tokens(prefix)
+    return list(dict.fromkeys(t for t in tokens if t not in vocab))

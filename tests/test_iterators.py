@@ -83,3 +83,36 @@ def test_ctx_is_honoured_and_global_random_untouched_with_rng():
     X, Y = next(data_iter_consecutive(CORPUS, 2, 3, ctx=mx.cpu(0), rng=random.Random(0)))
     assert X.context == Y.context == mx.cpu(0)
     assert random.getstate() == state
+
+
+@settings(max_examples=60, deadline=None)
+@given(length=st.integers(60, 500), batch_size=st.integers(1, 5), num_steps=st.integers(1, 8),
+       seed=st.integers(0, 10 ** 6))
+def test_every_position_where_the_partitioning_promises(length, batch_size, num_steps, seed):
+    """With token i at position i: random partitioning covers each window of the
+    usable range [offset, offset + num_steps * num_examples) exactly once; consecutive
+    partitioning gives row r the contiguous stretch r * row_len + offset + t, in order
+    across batches; in both, Y is X shifted by one."""
+    corpus = list(range(length))
+    if num_random_batches(length, batch_size, num_steps, num_steps - 1) >= 1:
+        offset = int(random.Random(seed).uniform(0, num_steps))
+        X = np.concatenate([x.asnumpy() for x, y in
+                            data_iter_random(corpus, batch_size, num_steps, rng=random.Random(seed))])
+        num_examples = (length - offset - 1) // num_steps
+        assert len(X) == num_random_batches(length, batch_size, num_steps, offset) * batch_size
+        starts = sorted(X[:, 0].astype(int))
+        assert all((s - offset) % num_steps == 0 and s >= offset for s in starts)
+        assert len(set(starts)) == len(starts)
+        assert max(starts) + num_steps <= offset + num_examples * num_steps
+        np.testing.assert_array_equal(X, X[:, :1] + np.arange(num_steps))  # whole windows
+    if num_consecutive_batches(length, batch_size, num_steps, num_steps - 1) >= 1:
+        offset = int(random.Random(seed).uniform(0, num_steps))
+        batches = [(x.asnumpy(), y.asnumpy()) for x, y in
+                   data_iter_consecutive(corpus, batch_size, num_steps, rng=random.Random(seed))]
+        row_len = (length - offset) // batch_size
+        X = np.concatenate([x for x, _ in batches], axis=1)
+        Y = np.concatenate([y for _, y in batches], axis=1)
+        expected = offset + np.arange(batch_size)[:, None] * row_len + np.arange(X.shape[1])
+        np.testing.assert_array_equal(X, expected)
+        np.testing.assert_array_equal(Y, expected + 1)
+        assert X.shape[1] == len(batches) * num_steps and Y.max() < offset + batch_size * row_len

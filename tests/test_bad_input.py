@@ -1,0 +1,137 @@
+"""Hostile inputs, tried systematically against every command (through ``main``) and
+every public loader: each gets one line naming the problem (exit status 2 from the
+command line), never a traceback, and leaves no output file behind."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gluon_rnn import checkpoints, corpora, text
+from gluon_rnn.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The hostile files, and one good checkpoint to break."""
+    root = tmp_path_factory.mktemp("hostile")
+    made = {
+        "empty": root / "empty.txt", "binary": root / "binary.bin",
+        "latin1": root / "latin1.txt", "nobody": root / "nobody.csv",
+        "pickled": root / "pickled.npz", "truncated": root / "truncated.npz",
+        "wildml": root / "wildml.npz", "single_npy": root / "array.npy",
+        "good_corpus": root / "tm.txt", "checkpoint": root / "run" / "checkpoint.npz",
+        "missing": root / "missing.txt",
+    }
+    made["empty"].write_bytes(b"")
+    made["binary"].write_bytes(bytes(range(256)) * 8)
+    made["latin1"].write_bytes("caf\xe9 cr\xe8me br\xfbl\xe9e, ".encode("latin-1") * 50)
+    made["nobody"].write_text("title,score\nhello world,1\n")
+    np.savez(made["pickled"], U=np.array([{"evil": 1}], dtype=object), V=np.zeros(2),
+             W=np.zeros(2))
+    np.savez(made["wildml"], U=np.zeros((2, 3)), V=np.zeros((3, 2)), W=np.zeros((2, 2)))
+    np.save(made["single_npy"], np.zeros(3))
+    made["good_corpus"].write_text(corpora.time_machine_text(4000))
+    assert main(["train", "--corpus", str(made["good_corpus"]), "--num-hiddens", "8",
+                 "--num-epochs", "1", "--num-steps", "10", "--batch-size", "4", "--out",
+                 str(root / "run"), "--no-progress"]) == 0
+    data = made["checkpoint"].read_bytes()
+    made["truncated"].write_bytes(data[:len(data) // 2])
+    return made
+
+
+# (command line with {placeholders} for the files, what the one-line error must say)
+CASES = [
+    ("train --corpus {empty}", "holds 0 char tokens"),
+    ("train --corpus {binary}", "is not utf-8 text"),
+    ("train --corpus {latin1}", "is not utf-8 text"),
+    ("train --corpus {missing}", "is neither one of"),
+    ("train --corpus {good_corpus} --num-hiddens 0", "num_hiddens must be a positive integer"),
+    ("train --corpus {good_corpus} --num-hiddens -5", "num_hiddens must be a positive integer"),
+    ("train --corpus {good_corpus} --lr -1", "lr must be a positive finite number"),
+    ("train --corpus {good_corpus} --lr inf", "lr must be a positive finite number"),
+    ("train --corpus {good_corpus} --lr nan", "lr must be a positive finite number"),
+    ("train --corpus {good_corpus} --batch-size 100000", "too short"),
+    ("train --corpus {good_corpus} --num-steps 1000000000", "too short"),
+    ("train --corpus {good_corpus} --dropout 1.5", "dropout in [0, 1)"),
+    ("train --corpus {good_corpus} --valid-fraction 0", "valid_fraction must be between"),
+    ("train --corpus {good_corpus} --model transformer", "invalid choice"),
+    ("train --corpus {good_corpus} --ctx gpu:x", "not one of auto, cpu"),
+    ("train --corpus {good_corpus} --out {binary}/run", "cannot write the run folder"),
+    ("generate --checkpoint {empty} --prefix the", "not a readable gluon-rnn checkpoint"),
+    ("generate --checkpoint {binary} --prefix the", "not a readable gluon-rnn checkpoint"),
+    ("generate --checkpoint {truncated} --prefix the", "not a readable gluon-rnn checkpoint"),
+    ("generate --checkpoint {pickled} --prefix the", "not a readable gluon-rnn checkpoint"),
+    ("generate --checkpoint {wildml} --prefix the", "not a gluon-rnn checkpoint"),
+    ("generate --checkpoint {single_npy} --prefix the", "single .npy array"),
+    ("generate --checkpoint {missing} --prefix the", "does not exist"),
+    ("generate --checkpoint {checkpoint} --prefix \u20ac\u00df", "are not in the model's vocabulary"),
+    ("generate --checkpoint {checkpoint} --prefix", "expected one argument"),
+    ("generate --checkpoint {checkpoint} --prefix the --num-chars 0", "must be a positive integer"),
+    ("generate --checkpoint {checkpoint} --prefix the --temperature 0", "must be a positive number"),
+    ("compare --num-examples 10 --no-progress --out {missing}", "too short"),
+    ("compare --epochs -1", "must be a positive integer"),
+    ("compare --lr 1e999", "must be a positive number"),
+    ("rnnlm train --data {empty}", ""),
+    ("rnnlm train --data {binary}", "is not utf-8 text"),
+    ("rnnlm train --data {nobody}", "body"),
+    ("rnnlm train --data {missing}", "does not exist"),
+    ("rnnlm train --hidden-dim 0", "must be a positive integer"),
+    ("rnnlm generate --model {pickled}", "pickled"),
+    ("rnnlm generate --model {truncated}", ""),
+    ("rnnlm generate --model {checkpoint}", "vocabulary file"),
+    ("rnnlm generate --model {missing}", "does not exist"),
+    ("straight-dope train --corpus {empty}", "holds 0 characters"),
+    ("straight-dope train --corpus {binary}", "is not utf-8 text"),
+    ("straight-dope train --corpus {missing}", "is neither one of"),
+    ("straight-dope sample --model {wildml}", "holds arrays"),
+    ("straight-dope sample --model {truncated}", ""),
+    ("chapter {missing}", "does not exist"),
+    ("launch -n 0 -- true", "must be a positive integer"),
+    ("data --fetch nothing.zip", "invalid choice"),
+]
+
+
+def _argv(template: str, files) -> list:
+    return [part.format(**{k: str(v) for k, v in files.items()}) for part in template.split(" ")]
+
+
+@pytest.mark.parametrize("template, message", CASES, ids=[c[0][:48] for c in CASES])
+def test_hostile_input_gets_one_line(files, tmp_path, monkeypatch, capsys, template, message):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    try:
+        code = main(_argv(template, files))
+    except SystemExit as stop:  # argparse's own usage errors
+        code = stop.code
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    if lines[0].startswith("usage:"):  # argparse's usage block comes first
+        lines = [line for line in lines if not line.startswith(("usage:", " "))]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gluon-rnn") and message in lines[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    assert not files["missing"].exists()
+
+
+@pytest.mark.parametrize("loader, name", [
+    (lambda f: corpora.load_token_corpus(str(f["empty"])), "holds 0"),
+    (lambda f: corpora.load_token_corpus(str(f["binary"])), "is not utf-8 text"),
+    (lambda f: corpora.load_token_corpus(str(f["good_corpus"]), level="byte"), "level must be"),
+    (lambda f: corpora.load_char_corpus(str(f["latin1"])), "is not utf-8 text"),
+    (lambda f: corpora.load_data_time_machine(0), "num_examples must be a positive integer"),
+    (lambda f: corpora.resolve("no-such-file.txt"), "no-such-file.txt"),
+    (lambda f: text.read_comments(f["nobody"]), "body"),
+    (lambda f: text.read_comments(f["binary"]), "is not utf-8 text"),
+    (lambda f: checkpoints.load_training_checkpoint(f["pickled"]), "not a readable"),
+    (lambda f: checkpoints.load_training_checkpoint(f["truncated"]), "not a readable"),
+    (lambda f: checkpoints.read_model_parameters(f["pickled"]), "pickled"),
+    (lambda f: checkpoints.read_model_parameters(f["checkpoint"]), "holds arrays"),
+    (lambda f: checkpoints.load_char_rnn(f["wildml"]), "holds arrays"),
+    (lambda f: checkpoints.load_char_rnn(f["single_npy"]), "single .npy array"),
+])
+def test_loaders_refuse_hostile_files(files, loader, name):
+    with pytest.raises((ValueError, FileNotFoundError, KeyError)) as info:
+        loader(files)
+    assert name in str(info.value)
