@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import mxnet as mx
+import numpy as np
 from mxnet import autograd, gluon, init
 from mxnet.gluon import loss as gloss
 
@@ -306,6 +307,8 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
                              "choose another --out") from err
     mx.random.seed(config.seed)
     net = initialize(build_model(config, len(vocab)), ctxs, config.init)
+    if out is not None:
+        check_free_space(Path(out), net, config)
     return Run(config, vocab, train, valid, test, net, make_trainer(config, net, kvstore), ctxs,
                None if out is None else Path(out), Position(), [], rank, workers)
 
@@ -326,6 +329,25 @@ def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
     net = initialize(build_model(config, len(vocab)), ctx or mx.cpu())
     restore_training_checkpoint(saved, net, make_trainer(config, net), ctx or mx.cpu())
     return net, vocab, config
+
+
+def checkpoint_bytes(net: gluon.Block, config: TrainConfig) -> int:
+    """About how large a checkpoint of ``net`` is: float32 parameters, Adam's two
+    moments, the vocabulary and metadata."""
+    values = sum(int(np.prod(p.shape)) for p in net.collect_params().values())
+    return values * 4 * (3 if config.optimizer == "adam" else 1) + (1 << 20)
+
+
+def check_free_space(out: Path, net: gluon.Block, config: TrainConfig) -> None:
+    """Refuse to start when ``out``'s file system cannot hold two checkpoints (the
+    one being written and the previous one, kept until the new one is complete)."""
+    import shutil
+
+    need, free = 2 * checkpoint_bytes(net, config), shutil.disk_usage(out).free
+    if free < need:
+        raise ValueError(f"only {free / 2**20:.1f} MB free where {out} is; checkpoints of this "
+                         f"model need about {need / 2**20:.1f} MB: free some space or choose "
+                         "another --out")
 
 
 def resume_run(checkpoint: Path, ctx: Contexts = None,

@@ -280,3 +280,28 @@ def test_two_contexts_resume_and_uneven_batches(small_corpus, tmp_path):
     assert [r.perplexity for r in rest.reports] == [r.perplexity for r in full.reports]
     with pytest.raises(ValueError, match="does not split evenly over 3 contexts"):
         runs.new_run(_config(small_corpus, batch_size=16), [mx.cpu(0), mx.cpu(1), mx.cpu(2)])
+
+
+def test_full_disk_is_reported_before_training(small_corpus, tmp_path, monkeypatch):
+    import collections
+    import shutil
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 ** 9, 10 ** 9 - 4096, 4096))
+    with pytest.raises(ValueError, match=r"only 0.0 MB free .* need about \d+\.\d MB"):
+        runs.new_run(_config(small_corpus), out=tmp_path / "run")
+    assert not (tmp_path / "run" / runs.CHECKPOINT_NAME).exists()
+    config = _config(small_corpus, model="lstm", optimizer="adam")
+    run = runs.new_run(config)
+    size = runs.checkpoint_bytes(run.net, config)
+    values = sum(p.data().size for p in run.net.collect_params().values())
+    assert size == values * 12 + (1 << 20)
+
+
+def test_checkpoint_size_estimate_bounds_the_file(small_corpus, tmp_path):
+    config = _config(small_corpus, model="lstm", optimizer="adam", num_epochs=1)
+    run = runs.new_run(config, out=tmp_path)
+    runs.fit(run, handle_sigint=False)
+    size = (tmp_path / runs.CHECKPOINT_NAME).stat().st_size
+    assert runs.checkpoint_bytes(run.net, config) - (1 << 20) < size < runs.checkpoint_bytes(
+        run.net, config)
