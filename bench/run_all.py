@@ -1,7 +1,10 @@
 """Run every benchmark and write ``bench/RESULTS.md``: the machine, one table row per
 target (ours, the peer, the speed-up, met or not) and each script's full output.
 
-    python bench/run_all.py [--skip NAME ...] [--ptb-minutes M]
+    python bench/run_all.py [--skip NAME ...]
+
+Logs of long runs saved under ``bench/logs/`` (``ptb.py --minutes 30``) are added to
+the table as they are.
 
 ``make bench`` runs this. Timings on shared VMs vary (up to 1.7x between runs here),
 which is why every ratio is measured within one run of one script.
@@ -93,6 +96,12 @@ def main() -> None:
         print(output, flush=True)
         results += rows
         outputs.append((script, output, seconds))
+    for log in sorted((BENCH / "logs").glob("*.log")):  # saved long runs (e.g. ptb, 30 min)
+        lines = log.read_text().splitlines()
+        results += [json.loads(line[len(RESULT_PREFIX):]) for line in lines
+                    if line.startswith(RESULT_PREFIX)]
+        outputs.append((f"{log.name} (saved log of a long run)",
+                        "\n".join(line for line in lines if not line.startswith(RESULT_PREFIX)), 0))
     Path(args.out).write_text(markdown(results, outputs))
     print(f"wrote {args.out}")
 

@@ -521,7 +521,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return args.func(args)
     except (ValueError, OSError) as err:  # bad input, missing or unwritable files
-        print(f"gluon-rnn: error: {_one_line(err)}", file=sys.stderr)
+        print(f"gluon-rnn: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as err:  # noqa: BLE001 - MXNet's own errors, as one line
         if type(err).__name__ != "MXNetError":

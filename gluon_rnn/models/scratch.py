@@ -69,11 +69,18 @@ def rnn(inputs: Sequence[nd.NDArray], state: State, params: Params) -> Tuple[Lis
         return [], (H,)
     packed = nd.concat(W_xh.T.reshape((-1,)), W_hh.T.reshape((-1,)), b_h, nd.zeros_like(b_h),
                        dim=0)
-    hiddens, H = nd.RNN(nd.stack(*inputs), packed, H.expand_dims(0), state_size=num_hiddens,
-                        num_layers=1, mode="rnn_tanh", state_outputs=True)
-    Y = nd.dot(hiddens.reshape((-1, num_hiddens)), W_hq) + b_q
+    hiddens = nd.RNN(nd.stack(*inputs), packed, H.expand_dims(0), state_size=num_hiddens,
+                     num_layers=1, mode="rnn_tanh")
+    # The new state is the last step's hidden output, taken from the same split that
+    # feeds the output layer, so it lies on the loss's graph as the chapter's H does: a
+    # caller whose ``s.detach()`` detaches nothing (d2l 0.9.2) then works as with the
+    # chapter's loop (MXNet frees the graph after backward; a state outside it would
+    # point into freed nodes).
+    steps = nd.split(hiddens, num_steps, axis=0, squeeze_axis=True) if num_steps > 1 \
+        else [hiddens[0]]
+    Y = nd.dot(nd.concat(*steps, dim=0), W_hq) + b_q
     outputs = nd.split(Y, num_steps, axis=0) if num_steps > 1 else [Y]
-    return list(outputs), (H[0],)
+    return list(outputs), (steps[-1],)
 
 
 class ScratchRNNModel(mx.gluon.Block):
