@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gluon_rnn import checkpoints, corpora, text
+from gluon_rnn import checkpoints, corpora, runs, text
 from gluon_rnn.cli import main
+from gluon_rnn.models.numpy_rnn import RNNNumpy
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,12 @@ def test_hostile_input_gets_one_line(files, tmp_path, monkeypatch, capsys, templ
     (lambda f: checkpoints.read_model_parameters(f["checkpoint"]), "holds arrays"),
     (lambda f: checkpoints.load_char_rnn(f["wildml"]), "holds arrays"),
     (lambda f: checkpoints.load_char_rnn(f["single_npy"]), "single .npy array"),
+    (lambda f: checkpoints.load_model_parameters(f["truncated"], RNNNumpy(10, 4)), "readable"),
+    (lambda f: text.load_word_data(f["binary"]), "is not utf-8 text"),
+    (lambda f: text.load_word_data(f["nobody"]), "body"),
+    (lambda f: corpora.load_data_time_machine_split(10, -3), "valid_examples must be"),
+    (lambda f: runs.load_model(f["pickled"]), "not a readable"),
+    (lambda f: runs.load_model(f["wildml"]), "not a gluon-rnn checkpoint"),
 ])
 def test_loaders_refuse_hostile_files(files, loader, name):
     with pytest.raises((ValueError, FileNotFoundError, KeyError)) as info:
