@@ -185,9 +185,14 @@ def initialize(net: gluon.Block, ctx: Contexts, how: str = "normal") -> gluon.Bl
 def distributed_kvstore():
     """The ``dist_sync`` KVStore when this process is a worker of a ``gluon-rnn launch``
     job (``DMLC_ROLE=worker``), else ``None``."""
+    return mx.kv.create("dist_sync") if distributed_kvstore_requested() else None
+
+
+def distributed_kvstore_requested() -> bool:
+    """Whether this process was started as a worker of a ``gluon-rnn launch`` job."""
     import os
 
-    return mx.kv.create("dist_sync") if os.environ.get("DMLC_ROLE") == "worker" else None
+    return os.environ.get("DMLC_ROLE") == "worker"
 
 
 def make_trainer(config: TrainConfig, net: gluon.Block, kvstore=None) -> gluon.Trainer:
@@ -198,8 +203,24 @@ def make_trainer(config: TrainConfig, net: gluon.Block, kvstore=None) -> gluon.T
     options = {"learning_rate": config.lr}
     if config.optimizer == "sgd":
         options.update(momentum=0, wd=0)
-    return gluon.Trainer(net.collect_params(), config.optimizer, options,
-                         kvstore=kvstore or "device", update_on_kvstore=False)
+    trainer = gluon.Trainer(net.collect_params(), config.optimizer, options,
+                            kvstore=kvstore or "device", update_on_kvstore=False)
+    if kvstore is not None:
+        _broadcast_initial_parameters(trainer)
+    return trainer
+
+
+def _broadcast_initial_parameters(trainer: gluon.Trainer) -> None:
+    """Give every worker rank 0's parameters now, and wait until they have arrived.
+
+    Gluon does this lazily inside the first ``allreduce_grads``, where MXNet 1.9's
+    dist KVStore does not order the parameter pull before the gradient push of the
+    same key (on CPU the key's buffer becomes the gradient array itself): when the
+    other worker's gradient reached the server first, the pull returned the summed
+    gradient as the weight, and about half of the 2-worker runs diverged."""
+    trainer._init_kvstore()
+    trainer._init_params()
+    mx.nd.waitall()
 
 
 def _rng_state(rng: random.Random) -> list:
@@ -355,6 +376,10 @@ def resume_run(checkpoint: Path, ctx: Contexts = None,
     """Rebuild a run from its checkpoint: configuration, vocabulary, parameters,
     optimizer state and position. ``changes`` may only extend ``num_epochs``; any
     other option that differs from the checkpoint's is an error."""
+    if distributed_kvstore_requested():
+        raise ValueError("--resume is not supported inside a `gluon-rnn launch` job (each "
+                         "worker's carried state is not saved); resume with one process, or "
+                         "start a new distributed run")
     saved = load_training_checkpoint(checkpoint)
     config = TrainConfig(**saved.meta["config"])
     for name, value in (changes or {}).items():
