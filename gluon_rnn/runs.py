@@ -54,7 +54,7 @@ from .checkpoints import (load_training_checkpoint, restore_training_checkpoint,
                           save_training_checkpoint)
 from .corpora import TokenCorpus, load_token_corpus
 from .iterators import data_iter
-from .training import EpochReport, evaluate_perplexity, grad_clipping, perplexity
+from .training import EpochReport, evaluate_perplexity, clip_global_norm, perplexity
 from .vocab import Vocab
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
@@ -499,10 +499,10 @@ def _train_step(run: Run, loss, X, Y, epoch: int, index: int) -> Optional[float]
 
 
 def _clip_gradients(net: gluon.Block, theta: float, ctxs: List[mx.Context]) -> float:
-    """d2l's clipping on the first context's (summed) gradients, the same factor on
-    the others'; returns the norm before clipping."""
+    """d2l's clipping rule on the first context's (summed) gradients, the same factor
+    on the others'; returns the norm before clipping."""
     params = list(net.collect_params().values())
-    norm = grad_clipping([p.data(ctxs[0]) for p in params], theta, ctxs[0])
+    norm = clip_global_norm([p.grad(ctxs[0]) for p in params], theta)
     if norm > theta:
         for ctx in ctxs[1:]:
             for p in params:

@@ -16,12 +16,42 @@ def test_does_nothing_once_mxnet_is_loaded():
 def test_sets_only_what_the_user_left_unset(monkeypatch):
     monkeypatch.delitem(sys.modules, "mxnet")
     monkeypatch.setattr(blas, "cpu_has_avx2", lambda: True)
+    calls = []
+    monkeypatch.setattr(blas, "keep_freed_memory", lambda: calls.append(1) or True)
     env = {"OMP_NUM_THREADS": "2"}
-    assert blas.configure_blas(env) == {"OPENBLAS_CORETYPE": "Haswell"}
+    assert blas.configure_blas(env) == {"OPENBLAS_CORETYPE": "Haswell",
+                                        "malloc": "blocks up to 32 MiB reused from the heap"}
     assert env == {"OMP_NUM_THREADS": "2", "OPENBLAS_CORETYPE": "Haswell"}
+    monkeypatch.setattr(blas, "available_cores", lambda: 3)
+    env = {}
+    assert blas.configure_blas(env)["OMP_NUM_THREADS"] == "3" == env["OMP_NUM_THREADS"]
+    assert blas.configure_blas({"OPENBLAS_CORETYPE": "Zen", "MALLOC_MMAP_THRESHOLD_": "1",
+                                "OMP_NUM_THREADS": "1"}) == {}
     assert blas.configure_blas({"GLUON_RNN_NO_BLAS_TUNING": "1"}) == {}
     monkeypatch.setattr(blas, "cpu_has_avx2", lambda: False)
-    assert blas.configure_blas({}) == {}
+    assert blas.configure_blas({"OMP_NUM_THREADS": "1"}) == {
+        "malloc": "blocks up to 32 MiB reused from the heap"}
+    assert len(calls) == 3
+    assert blas.available_cores() >= 1
+
+
+def test_keep_freed_memory_serves_large_blocks_from_the_heap():
+    """A fresh process maps a 16 MiB block with its own mmap (pages faulted in anew
+    after every free); after keep_freed_memory it comes from the heap, below the
+    program break, and is reused once freed."""
+    code = ("import ctypes, sys\n"
+            "from gluon_rnn.blas import keep_freed_memory\n"
+            "libc = ctypes.CDLL('libc.so.6')\n"
+            "libc.malloc.restype = libc.sbrk.restype = ctypes.c_void_p\n"
+            "if sys.argv[1] == 'keep': assert keep_freed_memory()\n"
+            "p = libc.malloc(16 << 20); top = libc.sbrk(0)\n"
+            "libc.free(ctypes.c_void_p(p)); q = libc.malloc(16 << 20)\n"
+            "print(int(p < top), int(p == q))\n")
+    placed = {mode: subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
+                                   text=True, timeout=60, check=True).stdout.split()
+              for mode in ("default", "keep")}
+    assert placed["default"][0] == "0"  # glibc's default: its own mapping
+    assert placed["keep"] == ["1", "1"]
 
 
 def test_cpuinfo_parsing(tmp_path):

@@ -73,7 +73,8 @@ def test_gluon_chapter_script_runs_unmodified(tmp_path, capsys):
     assert main(["chapter", str(script)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == ["(1, 2, 32)", "(35, 2, 32) 1 (1, 2, 32)"]
-    assert out[2].startswith("traveller") and len(out[2]) == len("traveller") + 10
+    # ten predicted tokens; the unseeded model may predict d2l's "<unk>" (one token)
+    assert out[2].startswith("traveller") and len(out[2][9:].replace("<unk>", "?")) == 10
     epochs = [line for line in out if line.startswith("epoch ")]
     assert [line.split(",")[0] for line in epochs] == ["epoch 1", "epoch 2", "epoch 3", "epoch 4"] * 2
     ppl = [float(line.split("perplexity ")[1].split(",")[0]) for line in epochs]

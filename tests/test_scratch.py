@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from gluon_rnn.models.scratch import get_params, init_rnn_state, params_factory, rnn, to_onehot
+from gluon_rnn.models.scratch import (get_params, init_rnn_state, params_factory, rnn, rnn_scores,
+                                      to_onehot)
 from gluon_rnn.sampling import predict_rnn
 from gluon_rnn.training import grad_clipping, sgd
 from gluon_rnn.vocab import Vocab
@@ -120,3 +121,26 @@ def test_fused_rnn_equals_the_chapters_loop_with_gradients(batch_size, num_steps
     for a, b in zip(ours + [H_ours] + g_ours, theirs + [H_theirs] + g_theirs):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * (np.abs(b).max() + 1e-6))
     assert np.abs(g_ours[1]).max() > 0  # the recurrent weight did get a gradient
+
+
+def test_rnn_scores_equal_rnns_concatenated_list_and_state():
+    """The training loops' list-free path gives rnn's numbers and gradients exactly."""
+    mx.random.seed(7)
+    vocab_size, num_hiddens, batch_size, num_steps = 30, 24, 5, 9
+    params = get_params(vocab_size, num_hiddens, vocab_size)
+    for p in params:
+        p[:] = nd.random.normal(scale=0.3, shape=p.shape)
+    X = nd.random.randint(0, vocab_size, shape=(batch_size, num_steps)).astype("float32")
+    state = (nd.random.normal(shape=(batch_size, num_hiddens)),)
+    results = []
+    for scores in (lambda: (lambda o, s: (nd.concat(*o, dim=0), s))(
+                       *rnn(to_onehot(X, vocab_size), state, params)),
+                   lambda: rnn_scores(nd.one_hot(X.T, vocab_size), state, params)):
+        with autograd.record():
+            Y, (H,) = scores()
+            loss = (Y * Y).sum()
+        loss.backward()
+        results.append([Y.asnumpy(), H.asnumpy()] + [p.grad.asnumpy().copy() for p in params])
+    assert results[0][0].shape == (num_steps * batch_size, vocab_size)
+    for ours, listed in zip(results[1], results[0]):
+        np.testing.assert_array_equal(ours, listed)

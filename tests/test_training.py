@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import random
+import math
 
 import mxnet as mx
+import numpy as np
 import pytest
 from mxnet import nd
 
@@ -105,3 +107,37 @@ def test_perplexity_of_nothing_is_an_error():
     assert perplexity(0.0, 10) == 1.0
     with pytest.raises(ValueError, match="zero tokens"):
         perplexity(0.0, 0)
+
+
+@pytest.mark.parametrize("theta", [1e-2, 1e4])
+def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
+    """clip_global_norm (gluon-rnn train) gives grad_clipping's norm and gradients to
+    float rounding; _sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
+    from gluon_rnn.training import _sgd_step, clip_global_norm, grad_clipping, sgd
+
+    def make():
+        mx.random.seed(3)
+        params = [nd.random.normal(shape=s) for s in ((43, 512), (512, 512), (512,))]
+        for p in params:
+            p.attach_grad()
+            p.grad[:] = nd.random.normal(shape=p.shape)
+        return params
+    fused, d2l = make(), make()
+    exact = math.sqrt(sum(float((p.grad.asnumpy().astype(np.float64) ** 2).sum()) for p in fused))
+    norm = clip_global_norm([p.grad for p in fused], theta)
+    # two float32 summation orders over 285,000 squares: both within 1e-4 of float64's
+    assert norm == pytest.approx(exact, rel=1e-4)
+    assert grad_clipping(d2l, theta) == pytest.approx(exact, rel=1e-4)
+    assert norm == pytest.approx(math.sqrt(43 * 512 + 512 * 512 + 512), rel=0.02)  # N(0, 1) grads
+    for a, b in zip(fused, d2l):
+        np.testing.assert_allclose(a.grad.asnumpy(), b.grad.asnumpy(), rtol=1e-4, atol=1e-9)
+    if theta < norm:
+        assert float(nd.norm(nd.concat(*[p.grad.reshape(-1) for p in fused], dim=0)).asscalar()) \
+            == pytest.approx(theta, rel=1e-5)
+    _sgd_step(fused, 0.37)
+    sgd(d2l, 0.37, 1)
+    for a, b in zip(fused, d2l):
+        if theta > norm:  # same gradients in: the same parameters out, to the bit
+            np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+        else:
+            np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-4, atol=1e-7)

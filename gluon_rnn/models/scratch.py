@@ -55,32 +55,53 @@ def rnn(inputs: Sequence[nd.NDArray], state: State, params: Params) -> Tuple[Lis
     Returns the list of outputs and the new state tuple.
 
     Where the chapter loops over steps with three products each, this hands the
-    recurrence to MXNet's fused ``RNN`` operator (``mode='rnn_tanh'``, oneDNN on
-    CPU, cuDNN on GPU) with the chapter's parameters packed in its layout (the
-    input and recurrent weights transposed, ``b_h`` as the input bias, a zero
-    recurrent bias), and computes every output in one product. Gradients reach the
-    five parameters through the packing. Outputs equal the chapter's loop up to
-    float rounding (tests: 1e-5 relative).
+    recurrence to MXNet's fused ``RNN`` operator (see :func:`_fused_recurrence`)
+    and computes every output in one product. Outputs equal the chapter's loop up
+    to float rounding (tests: 1e-5 relative).
     """
-    W_xh, W_hh, b_h, W_hq, b_q = params
+    W_hq, b_q = params[3], params[4]
     H, = state
-    num_steps, num_hiddens = len(inputs), W_hh.shape[0]
+    num_steps = len(inputs)
     if num_steps == 0:
         return [], (H,)
-    packed = nd.concat(W_xh.T.reshape((-1,)), W_hh.T.reshape((-1,)), b_h, nd.zeros_like(b_h),
-                       dim=0)
-    hiddens = nd.RNN(nd.stack(*inputs), packed, H.expand_dims(0), state_size=num_hiddens,
-                     num_layers=1, mode="rnn_tanh")
+    hiddens, _ = _fused_recurrence(nd.stack(*inputs), H, params)
     # The new state is the last step's hidden output, taken from the same split that
     # feeds the output layer, so it lies on the loss's graph as the chapter's H does: a
     # caller whose ``s.detach()`` detaches nothing (d2l 0.9.2) then works as with the
     # chapter's loop (MXNet frees the graph after backward; a state outside it would
-    # point into freed nodes).
+    # point into freed nodes and the next backward fails on a missing ``AGInfo``).
     steps = nd.split(hiddens, num_steps, axis=0, squeeze_axis=True) if num_steps > 1 \
         else [hiddens[0]]
     Y = nd.dot(nd.concat(*steps, dim=0), W_hq) + b_q
     outputs = nd.split(Y, num_steps, axis=0) if num_steps > 1 else [Y]
     return list(outputs), (steps[-1],)
+
+
+def rnn_scores(inputs: nd.NDArray, state: State, params: Params) -> Tuple[nd.NDArray, State]:
+    """:func:`rnn` on time-major inputs ``(num_steps, batch_size, vocab_size)``,
+    returning all steps' scores as one ``(num_steps * batch_size, vocab_size)`` array
+    (what d2l's training loop concatenates :func:`rnn`'s list into), without the
+    split and concatenation :func:`rnn` needs for its list and its state. The same
+    numbers as :func:`rnn`; the state it returns is not on the loss's graph, so a
+    caller must ``detach()`` it (as gluon-rnn's loops do) before reusing it."""
+    hiddens, last = _fused_recurrence(inputs, state[0], params)
+    Y = nd.dot(hiddens.reshape((-1, last.shape[-1])), params[3]) + params[4]
+    return Y, (last[0],)
+
+
+def _fused_recurrence(inputs: nd.NDArray, H: nd.NDArray, params: Params):
+    """MXNet's fused ``RNN`` operator (``mode='rnn_tanh'``, oneDNN on CPU, cuDNN on
+    GPU) with the chapter's parameters packed in its layout (the input and recurrent
+    weights transposed, ``b_h`` as the input bias, a zero recurrent bias): returns
+    the hidden outputs ``(num_steps, batch_size, num_hiddens)`` and the last state
+    ``(1, batch_size, num_hiddens)``. Gradients reach the parameters through the
+    packing."""
+    W_xh, W_hh, b_h = params[:3]
+    packed = nd.concat(W_xh.T.reshape((-1,)), W_hh.T.reshape((-1,)), b_h, nd.zeros_like(b_h),
+                       dim=0)
+    hiddens, last = nd.RNN(inputs, packed, H.expand_dims(0), state_size=W_hh.shape[0],
+                           num_layers=1, mode="rnn_tanh", state_outputs=True)
+    return hiddens, last
 
 
 class ScratchRNNModel(mx.gluon.Block):
@@ -108,9 +129,8 @@ class ScratchRNNModel(mx.gluon.Block):
 
     def forward(self, X: nd.NDArray, state: State):
         ctx = X.context
-        outputs, state = rnn(to_onehot(X, self.vocab_size), state,
-                             [p.data(ctx) for p in self.weights])
-        return nd.concat(*outputs, dim=0), state
+        return rnn_scores(nd.one_hot(X.T, self.vocab_size), state,
+                          [p.data(ctx) for p in self.weights])
 
     def begin_state(self, batch_size: int = 1, ctx: Optional[mx.Context] = None, **_) -> list:
         """The zero state, as a list like Gluon's layers return."""
