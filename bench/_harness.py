@@ -30,11 +30,12 @@ def last_json(stdout: str) -> dict:
 
 
 def result(path: str, ours: float, peer: float, unit: str, peer_name: str, target: str,
-           met: bool, note: str = "") -> None:
+           met: Optional[bool], note: str = "") -> None:
     """Print one result line: ``ours`` and ``peer`` in ``unit`` (lower is better),
     the speed-up ``peer / ours``, the target and whether it is met."""
     row = {"path": path, "ours": ours, "peer": peer, "unit": unit, "peer_name": peer_name,
-           "ratio": peer / ours if ours else float("inf"), "target": target, "met": bool(met),
+           "ratio": peer / ours if ours else float("inf"), "target": target,
+           "met": None if met is None else bool(met),
            "note": note}
     print(RESULT_PREFIX + json.dumps(row), flush=True)
 

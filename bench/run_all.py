@@ -34,6 +34,10 @@ SCRIPTS = [  # (script, arguments)
 ]
 
 
+def _met(met) -> str:
+    return "n/a" if met is None else "yes" if met else "**no**"
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -76,7 +80,7 @@ def markdown(results: list, outputs: list) -> str:
         note = f" ({r['note']})" if r.get("note") else ""
         lines.append(f"| {r['path']}{note} | {r['ours']:.4g} {r['unit']} | {r['peer']:.4g} "
                      f"{r['unit']} ({r['peer_name']}) | x{r['ratio']:.2f} | {r['target']} | "
-                     f"{'yes' if r['met'] else '**no**'} |")
+                     f"{_met(r['met'])} |")
     for script, output, seconds in outputs:
         lines += ["", f"## {script} ({seconds:.0f} s)", "", "```", output.strip(), "```"]
     return "\n".join(lines) + "\n"
