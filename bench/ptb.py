@@ -53,10 +53,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    # The output layer's 10,000-wide products are large enough for both cores to pay
-    # (the library's default of one thread suits the small per-step operators).
-    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    configure_blas()
+    configure_blas()  # before mxnet loads: one OpenMP thread per available core, etc.
     import mxnet as mx
 
     from gluon_rnn.runs import TrainConfig, fit, new_run

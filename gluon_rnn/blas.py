@@ -46,7 +46,7 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     if "mxnet" in sys.modules or environ.get("GLUON_RNN_NO_BLAS_TUNING"):
         return {}
     chosen = {}
-    if cpu_has_avx2() and "OPENBLAS_CORETYPE" not in environ:
+    if "OPENBLAS_CORETYPE" not in environ and cpu_has_avx2():
         environ["OPENBLAS_CORETYPE"] = chosen["OPENBLAS_CORETYPE"] = "Haswell"
     if "OMP_NUM_THREADS" not in environ:
         environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] = str(available_cores())

@@ -21,7 +21,6 @@ from mxnet.gluon import loss as gloss
 from ._checks import check_counts, check_rates
 from .iterators import data_iter
 from .models import scratch
-from .models.scratch import to_onehot
 from .sampling import predict_rnn
 
 
@@ -140,7 +139,7 @@ def step_scores(rnn: Callable, X: nd.NDArray, state, params, vocab_size: int):
     The state must be detached before it is reused."""
     if rnn is scratch.rnn:
         return scratch.rnn_scores(nd.one_hot(X.T, vocab_size), state, params)
-    outputs, state = rnn(to_onehot(X, vocab_size), state, params)
+    outputs, state = rnn(scratch.to_onehot(X, vocab_size), state, params)
     return nd.concat(*outputs, dim=0), state
 
 
