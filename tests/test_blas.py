@@ -20,16 +20,18 @@ def test_sets_only_what_the_user_left_unset(monkeypatch):
     monkeypatch.setattr(blas, "keep_freed_memory", lambda: calls.append(1) or True)
     env = {"OMP_NUM_THREADS": "2"}
     assert blas.configure_blas(env) == {"OPENBLAS_CORETYPE": "Haswell",
+                                        "MXNET_USE_OPERATOR_TUNING": "0",
                                         "malloc": "blocks up to 32 MiB reused from the heap"}
-    assert env == {"OMP_NUM_THREADS": "2", "OPENBLAS_CORETYPE": "Haswell"}
+    assert env == {"OMP_NUM_THREADS": "2", "OPENBLAS_CORETYPE": "Haswell",
+                   "MXNET_USE_OPERATOR_TUNING": "0"}
     monkeypatch.setattr(blas, "available_cores", lambda: 3)
     env = {}
     assert blas.configure_blas(env)["OMP_NUM_THREADS"] == "3" == env["OMP_NUM_THREADS"]
     assert blas.configure_blas({"OPENBLAS_CORETYPE": "Zen", "MALLOC_MMAP_THRESHOLD_": "1",
-                                "OMP_NUM_THREADS": "1"}) == {}
+                                "OMP_NUM_THREADS": "1", "MXNET_USE_OPERATOR_TUNING": "1"}) == {}
     assert blas.configure_blas({"GLUON_RNN_NO_BLAS_TUNING": "1"}) == {}
     monkeypatch.setattr(blas, "cpu_has_avx2", lambda: False)
-    assert blas.configure_blas({"OMP_NUM_THREADS": "1"}) == {
+    assert blas.configure_blas({"OMP_NUM_THREADS": "1", "MXNET_USE_OPERATOR_TUNING": "1"}) == {
         "malloc": "blocks up to 32 MiB reused from the heap"}
     assert len(calls) == 3
     assert blas.available_cores() >= 1
@@ -71,3 +73,26 @@ def test_cli_process_gets_the_setting_before_mxnet():
                                if k not in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS")})
     expected = "Haswell" if blas.cpu_has_avx2() else "None"
     assert done.stdout.strip().endswith(f"CORETYPE {expected}"), done.stderr
+
+
+def test_operator_tuning_off_changes_no_result():
+    """Elementwise operators on every thread (MXNET_USE_OPERATOR_TUNING=0) give the
+    same bits as MXNet's tuned single-thread choice: tanh, its gradient, the scalar
+    power and sum of d2l's clipping, and the fused SGD update."""
+    code = ("import hashlib, mxnet as mx\n"
+            "from mxnet import nd, autograd\n"
+            "mx.random.seed(0)\n"
+            "x = nd.random.normal(shape=(64, 32, 512)); g = nd.random.normal(shape=x.shape)\n"
+            "x.attach_grad()\n"
+            "with autograd.record(): y = nd.tanh(x)\n"
+            "y.backward(g)\n"
+            "w = x.copy(); nd.sgd_update(w, g, lr=0.1, wd=0.0, out=w)\n"
+            "outs = [y, x.grad, (g ** 2).sum(), w, x + g, x * 0.5]\n"
+            "print(hashlib.sha1(b''.join(o.asnumpy().tobytes() for o in outs)).hexdigest())\n")
+    digests = {}
+    for tuning in ("1", "0"):
+        env = dict(__import__("os").environ, MXNET_USE_OPERATOR_TUNING=tuning, OMP_NUM_THREADS="2")
+        digests[tuning] = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                         text=True, timeout=120, env=env, check=True).stdout
+    assert len(digests["0"].strip()) == 40
+    assert digests["0"] == digests["1"]
