@@ -118,3 +118,21 @@ def test_float32_sgd_step_close_to_numpy():
         symbolic.sgd_step(x, y, 0.5)
     for name, value in symbolic.get_parameters().items():
         np.testing.assert_allclose(value, getattr(numpy_model, name), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode,k,length", [("numpy", 2, 3), ("numpy", 2, 4), ("numpy", 0, 9),
+                                           ("numpy", 4, 17), ("theano", 3, 9), ("theano", 0, 5)])
+def test_sgd_step_is_parameters_minus_rate_times_bptt(mode, k, length):
+    """Whichever graph serves the sentence (the hand-derived truncated one with its
+    in-place gemm updates, or autograd), one step moves every parameter by
+    -lr * bptt; repeated words add their rows' gradients."""
+    x = [5, 9, 5, 2, 9, 5, 31, 7, 5, 0, 3, 5, 11, 9, 1, 5, 8][:length]
+    y = x[1:] + [1]
+    model = RNNSymbolic(40, 7, bptt_truncate=k, seed=3, dtype="float64", truncate_mode=mode)
+    before = model.get_parameters()
+    grads = dict(zip("UVW", model.bptt(x, y)))
+    nothing_flows = mode == "theano" and k == 0
+    assert (np.abs(grads["U"][:, 5]).sum() == 0) == nothing_flows  # repeated word 5's gradient
+    model.sgd_step(x, y, 0.3)
+    for name, value in model.get_parameters().items():
+        np.testing.assert_allclose(value, before[name] - 0.3 * grads[name], rtol=1e-12, atol=1e-15)
