@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "RESULT "
@@ -38,6 +38,15 @@ def result(path: str, ours: float, peer: float, unit: str, peer_name: str, targe
            "met": None if met is None else bool(met),
            "note": note}
     print(RESULT_PREFIX + json.dumps(row), flush=True)
+
+
+def best_of(measure: Callable[[], float], repeats: int) -> float:
+    """The smallest of ``repeats`` calls of ``measure`` (a time). These VMs share their
+    cores with neighbours: a block that a neighbour slowed is the outlier, never the
+    fastest one, so every figure here (ours and the peer's alike) is a best block."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    return min(measure() for _ in range(repeats))
 
 
 def python() -> str:

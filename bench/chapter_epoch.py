@@ -3,13 +3,14 @@ training loop; 512 hidden, 64 steps, batch 32): ``python script.py`` on the publ
 d2l==0.9.2 (the peer) against ``gluon-rnn chapter script.py`` on d2l_compat, in the same
 environment.
 
-    python bench/chapter_epoch.py [--epochs N]
+    python bench/chapter_epoch.py [--epochs N] [--repeats R]
 
 The script is the test fixture ``tests/fixtures/chapter_8_5.py`` with ``num_epochs``
 set to N and its reporting period to N / 2 (nothing else changed); it runs from a
 chapter folder beside ``data/timemachine.txt``, where d2l 0.9.2 looks for it. The
 seconds per epoch are those the script itself prints for its second reporting
-period (the first includes warm-up), for random and consecutive partitioning.
+period (the first includes warm-up), for random and consecutive partitioning; the
+two commands run in turn ``--repeats`` times and each one's best run counts.
 """
 from __future__ import annotations
 
@@ -53,12 +54,18 @@ def seconds_per_epoch(stdout: str, epochs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs per run (even)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each (the best counts)")
     args = parser.parse_args()
+    commands = {"peer": [python()], "ours": [python(), "-m", "gluon_rnn", "chapter"]}
+    runs = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as tmp:
         script = shortened_script(Path(tmp), args.epochs)
-        peer = seconds_per_epoch(run_child([python(), str(script)], cwd=script.parent), args.epochs)
-        ours = seconds_per_epoch(run_child([python(), "-m", "gluon_rnn", "chapter", str(script)],
-                                           cwd=script.parent), args.epochs)
+        for _ in range(args.repeats):  # in turn, so a slow spell of the machine hits both
+            for name, command in commands.items():
+                runs[name].append(seconds_per_epoch(
+                    run_child([*command, str(script)], cwd=script.parent), args.epochs))
+    peer, ours = ({mode: min(run[mode] for run in runs[name]) for mode in ("random", "consecutive")}
+                  for name in ("peer", "ours"))
     for name in ("random", "consecutive"):
         print(f"{name:>11}: d2l==0.9.2 {peer[name]:.3f} s/epoch, gluon-rnn chapter "
               f"{ours[name]:.3f} s/epoch")

@@ -3,11 +3,12 @@ batch 32): the published d2l==0.9.2 with the chapter's own ``rnn`` (the peer) ag
 gluon-rnn's ``d2l_compat`` with its own ``rnn``, and against Gluon's fused ``rnn.RNN``
 layer of the same size in :class:`RNNModel`, hybridized.
 
-    python bench/d2l_epoch.py [--epochs N]
+    python bench/d2l_epoch.py [--epochs N] [--repeats R]
 
 Each path runs in its own process: the peer with the environment as it is (what a
 user running d2l has), ours after ``configure_blas()`` (what the CLI and ``gluon-rnn
-chapter`` do). Prints seconds per epoch, tokens/s, and the speed-up peer / ours.
+chapter`` do). Each figure is the best of ``--repeats`` timed blocks of ``--epochs``
+epochs. Prints seconds per epoch, tokens/s, and the speed-up peer / ours.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import json
 import sys
 import time
 
-from _harness import last_json, python, result, run_child
+from _harness import best_of, last_json, python, result, run_child
 
 NUM_HIDDENS, NUM_STEPS, BATCH_SIZE = 512, 64, 32
 
@@ -35,7 +36,7 @@ def chapter_rnn(inputs, state, params):
     return outputs, (H,)
 
 
-def _scratch_epoch(module, rnn, is_random_iter: bool, epochs: int) -> float:
+def _scratch_epoch(module, rnn, is_random_iter: bool, epochs: int, repeats: int) -> float:
     import contextlib
     import io
     import random
@@ -52,15 +53,18 @@ def _scratch_epoch(module, rnn, is_random_iter: bool, epochs: int) -> float:
         module.train_and_predict_rnn(rnn, get_params, d2l_compat.init_rnn_state, NUM_HIDDENS,
                                      corpus_indices, vocab, mx.cpu(), is_random_iter, 4,
                                      NUM_STEPS, 1.0, 1.0, BATCH_SIZE, [])
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        module.train_and_predict_rnn(rnn, get_params, d2l_compat.init_rnn_state, NUM_HIDDENS,
-                                     corpus_indices, vocab, mx.cpu(), is_random_iter, epochs,
-                                     NUM_STEPS, 1.0, 1.0, BATCH_SIZE, [])
-    return (time.perf_counter() - start) / epochs
+
+    def block() -> float:
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            module.train_and_predict_rnn(rnn, get_params, d2l_compat.init_rnn_state, NUM_HIDDENS,
+                                         corpus_indices, vocab, mx.cpu(), is_random_iter, epochs,
+                                         NUM_STEPS, 1.0, 1.0, BATCH_SIZE, [])
+        return (time.perf_counter() - start) / epochs
+    return best_of(block, repeats)
 
 
-def _gluon_epoch(epochs: int) -> float:
+def _gluon_epoch(epochs: int, repeats: int) -> float:
     import random
 
     import mxnet as mx
@@ -76,37 +80,41 @@ def _gluon_epoch(epochs: int) -> float:
     model.hybridize(static_alloc=True, static_shape=True)
     train_gluon_rnn(model, NUM_HIDDENS, corpus_indices, vocab, mx.cpu(), 1, NUM_STEPS, 1.0, 1.0,
                     BATCH_SIZE, rng=random.Random(0))  # warm-up: graph building
-    reports = train_gluon_rnn(model, NUM_HIDDENS, corpus_indices, vocab, mx.cpu(), epochs,
-                              NUM_STEPS, 1.0, 1.0, BATCH_SIZE, rng=random.Random(0))
-    return sum(r.seconds for r in reports) / epochs
+
+    def block() -> float:
+        reports = train_gluon_rnn(model, NUM_HIDDENS, corpus_indices, vocab, mx.cpu(), epochs,
+                                  NUM_STEPS, 1.0, 1.0, BATCH_SIZE, rng=random.Random(0))
+        return sum(r.seconds for r in reports) / epochs
+    return best_of(block, repeats)
 
 
-def child(mode: str, epochs: int) -> dict:
+def child(mode: str, epochs: int, repeats: int) -> dict:
     if mode != "peer":
         from gluon_rnn.blas import configure_blas
         configure_blas()
     if mode == "gluon":
-        return {"consecutive": _gluon_epoch(epochs)}
+        return {"consecutive": _gluon_epoch(epochs, repeats)}
     if mode == "peer":
         import d2l as module
         rnn = chapter_rnn
     else:
         import d2l_compat as module
         rnn = module.rnn
-    return {name: _scratch_epoch(module, rnn, name == "random", epochs)
+    return {name: _scratch_epoch(module, rnn, name == "random", epochs, repeats)
             for name in ("random", "consecutive")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=8, help="timed epochs (4 or more)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per timed block (4 or more)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed blocks (the best counts)")
     parser.add_argument("--child", choices=("peer", "ours", "gluon"))
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.epochs)))
+        print(json.dumps(child(args.child, args.epochs, args.repeats)))
         return
     times = {mode: last_json(run_child([python(), __file__, "--child", mode, "--epochs",
-                                        str(args.epochs)]))
+                                        str(args.epochs), "--repeats", str(args.repeats)]))
              for mode in ("peer", "ours", "gluon")}
     tokens = 10000  # one epoch sees about every character once
     for mode, row in times.items():

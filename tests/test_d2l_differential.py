@@ -93,9 +93,13 @@ def test_to_onehot_predict_and_helpers_match(d2l_oracle, time_machine):
     # d2l 0.9.2 keeps to_onehot and predict_rnn in d2l.train without exporting them
     d2l_train = sys.modules["d2l.train"]
     _, vocab = time_machine
-    X = nd.arange(10).reshape((2, 5))
-    for ours, theirs in zip(d2l_compat.to_onehot(X, len(vocab)), d2l_train.to_onehot(X, len(vocab))):
-        np.testing.assert_array_equal(ours.asnumpy(), theirs.asnumpy())
+    for X in (nd.arange(10).reshape((2, 5)), nd.array([[3], [1], [4]]), nd.arange(64).reshape((1, 64)),
+              nd.array([7])):
+        ours, theirs = d2l_compat.to_onehot(X, len(vocab)), d2l_train.to_onehot(X, len(vocab))
+        assert len(ours) == len(theirs) == X.T.shape[0]
+        for o, t in zip(ours, theirs):
+            assert o.shape == t.shape and o.dtype == t.dtype
+            np.testing.assert_array_equal(o.asnumpy(), t.asnumpy())
     _seeded(3)
     params = d2l_compat.get_params(len(vocab), 16, len(vocab), mx.cpu())
     for prefix in ("traveller", "time traveller", "x"):

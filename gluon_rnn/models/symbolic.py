@@ -3,7 +3,8 @@
 Theano built the forward pass once with ``scan`` and compiled the loss and its
 gradients. Here the same model is a hybridized Gluon block: ``contrib.foreach``
 is the ``scan``, ``take`` gathers columns of ``U`` instead of multiplying by a
-one-hot vector, and ``autograd`` gives the gradients through the cached graph.
+one-hot vector, and ``autograd`` gives the gradients through the cached graph,
+except for truncated BPTT, whose gradient graph is written out (below).
 The parameters live in NDArrays with gradients attached and enter the graphs as
 inputs, so every graph shares them.
 
@@ -11,10 +12,10 @@ What ``bptt_truncate`` means (``truncate_mode``):
 
 * ``'numpy'`` (default), the numpy model's meaning: the gradient of each
   output ``o_t`` is followed back through the steps ``t - bptt_truncate .. t``
-  only. The graph recomputes, for all ``t`` at once, the last
-  ``bptt_truncate + 1`` steps before ``s_t`` from the (gradient-stopped) state
-  ``s_{t - bptt_truncate - 1}``; values are unchanged, gradients equal
-  ``RNNNumpy.bptt``.
+  only. Its gradient graph is written out by hand (:class:`_TruncatedBpttGraph`:
+  ``RNNNumpy.bptt``'s double loop vectorised over ``t``) and compiled like the
+  forward graph, the way Theano compiled ``T.grad``; gradients equal
+  ``RNNNumpy.bptt``'s.
 * ``'theano'``: Theano's ``scan(truncate_gradient=k)`` as the tutorial's Theano
   model used it: gradients flow only through the last ``k`` steps of each
   sentence, so the outputs before them contribute nothing at all.
