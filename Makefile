@@ -32,8 +32,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+# bench/pytensor_rnnlm.py (the Theano model's peer) runs in its own environment: pytensor
+# and MXNet each pin their own packages.
+PYTENSOR_VENV := .venv-pytensor
+PYTENSOR_STAMP := $(PYTENSOR_VENV)/.installed
+
+$(PYTENSOR_STAMP):
+	$(PYTHON) -m venv $(PYTENSOR_VENV)
+	$(PYTENSOR_VENV)/bin/python -m pip install -q "pytensor==2.12.3" "numpy==1.23.5" "scipy>=1.9,<1.12"
+	touch $(PYTENSOR_STAMP)
+
+bench: $(STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(PYTENSOR_VENV) runs .pytest_cache

@@ -7,7 +7,8 @@ Logs of long runs saved under ``bench/logs/`` (``ptb.py --minutes 30``) are adde
 the table as they are.
 
 ``make bench`` runs this. Timings on shared VMs vary (up to 1.7x between runs here),
-which is why every ratio is measured within one run of one script.
+which is why every ratio is measured within one run of one script, and each figure
+is the best of several timed blocks (a neighbour only ever slows a block down).
 """
 from __future__ import annotations
 
