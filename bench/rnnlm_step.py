@@ -66,14 +66,17 @@ def pytensor_ms(X, Y, steps: int, repeats: int) -> dict:
         flags += f",blas__ldflags=-L{lib.parent} -l:{lib.name} -Wl\\,-rpath\\,{lib.parent}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sentences.npz"
-        ragged = np.empty(len(X), dtype=object)
-        ragged[:] = [list(map(int, x)) for x in X]
-        targets = np.empty(len(Y), dtype=object)
-        targets[:] = [list(map(int, y)) for y in Y]
-        np.savez(path, X=ragged, Y=targets, word_dim=8000, hidden_dim=100, bptt_truncate=4)
+        np.savez(path, X=_ragged(X), Y=_ragged(Y), word_dim=8000, hidden_dim=100, bptt_truncate=4)
         return last_json(run_child([str(PYTENSOR_PYTHON), str(ROOT / "bench" / "pytensor_rnnlm.py"),
                                     str(path), str(steps), str(repeats)],
                                    env=dict(os.environ, PYTENSOR_FLAGS=flags)))
+
+
+def _ragged(sentences) -> np.ndarray:
+    """Sentences of different lengths as one object array (what ``np.savez`` stores)."""
+    ragged = np.empty(len(sentences), dtype=object)
+    ragged[:] = [list(map(int, sentence)) for sentence in sentences]
+    return ragged
 
 
 def main() -> None:

@@ -153,25 +153,26 @@ class RNNSymbolic:
         return {"U": self.UT.asnumpy().T.copy(), "V": self.V.asnumpy(), "W": self.W.asnumpy()}
 
     # -- graph inputs -----------------------------------------------------------
-    def _checked_pair(self, x, y) -> Tuple[np.ndarray, np.ndarray]:
-        x, y = _as_indices(x, self.word_dim, "x"), _as_indices(y, self.word_dim, "y")
+    def _checked_pair(self, x, y=None) -> Tuple[np.ndarray, np.ndarray]:
+        """``x`` and ``y`` as index arrays of one length (``y`` zeros when not given)."""
+        x = _as_indices(x, self.word_dim, "x")
+        y = np.zeros_like(x) if y is None else _as_indices(y, self.word_dim, "y")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         return x, y
 
-    def _inputs(self, x, y=None):
-        """(x indices as numpy, XU gathered from U with its gradient attached, y as NDArray)."""
-        x = _as_indices(x, self.word_dim, "x")
-        x, y = self._checked_pair(x, np.zeros_like(x) if y is None else y)
+    def _gathered(self, x: np.ndarray, y: np.ndarray):
+        """For checked ``x``, ``y``: ``XU`` gathered from U with its gradient attached,
+        and ``y`` as an NDArray."""
         XU = nd.take(self.UT, nd.array(x, ctx=self.ctx, dtype="int64"))
         XU.attach_grad()
-        return x, XU, nd.array(y, ctx=self.ctx, dtype=self.dtype)
+        return XU, nd.array(y, ctx=self.ctx, dtype=self.dtype)
 
     def _zero_state(self) -> nd.NDArray:
         return nd.zeros((1, self.hidden_dim), ctx=self.ctx, dtype=self.dtype)
 
     def _scan_outputs(self, x, y=None):
-        x, XU, ys = self._inputs(x, y)
+        XU, ys = self._gathered(*self._checked_pair(x, y))
         return self._scan(XU, ys, self._zero_state(), self.V, self.W)
 
     # -- the tutorial's methods ---------------------------------------------------
@@ -208,16 +209,16 @@ class RNNSymbolic:
         xy = nd.array(np.stack([x, y]), ctx=self.ctx, dtype=self.dtype)
         return self._truncated(xy, self._zero_state(), self._eye, self.UT, self.V, self.W)
 
-    def _autograd_backward(self, x, y):
-        """Gradients into ``V.grad``, ``W.grad`` and the returned ``XU`` leaf's grad
-        (full BPTT, or Theano's truncation); returns ``(x, XU)``."""
+    def _autograd_backward(self, x: np.ndarray, y: np.ndarray) -> nd.NDArray:
+        """For checked ``x``, ``y``: gradients into ``V.grad``, ``W.grad`` and the
+        returned ``XU`` leaf's grad (full BPTT, or Theano's truncation)."""
         T, k = len(x), self.bptt_truncate
-        x, XU, ys = self._inputs(x, y)
+        XU, ys = self._gathered(x, y)
         s0 = self._zero_state()
         if self.truncate_mode == "theano" and k == 0:  # truncate_gradient=0: nothing flows back
             for p in (XU, self.V, self.W):
                 p.grad[:] = 0
-            return x, XU
+            return XU
         if self.truncate_mode == "theano" and k < T:  # the last k steps, from the stopped s_{T-k-1}
             S = self._scan(XU, ys, s0, self.V, self.W)[1]
             tail = XU[T - k:].copy()
@@ -227,11 +228,11 @@ class RNNSymbolic:
             loss.backward()
             XU.grad[:] = 0
             XU.grad[T - k:] = tail.grad
-            return x, XU
+            return XU
         with autograd.record():  # the truncation covers the sentence: full BPTT
             loss = self._scan(XU, ys, s0, self.V, self.W)[0]
         loss.backward()
-        return x, XU
+        return XU
 
     def bptt(self, x: Sequence[int], y: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(dU, dV, dW)`` as numpy arrays (truncation as ``truncate_mode`` says)."""
@@ -242,7 +243,7 @@ class RNNSymbolic:
             np.add.at(dUT, x, G.asnumpy())
             return (dUT.T, nd.dot(dO, S, transpose_a=True).asnumpy(),
                     nd.dot(G, S_prev, transpose_a=True).asnumpy())
-        x, XU = self._autograd_backward(x, y)
+        XU = self._autograd_backward(x, y)
         np.add.at(dUT, x, XU.grad.asnumpy())
         return dUT.T, self.V.grad.asnumpy(), self.W.grad.asnumpy()
 
@@ -257,8 +258,7 @@ class RNNSymbolic:
             self._descend(self.V, dO, S, learning_rate)
             self._descend(self.W, G, S_prev, learning_rate)
         else:
-            x, XU = self._autograd_backward(x, y)
-            G = XU.grad
+            G = self._autograd_backward(x, y).grad
             for weight in (self.V, self.W):
                 weight -= learning_rate * weight.grad
         self._descend_rows(x, G, learning_rate)
