@@ -72,7 +72,7 @@ DATA_FILES = {f.name: f for f in (
              "Penn Treebank language-model split"),
     DataFile("jaychou_lyrics.txt.zip",
              _GH + "d2l-ai/d2l-zh/v1.0.0/data/jaychou_lyrics.txt.zip",
-             "aea46bd5d5fb2f05d6cd38d8e6b461d679fa4f00",
+             "9529987e701a4f37048ab778270a5dde9a762a0b",
              "Jay Chou lyrics (d2l-zh)"),
 )}
 
