@@ -55,8 +55,9 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     chosen = {}
     if "OPENBLAS_CORETYPE" not in environ and cpu_has_avx2():
         environ["OPENBLAS_CORETYPE"] = chosen["OPENBLAS_CORETYPE"] = "Haswell"
-    if "OMP_NUM_THREADS" not in environ:
+    if "OMP_NUM_THREADS" not in environ or environ.get(CHOSEN_MARK) == "1":
         environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] = str(available_cores())
+        environ[CHOSEN_MARK] = "1"  # ours, not the user's: children may choose again
     if "MXNET_USE_OPERATOR_TUNING" not in environ:
         environ["MXNET_USE_OPERATOR_TUNING"] = chosen["MXNET_USE_OPERATOR_TUNING"] = "0"
     if "MALLOC_MMAP_THRESHOLD_" not in environ and keep_freed_memory():
@@ -72,6 +73,7 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+CHOSEN_MARK = "GLUON_RNN_OMP_CHOSEN"  # set beside OMP_NUM_THREADS when we chose it
 MMAP_THRESHOLD = 32 << 20  # glibc's largest: blocks up to 32 MiB come from the heap
 TRIM_THRESHOLD = 512 << 20  # free heap kept before any is returned to the system
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers

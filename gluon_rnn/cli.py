@@ -513,9 +513,11 @@ def _one_line(err: BaseException) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
     from .blas import configure_blas
+    from .threads import start_thread_governor
 
     configure_blas()  # before anything loads mxnet
     args = build_parser().parse_args(argv)
+    start_thread_governor()  # threads follow the machine's load (gluon_rnn/threads.py)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -1,0 +1,189 @@
+"""OpenMP threads that follow how busy the machine is.
+
+Every MXNet operator on the CPU runs on the engine's worker thread, and with more
+than one OpenMP thread each operator is a parallel region that ends at a barrier.
+When another process holds a core, the barrier waits for a thread the OS has
+descheduled: a 64-step loop of small products and ``tanh`` goes from 29 ms to over
+a second (bench/threads.py). One thread is never caught that way.
+
+So the thread count is not fixed at start-up. :class:`ThreadGovernor` samples
+``/proc/stat`` twice a second, takes this process's own CPU time out of it, and
+gives MXNet's worker as many threads as the other processes leave cores free (at
+least one). The count is applied inside the worker itself (an engine operation
+that calls ``omp_set_num_threads`` there), because OpenMP's count is per thread
+and MXNet reads it on each operator when ``OMP_NUM_THREADS`` is set.
+
+Nothing here starts on import: the CLI and the benchmarks start the governor
+after :func:`gluon_rnn.blas.configure_blas`. It does nothing when the user chose
+``OMP_NUM_THREADS`` themselves, or set ``GLUON_RNN_NO_BLAS_TUNING=1``.
+
+What the thread count changes: nothing for elementwise operators, oneDNN's
+products (``FullyConnected``, every Gluon output layer) and the fused RNN, which
+give the same bits on one thread or two; OpenBLAS's ``nd.dot`` (the chapter's own
+``rnn``, d2l's output layer) may round its last bit differently. A run is
+bit-identical to another only at the same counts, so for that (resume on a busy
+machine, comparing two runs digit by digit) pin ``OMP_NUM_THREADS`` yourself
+(tests/test_threads.py).
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import os
+import threading
+import time
+from typing import Callable, List, Optional, Tuple
+
+_STAT = "/proc/stat"
+_BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user nice system irq softirq steal (a neighbour VM's too)
+
+
+def busy_cpu_seconds(stat: str = _STAT) -> Optional[float]:
+    """CPU seconds all processes have used since boot (``/proc/stat``), or None
+    where there is no such file."""
+    try:
+        with open(stat) as f:
+            fields = f.readline().split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = sum(int(fields[i]) for i in _BUSY_FIELDS if i < len(fields))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def threads_for(others: float, cores: int) -> int:
+    """The thread count for ``cores`` cores when other processes keep ``others``
+    cores busy: a core counts as free when less than a third of it is in use."""
+    return max(1, min(cores, int(cores - others + 1 / 3)))
+
+
+class LoadMeter:
+    """How many cores the *other* processes used between two calls of :meth:`others`."""
+
+    def __init__(self, busy: Callable[[], Optional[float]] = busy_cpu_seconds,
+                 own: Callable[[], float] = time.process_time,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._busy, self._own, self._clock = busy, own, clock
+        self._last = self._sample()
+
+    def _sample(self) -> Tuple[Optional[float], float, float]:
+        return self._busy(), self._own(), self._clock()
+
+    def others(self) -> Optional[float]:
+        """Cores used by other processes since the last call; None when unknown."""
+        now = self._sample()
+        (busy0, own0, t0), (busy1, own1, t1) = self._last, now
+        self._last = now
+        if busy0 is None or busy1 is None or t1 <= t0:
+            return None
+        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (t1 - t0)
+
+
+class _Context(ctypes.Structure):  # mxnet::Context: device type, device id
+    _fields_ = [("dev_type", ctypes.c_int), ("dev_id", ctypes.c_int)]
+
+
+_SYNC_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+
+
+def _openmp():
+    """The OpenMP runtime MXNet's operators use (already loaded with libmxnet)."""
+    return ctypes.CDLL(ctypes.util.find_library("gomp") or "libgomp.so.1")
+
+
+def _in_worker(task: Callable[[], object]) -> object:
+    """Run ``task`` on MXNet's CPU worker thread, in order with the operators
+    queued before it, and return what it returned.
+
+    MXNet has no Python call for this (``MXSetNumOMPThreads`` changes only the
+    calling thread), so ``task`` travels as an engine operation that writes a
+    one-element array, which the engine orders like any other write."""
+    import mxnet as mx
+    from mxnet.base import _LIB, check_call
+
+    marker = mx.nd.zeros((1,), ctx=mx.cpu())
+    returned = []
+    callback = _SYNC_FUNC(lambda _run_context, _param: returned.append(task()))
+    handles = (ctypes.c_void_p * 1)(marker.handle.value)
+    check_call(_LIB.MXEnginePushSyncND(callback, None, None, ctypes.byref(_Context(1, 0)),
+                                       None, 0, handles, 1, None, 0, None))
+    marker.wait_to_read()  # the callback must outlive the operation
+    return returned[0]
+
+
+def set_worker_threads(count: int) -> None:
+    """Give MXNet's CPU worker ``count`` OpenMP threads from its next operator on."""
+    if count < 1:
+        raise ValueError(f"the thread count must be at least 1, got {count}")
+    openmp = _openmp()
+    _in_worker(lambda: openmp.omp_set_num_threads(count))
+
+
+def worker_threads() -> int:
+    """The OpenMP thread count MXNet's CPU worker gives its next operator."""
+    return int(_in_worker(_openmp().omp_get_max_threads))
+
+
+class ThreadGovernor:
+    """Keeps MXNet's CPU worker at :func:`threads_for` the load, checked every
+    ``interval`` seconds on a daemon thread; ``changes`` records each switch as
+    (seconds since start, others' cores, threads)."""
+
+    def __init__(self, cores: int, interval: float = 0.5,
+                 meter: Optional[LoadMeter] = None,
+                 apply: Callable[[int], None] = set_worker_threads) -> None:
+        self.cores, self.interval = cores, interval
+        self.threads = cores
+        self.changes: List[Tuple[float, float, int]] = []
+        self._meter, self._apply = meter, apply
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._start = time.monotonic()
+
+    def step(self, others: Optional[float]) -> int:
+        """Apply the count for one load reading (None: leave it as it is)."""
+        if others is not None:
+            wanted = threads_for(others, self.cores)
+            if wanted != self.threads:
+                self._apply(wanted)
+                self.threads = wanted
+                self.changes.append((time.monotonic() - self._start, others, wanted))
+        return self.threads
+
+    def _run(self) -> None:
+        meter = self._meter or LoadMeter()
+        while not self._stop.wait(self.interval):
+            self.step(meter.others())
+
+    def start(self) -> "ThreadGovernor":
+        if self._thread is None and self.cores > 1:
+            self._thread = threading.Thread(target=self._run, name="gluon-rnn-threads",
+                                            daemon=True)
+            self._thread.start()
+            atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+
+_running: List[ThreadGovernor] = []  # MXNet has one CPU worker per process: one governor
+
+
+def start_thread_governor(environ=os.environ) -> Optional[ThreadGovernor]:
+    """Start the process's :class:`ThreadGovernor` for the threads
+    :func:`~gluon_rnn.blas.configure_blas` chose (the one already running, if any);
+    None when the user set ``OMP_NUM_THREADS`` themselves or turned the tuning off,
+    or there is one core."""
+    from .blas import CHOSEN_MARK
+
+    if environ.get("GLUON_RNN_NO_BLAS_TUNING") or environ.get(CHOSEN_MARK) != "1":
+        return None
+    if not _running:
+        cores = int(environ.get("OMP_NUM_THREADS", "1"))
+        if cores < 2:
+            return None
+        _running.append(ThreadGovernor(cores).start())
+    return _running[0]
