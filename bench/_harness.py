@@ -1,14 +1,16 @@
 """Shared by the bench scripts: running a measurement in a child process (each with
-the BLAS environment it would have in real use), and the result lines that
+the BLAS environment it would have in real use), the machine loads every path is
+measured under (:data:`LOADS`, :func:`competing`), and the result lines that
 ``bench/run_all.py`` collects into ``bench/RESULTS.md``."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "RESULT "
@@ -29,14 +31,54 @@ def last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+def cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# (name, competing busy processes): a reader's laptop is rarely idle (a browser, a
+# kernel, a second run); one busy process, then one per core.
+LOADS: List[Tuple[str, int]] = [("idle", 0), ("busy: 1 process", 1),
+                                (f"busy: {cores()} processes", cores())]
+
+_BUSY = "import signal, sys\nsignal.alarm(int(sys.argv[1]))\nwhile True:\n    pass\n"
+
+
+@contextlib.contextmanager
+def competing(processes: int, seconds: int = 1800) -> Iterator[None]:
+    """``processes`` CPU-bound competitors (pure Python loops) for the block's length;
+    each also ends itself after ``seconds`` (SIGALRM), so none outlives a killed bench."""
+    busy = [subprocess.Popen([sys.executable, "-c", _BUSY, str(seconds)]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for proc in busy:
+            proc.kill()
+        for proc in busy:
+            proc.wait()
+
+
+def add_load_argument(parser) -> None:
+    parser.add_argument("--loads", default=",".join(str(n) for _, n in LOADS),
+                        help="competing processes for each condition, comma-separated "
+                             "(0 = idle)")
+
+
+def loads(spec: str) -> List[Tuple[str, int]]:
+    """The conditions ``--loads`` names, as (name, processes)."""
+    names = dict((n, name) for name, n in LOADS)
+    return [(names.get(n, f"busy: {n} processes"), n) for n in map(int, spec.split(","))]
+
+
 def result(path: str, ours: float, peer: float, unit: str, peer_name: str, target: str,
-           met: Optional[bool], note: str = "") -> None:
+           met: Optional[bool], note: str = "", load: str = "idle") -> None:
     """Print one result line: ``ours`` and ``peer`` in ``unit`` (lower is better),
-    the speed-up ``peer / ours``, the target and whether it is met."""
-    row = {"path": path, "ours": ours, "peer": peer, "unit": unit, "peer_name": peer_name,
-           "ratio": peer / ours if ours else float("inf"), "target": target,
-           "met": None if met is None else bool(met),
-           "note": note}
+    the speed-up ``peer / ours``, the target and whether it is met, under ``load``."""
+    row = {"path": path, "load": load, "ours": ours, "peer": peer, "unit": unit,
+           "peer_name": peer_name, "ratio": peer / ours if ours else float("inf"),
+           "target": target, "met": None if met is None else bool(met), "note": note}
     print(RESULT_PREFIX + json.dumps(row), flush=True)
 
 

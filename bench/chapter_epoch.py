@@ -10,7 +10,10 @@ set to N and its reporting period to N / 2 (nothing else changed); it runs from 
 chapter folder beside ``data/timemachine.txt``, where d2l 0.9.2 looks for it. The
 seconds per epoch are those the script itself prints for its second reporting
 period (the first includes warm-up), for random and consecutive partitioning; the
-two commands run in turn ``--repeats`` times and each one's best run counts.
+two commands run in turn ``--repeats`` times and each one's best run counts, under
+each load of ``--loads`` (idle, one competing process, one per core).
+
+Targets: >= 1.5x idle; busy, at least as fast as the peer under the same load.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import ROOT, python, result, run_child
+from _harness import ROOT, add_load_argument, competing, loads, python, result, run_child
 
 FIXTURE = ROOT / "tests" / "fixtures" / "chapter_8_5.py"
 EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$")
@@ -51,26 +54,36 @@ def seconds_per_epoch(stdout: str, epochs: int) -> dict:
     return {"random": times[1] / period, "consecutive": times[3] / period}
 
 
+def measure(script: Path, epochs: int, repeats: int) -> tuple:
+    """(peer, ours): the best seconds per epoch of each, by partitioning."""
+    commands = {"peer": [python()], "ours": [python(), "-m", "gluon_rnn", "chapter"]}
+    runs = {name: [] for name in commands}
+    for _ in range(repeats):  # in turn, so a slow spell of the machine hits both
+        for name, command in commands.items():
+            runs[name].append(seconds_per_epoch(
+                run_child([*command, str(script)], cwd=script.parent), epochs))
+    return tuple({mode: min(run[mode] for run in runs[name]) for mode in ("random", "consecutive")}
+                 for name in ("peer", "ours"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs per run (even)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each (the best counts)")
+    add_load_argument(parser)
     args = parser.parse_args()
-    commands = {"peer": [python()], "ours": [python(), "-m", "gluon_rnn", "chapter"]}
-    runs = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as tmp:
         script = shortened_script(Path(tmp), args.epochs)
-        for _ in range(args.repeats):  # in turn, so a slow spell of the machine hits both
-            for name, command in commands.items():
-                runs[name].append(seconds_per_epoch(
-                    run_child([*command, str(script)], cwd=script.parent), args.epochs))
-    peer, ours = ({mode: min(run[mode] for run in runs[name]) for mode in ("random", "consecutive")}
-                  for name in ("peer", "ours"))
-    for name in ("random", "consecutive"):
-        print(f"{name:>11}: d2l==0.9.2 {peer[name]:.3f} s/epoch, gluon-rnn chapter "
-              f"{ours[name]:.3f} s/epoch")
-        result(f"chapter 8.5 script, unmodified ({name})", ours[name], peer[name], "s/epoch",
-               "the same script on d2l==0.9.2", ">= 1.5x", peer[name] / ours[name] >= 1.5)
+        for load, processes in loads(args.loads):
+            with competing(processes):
+                peer, ours = measure(script, args.epochs, args.repeats)
+            target = 1.5 if processes == 0 else 1.0
+            for name in ("random", "consecutive"):
+                print(f"{load:>18} {name:>11}: d2l==0.9.2 {peer[name]:.3f} s/epoch, "
+                      f"gluon-rnn chapter {ours[name]:.3f} s/epoch", flush=True)
+                result(f"chapter 8.5 script, unmodified ({name})", ours[name], peer[name],
+                       "s/epoch", "the same script on d2l==0.9.2", f">= {target:g}x",
+                       peer[name] / ours[name] >= target, load=load)
 
 
 if __name__ == "__main__":

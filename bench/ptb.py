@@ -56,6 +56,10 @@ def main(argv=None) -> None:
     configure_blas()  # before mxnet loads: one OpenMP thread per available core, etc.
     import mxnet as mx
 
+    from gluon_rnn.threads import start_thread_governor
+
+    start_thread_governor()
+
     from gluon_rnn.runs import TrainConfig, fit, new_run
 
     config = TrainConfig(model=args.model, iter="consecutive", corpus="ptb", level="word",

@@ -2,7 +2,10 @@
 
 MXNet 1.9.1's bundled OpenBLAS does not recognise some recent x86 CPUs and falls
 back to slow generic kernels (about 5x slower matrix products there). On a CPU
-with AVX2, ``OPENBLAS_CORETYPE=Haswell`` selects the right ones.
+with AVX-512 (F, CD, BW, DQ, VL) ``OPENBLAS_CORETYPE=SkylakeX`` selects its AVX-512
+kernels, on one with AVX2 only ``Haswell`` its AVX2 ones; bench/gemm.py measures
+both against OpenBLAS's own detection and oneDNN on the shapes the paths run.
+oneDNN (``FullyConnected``, the fused RNN) is left to its own ISA choice.
 
 MXNet 1.9 allocates CPU arrays with plain ``malloc``/``free``; glibc serves
 blocks over 128 KiB with fresh ``mmap`` pages, so every 512x512 gradient or
@@ -11,9 +14,12 @@ on these VMs). Raising glibc's mmap and trim thresholds (``mallopt``) keeps free
 blocks for reuse: 25-30% off a fused-RNN minibatch here. The price is that the
 process keeps its peak heap instead of returning it to the system.
 
-OpenMP threads: one per available core (``OMP_NUM_THREADS``). MXNet's own default
-counts physical cores and uses one of the two here; two threads are as fast as one
-for the chapter's per-step loop and up to 1.8x faster for the fused operators.
+OpenMP threads: one per available core (``OMP_NUM_THREADS``) to start with. MXNet's
+own default counts physical cores and uses one of the two here. On a shared machine
+more threads than free cores is a trap (every operator's barrier waits for a
+descheduled thread), so :mod:`gluon_rnn.threads` lowers the count while other
+processes hold cores; ``GLUON_RNN_OMP_CHOSEN=1`` marks the count as ours, so that a
+child process chooses again instead of taking it for the user's.
 
 Elementwise operators: MXNet's operator tuning times each one at start-up and then
 runs most of them on one thread; ``nd.tanh`` on a (32, 512) array stays a scalar
@@ -31,21 +37,39 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict
+from typing import Dict, Optional
+
+
+_AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}  # SkylakeX kernels
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set:
+    """The CPU's feature flags (Linux); empty when unknown."""
+    try:
+        with open(cpuinfo) as f:
+            return next((set(line.split(":", 1)[1].split()) for line in f
+                         if line.startswith("flags")), set())
+    except OSError:
+        return set()
 
 
 def cpu_has_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """True when the CPU flags list ``avx2`` (Linux); False when unknown."""
-    try:
-        with open(cpuinfo) as f:
-            return any(line.startswith("flags") and " avx2" in line for line in f)
-    except OSError:
-        return False
+    return "avx2" in cpu_flags(cpuinfo)
+
+
+def openblas_coretype(cpuinfo: str = "/proc/cpuinfo") -> Optional[str]:
+    """OpenBLAS's fastest kernels for this CPU (bench/gemm.py): ``SkylakeX`` with
+    AVX-512, ``Haswell`` with AVX2, None (OpenBLAS's own choice) otherwise."""
+    flags = cpu_flags(cpuinfo)
+    if _AVX512 <= flags:
+        return "SkylakeX"
+    return "Haswell" if "avx2" in flags else None
 
 
 def configure_blas(environ=os.environ) -> Dict[str, str]:
-    """When MXNet is not loaded yet: set ``OPENBLAS_CORETYPE=Haswell`` if the CPU has
-    AVX2, ``OMP_NUM_THREADS`` to the available cores, ``MXNET_USE_OPERATOR_TUNING=0``
+    """When MXNet is not loaded yet: set ``OPENBLAS_CORETYPE`` to
+    :func:`openblas_coretype`, ``OMP_NUM_THREADS`` to the available cores, ``MXNET_USE_OPERATOR_TUNING=0``
     (elementwise operators on every thread), each unless the user set it,
     and keep freed memory for reuse (see the
     module's text) unless the user set glibc's ``MALLOC_MMAP_THRESHOLD_``. Returns
@@ -53,8 +77,9 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     if "mxnet" in sys.modules or environ.get("GLUON_RNN_NO_BLAS_TUNING"):
         return {}
     chosen = {}
-    if "OPENBLAS_CORETYPE" not in environ and cpu_has_avx2():
-        environ["OPENBLAS_CORETYPE"] = chosen["OPENBLAS_CORETYPE"] = "Haswell"
+    coretype = None if "OPENBLAS_CORETYPE" in environ else openblas_coretype()
+    if coretype:
+        environ["OPENBLAS_CORETYPE"] = chosen["OPENBLAS_CORETYPE"] = coretype
     if "OMP_NUM_THREADS" not in environ or environ.get(CHOSEN_MARK) == "1":
         environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] = str(available_cores())
         environ[CHOSEN_MARK] = "1"  # ours, not the user's: children may choose again

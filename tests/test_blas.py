@@ -15,7 +15,7 @@ def test_does_nothing_once_mxnet_is_loaded():
 
 def test_sets_only_what_the_user_left_unset(monkeypatch):
     monkeypatch.delitem(sys.modules, "mxnet")
-    monkeypatch.setattr(blas, "cpu_has_avx2", lambda: True)
+    monkeypatch.setattr(blas, "openblas_coretype", lambda: "Haswell")
     calls = []
     monkeypatch.setattr(blas, "keep_freed_memory", lambda: calls.append(1) or True)
     env = {"OMP_NUM_THREADS": "2"}
@@ -30,10 +30,12 @@ def test_sets_only_what_the_user_left_unset(monkeypatch):
     assert blas.configure_blas({"OPENBLAS_CORETYPE": "Zen", "MALLOC_MMAP_THRESHOLD_": "1",
                                 "OMP_NUM_THREADS": "1", "MXNET_USE_OPERATOR_TUNING": "1"}) == {}
     assert blas.configure_blas({"GLUON_RNN_NO_BLAS_TUNING": "1"}) == {}
-    monkeypatch.setattr(blas, "cpu_has_avx2", lambda: False)
+    inherited = {"OMP_NUM_THREADS": "7", "GLUON_RNN_OMP_CHOSEN": "1"}  # a child of ours
+    assert blas.configure_blas(inherited)["OMP_NUM_THREADS"] == "3" == inherited["OMP_NUM_THREADS"]
+    monkeypatch.setattr(blas, "openblas_coretype", lambda: None)
     assert blas.configure_blas({"OMP_NUM_THREADS": "1", "MXNET_USE_OPERATOR_TUNING": "1"}) == {
         "malloc": "blocks up to 32 MiB reused from the heap"}
-    assert len(calls) == 3
+    assert len(calls) == 4
     assert blas.available_cores() >= 1
 
 
@@ -63,6 +65,13 @@ def test_cpuinfo_parsing(tmp_path):
     info.write_text("flags : fpu sse avx\n")
     assert not blas.cpu_has_avx2(str(info))
     assert not blas.cpu_has_avx2(str(tmp_path / "missing"))
+    assert blas.openblas_coretype(str(tmp_path / "missing")) is None
+    info.write_text("flags : fpu avx avx2 fma avx512f avx512cd avx512bw avx512dq avx512vl\n")
+    assert blas.openblas_coretype(str(info)) == "SkylakeX"
+    info.write_text("flags : fpu avx avx2 fma avx512f\n")  # AVX-512 without BW/DQ/VL
+    assert blas.openblas_coretype(str(info)) == "Haswell"
+    info.write_text("flags : fpu sse avx\n")
+    assert blas.openblas_coretype(str(info)) is None
 
 
 def test_cli_process_gets_the_setting_before_mxnet():
@@ -71,7 +80,7 @@ def test_cli_process_gets_the_setting_before_mxnet():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={k: v for k, v in __import__("os").environ.items()
                                if k not in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS")})
-    expected = "Haswell" if blas.cpu_has_avx2() else "None"
+    expected = str(blas.openblas_coretype())
     assert done.stdout.strip().endswith(f"CORETYPE {expected}"), done.stderr
 
 
