@@ -72,6 +72,20 @@ def test_train_with_sgd_lowers_loss_and_anneals(capsys):
     for (prev_loss, prev_lr), (loss, lr) in zip(rates, rates[1:]):
         assert lr == (prev_lr / 2 if loss > prev_loss else prev_lr)
     assert any(lr < 50.0 for _, lr in rates)
+    assert all(np.isfinite(loss) for loss, _ in rates)  # a diverged model's loss stays a number
+
+
+def test_total_loss_is_the_tutorials_where_finite_and_finite_where_its_is_not():
+    model = RNNNumpy(12, 8, seed=0)
+    x, y = [0, 3, 5, 7], [3, 5, 7, 1]
+    o, _ = model.forward_propagation(x)
+    tutorial = -np.sum(np.log(o[np.arange(4), y]))
+    assert model.calculate_total_loss([x], [y]) == pytest.approx(tutorial, rel=1e-12)
+    model.V *= 20000.0  # scores so large that softmax probabilities underflow to 0
+    o, _ = model.forward_propagation(x)
+    assert (o[np.arange(4), y] == 0).any()
+    loss = model.calculate_total_loss([x], [y])
+    assert np.isfinite(loss) and loss > 1000
 
 
 def test_generate_sentence_never_emits_unknown_and_is_repeatable():

@@ -72,13 +72,18 @@ class RNNNumpy:
     def forward_propagation(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
         """``(o, s)``: softmax outputs (T, word_dim) and hidden states (T + 1, hidden_dim),
         where ``s[-1]`` is the zero initial state, as in the tutorial."""
+        scores, s = self._scores(x)
+        return softmax_rows(scores), s
+
+    def _scores(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+        """The output layer's scores (before the softmax) and the hidden states."""
         x = _as_indices(x, self.word_dim, "x")
         T = len(x)
         s = np.zeros((T + 1, self.hidden_dim))
         inputs = self.U[:, x].T  # U x_t for a one-hot x_t is column x_t of U
         for t in range(T):
             s[t] = np.tanh(inputs[t] + self.W.dot(s[t - 1]))
-        return softmax_rows(s[:T].dot(self.V.T)), s
+        return s[:T].dot(self.V.T), s
 
     def predict(self, x: Sequence[int]) -> np.ndarray:
         """The most likely next word at each step."""
@@ -86,12 +91,18 @@ class RNNNumpy:
         return np.argmax(o, axis=1)
 
     def calculate_total_loss(self, X: Sequence[Sequence[int]], Y: Sequence[Sequence[int]]) -> float:
-        """Summed cross-entropy over every word of every sentence."""
+        """Summed cross-entropy over every word of every sentence.
+
+        The tutorial takes ``log`` of the softmax output, which is ``-inf`` once a
+        diverging model's probability underflows to 0; the log-softmax of the scores
+        gives the same value where that is finite, and a finite one where it is not."""
         loss = 0.0
         for x, y in zip(X, Y):
-            o, _ = self.forward_propagation(x)
+            scores, _ = self._scores(x)
             y = _as_indices(y, self.word_dim, "y")
-            loss += -np.sum(np.log(o[np.arange(len(y)), y]))
+            top = scores.max(axis=1)
+            log_norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
+            loss += np.sum(log_norm - scores[np.arange(len(y)), y])
         return float(loss)
 
     def calculate_loss(self, X: Sequence[Sequence[int]], Y: Sequence[Sequence[int]]) -> float:
