@@ -1,7 +1,7 @@
 """Process settings for speed, made before MXNet loads: BLAS kernels and the allocator.
 
 MXNet 1.9.1's bundled OpenBLAS does not recognise some recent x86 CPUs and falls
-back to slow generic kernels (about 5x slower matrix products there). On a CPU
+back to slow generic kernels (several times slower matrix products). On a CPU
 with AVX-512 (F, CD, BW, DQ, VL) ``OPENBLAS_CORETYPE=SkylakeX`` selects its AVX-512
 kernels, on one with AVX2 only ``Haswell`` its AVX2 ones; bench/gemm.py measures
 both against OpenBLAS's own detection and oneDNN on the shapes the paths run.
@@ -9,23 +9,25 @@ oneDNN (``FullyConnected``, the fused RNN) is left to its own ISA choice.
 
 MXNet 1.9 allocates CPU arrays with plain ``malloc``/``free``; glibc serves
 blocks over 128 KiB with fresh ``mmap`` pages, so every 512x512 gradient or
-(64, 32, 512) activation costs hundreds of page faults per step (about 20 us each
-on these VMs). Raising glibc's mmap and trim thresholds (``mallopt``) keeps freed
-blocks for reuse: 25-30% off a fused-RNN minibatch here. The price is that the
-process keeps its peak heap instead of returning it to the system.
+(64, 32, 512) activation costs hundreds of page faults per step. Raising glibc's
+mmap and trim thresholds (``mallopt``) keeps freed blocks for reuse. The price is
+that the process keeps its peak heap instead of returning it to the system.
 
-OpenMP threads: one per available core (``OMP_NUM_THREADS``) to start with. MXNet's
-own default counts physical cores and uses one of the two here. On a shared machine
-more threads than free cores is a trap (every operator's barrier waits for a
-descheduled thread), so :mod:`gluon_rnn.threads` lowers the count while other
-processes hold cores; ``GLUON_RNN_OMP_CHOSEN=1`` marks the count as ours, so that a
-child process chooses again instead of taking it for the user's.
+OpenMP threads: ``OMP_NUM_THREADS=1`` is every thread's default (MXNet then reads
+each thread's own count), and :mod:`gluon_rnn.threads` gives MXNet's CPU worker, where
+the operators run, one thread per core that other processes leave free. On a shared
+machine more threads than free cores is a trap (every operator's barrier waits for a
+descheduled thread); threads the governor does not reach (the engine's copy and
+priority workers, the Python thread) stay at one. ``GLUON_RNN_OMP_CHOSEN=1`` marks the
+count as ours, so that a child process chooses again instead of taking it for the user's.
 
 Elementwise operators: MXNet's operator tuning times each one at start-up and then
 runs most of them on one thread; ``nd.tanh`` on a (32, 512) array stays a scalar
-loop of 16k ``tanhf`` calls (about 300 us). ``MXNET_USE_OPERATOR_TUNING=0`` lets
-every elementwise operator use the OpenMP threads: each element is computed the
-same way, only by another thread, so results do not change.
+loop of 16k ``tanhf`` calls. ``MXNET_USE_OPERATOR_TUNING=0`` lets every elementwise
+operator use the OpenMP threads: each element is computed the same way, only by
+another thread, so results do not change. On a shared machine this matters little:
+the thread governor then gives the worker one thread, and with one thread tuned and
+untuned operators run alike.
 
 This module never runs on import: the CLI and the benchmarks call
 :func:`configure_blas` first thing; library users may call it before their first
@@ -69,11 +71,11 @@ def openblas_coretype(cpuinfo: str = "/proc/cpuinfo") -> Optional[str]:
 
 def configure_blas(environ=os.environ) -> Dict[str, str]:
     """When MXNet is not loaded yet: set ``OPENBLAS_CORETYPE`` to
-    :func:`openblas_coretype`, ``OMP_NUM_THREADS`` to the available cores, ``MXNET_USE_OPERATOR_TUNING=0``
-    (elementwise operators on every thread), each unless the user set it,
-    and keep freed memory for reuse (see the
-    module's text) unless the user set glibc's ``MALLOC_MMAP_THRESHOLD_``. Returns
-    what was set."""
+    :func:`openblas_coretype`, ``OMP_NUM_THREADS=1`` (every thread's default; the
+    thread governor gives MXNet's worker the free cores), ``MXNET_USE_OPERATOR_TUNING=0``
+    (elementwise operators on every thread), each unless the user set it, and keep
+    freed memory for reuse (see the module's text) unless the user set glibc's
+    ``MALLOC_MMAP_THRESHOLD_``. Returns what was set."""
     if "mxnet" in sys.modules or environ.get("GLUON_RNN_NO_BLAS_TUNING"):
         return {}
     chosen = {}
@@ -81,7 +83,7 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     if coretype:
         environ["OPENBLAS_CORETYPE"] = chosen["OPENBLAS_CORETYPE"] = coretype
     if "OMP_NUM_THREADS" not in environ or environ.get(CHOSEN_MARK) == "1":
-        environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] = str(available_cores())
+        environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] = "1"
         environ[CHOSEN_MARK] = "1"  # ours, not the user's: children may choose again
     if "MXNET_USE_OPERATOR_TUNING" not in environ:
         environ["MXNET_USE_OPERATOR_TUNING"] = chosen["MXNET_USE_OPERATOR_TUNING"] = "0"

@@ -3,8 +3,9 @@
 Every MXNet operator on the CPU runs on the engine's worker thread, and with more
 than one OpenMP thread each operator is a parallel region that ends at a barrier.
 When another process holds a core, the barrier waits for a thread the OS has
-descheduled: a 64-step loop of small products and ``tanh`` goes from 29 ms to over
-a second (bench/threads.py). One thread is never caught that way.
+descheduled, and a per-step loop of small operators slows down by an order of
+magnitude or more (bench/RESULTS.md, the busy rows). One thread is never caught
+that way.
 
 So the thread count is not fixed at start-up. :class:`ThreadGovernor` samples
 ``/proc/stat`` twice a second, takes this process's own CPU time out of it, and
@@ -131,9 +132,9 @@ class ThreadGovernor:
 
     def __init__(self, cores: int, interval: float = 0.5,
                  meter: Optional[LoadMeter] = None,
-                 apply: Callable[[int], None] = set_worker_threads) -> None:
+                 apply: Callable[[int], None] = set_worker_threads, threads: int = 1) -> None:
         self.cores, self.interval = cores, interval
-        self.threads = cores
+        self.threads = threads  # what the worker has now (OMP_NUM_THREADS at start)
         self.changes: List[Tuple[float, float, int]] = []
         self._meter, self._apply = meter, apply
         self._stop = threading.Event()
@@ -152,8 +153,10 @@ class ThreadGovernor:
 
     def _run(self) -> None:
         meter = self._meter or LoadMeter()
-        while not self._stop.wait(self.interval):
+        wait = self.interval / 5  # the first reading soon after start
+        while not self._stop.wait(wait):
             self.step(meter.others())
+            wait = self.interval
 
     def start(self) -> "ThreadGovernor":
         if self._thread is None and self.cores > 1:
@@ -177,13 +180,14 @@ def start_thread_governor(environ=os.environ) -> Optional[ThreadGovernor]:
     :func:`~gluon_rnn.blas.configure_blas` chose (the one already running, if any);
     None when the user set ``OMP_NUM_THREADS`` themselves or turned the tuning off,
     or there is one core."""
-    from .blas import CHOSEN_MARK
+    from .blas import CHOSEN_MARK, available_cores
 
     if environ.get("GLUON_RNN_NO_BLAS_TUNING") or environ.get(CHOSEN_MARK) != "1":
         return None
     if not _running:
-        cores = int(environ.get("OMP_NUM_THREADS", "1"))
+        cores = available_cores()
         if cores < 2:
             return None
-        _running.append(ThreadGovernor(cores).start())
+        _running.append(ThreadGovernor(cores, threads=int(environ.get("OMP_NUM_THREADS", "1")))
+                        .start())
     return _running[0]

@@ -51,7 +51,7 @@ def test_load_meter_without_proc_stat(tmp_path):
 
 def test_governor_switches_only_on_a_changed_count():
     applied = []
-    governor = threads.ThreadGovernor(cores=2, apply=applied.append)
+    governor = threads.ThreadGovernor(cores=2, apply=applied.append, threads=2)
     for others in (0.1, None, 0.9, 1.2, 0.5, 0.05, 0.0):
         governor.step(others)
     assert applied == [1, 2]
@@ -64,7 +64,7 @@ def test_governor_reaches_the_worker_and_stops():
         def others(self):
             return 1.0
 
-    governor = threads.ThreadGovernor(cores=2, interval=0.01, meter=Busy()).start()
+    governor = threads.ThreadGovernor(cores=2, interval=0.01, meter=Busy(), threads=2).start()
     try:
         threads.set_worker_threads(2)
         for _ in range(500):
@@ -81,12 +81,43 @@ def test_governor_reaches_the_worker_and_stops():
         threads.set_worker_threads(0)
 
 
-def test_no_governor_over_the_users_thread_count():
+def test_no_governor_over_the_users_thread_count(monkeypatch):
     assert threads.start_thread_governor({"OMP_NUM_THREADS": "2"}) is None
-    assert threads.start_thread_governor({"OMP_NUM_THREADS": "2", "GLUON_RNN_OMP_CHOSEN": "1",
+    assert threads.start_thread_governor({"OMP_NUM_THREADS": "1", "GLUON_RNN_OMP_CHOSEN": "1",
                                           "GLUON_RNN_NO_BLAS_TUNING": "1"}) is None
+    from gluon_rnn import blas
+    monkeypatch.setattr(blas, "available_cores", lambda: 1)
     assert threads.start_thread_governor({"OMP_NUM_THREADS": "1",
                                           "GLUON_RNN_OMP_CHOSEN": "1"}) is None  # one core
+
+
+def test_the_cli_process_starts_one_governor_that_raises_the_worker_to_the_free_cores():
+    """configure_blas leaves every thread at one; the governor of a CLI process gives
+    MXNet's worker the cores the machine leaves free (here: a meter that says idle)."""
+    import subprocess
+    import sys
+
+    code = ("import os\n"
+            "from gluon_rnn.blas import configure_blas\n"
+            "configure_blas()\n"
+            "assert os.environ['OMP_NUM_THREADS'] == '1'\n"
+            "from gluon_rnn import threads\n"
+            "class Idle:\n"
+            "    def others(self): return 0.0\n"
+            "g = threads.start_thread_governor()\n"
+            "assert g is threads.start_thread_governor()  # one per process\n"
+            "g.stop(); g2 = threads.ThreadGovernor(2, interval=0.01, meter=Idle()).start()\n"
+            "import time\n"
+            "for _ in range(300):\n"
+            "    if g2.threads == 2: break\n"
+            "    time.sleep(0.01)\n"
+            "print(g.threads <= 2, g2.threads, threads.worker_threads())\n")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("OMP_NUM_THREADS", "GLUON_RNN_OMP_CHOSEN", "GLUON_RNN_NO_BLAS_TUNING")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "2", "2"]
 
 
 def _digest(*arrays) -> str:
