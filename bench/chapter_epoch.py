@@ -31,7 +31,7 @@ EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$"
 
 
 def shortened_script(folder: Path, epochs: int) -> Path:
-    from gluon_rnn.corpora import resolve
+    from gluon_rnn.data.resolve import resolve
 
     text = FIXTURE.read_text()
     text = text.replace("= 500, 64, 32, 1, 1", f"= {epochs}, 64, 32, 1, 1")

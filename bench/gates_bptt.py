@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from _harness import add_load_argument, competing, loads, result
-from gluon_rnn.models.gates import Model
-from gluon_rnn.text import load_word_data
+from gluon_rnn.tutorials.gates import Model
+from gluon_rnn.tutorials.wildml.pipeline import load_word_data
 
 
 def ms_per_bptt(model, X, Y) -> float:

@@ -2,7 +2,7 @@
 
     python bench/ptb.py [--minutes 30] [--model lstm] [--num-hiddens 200] ...
 
-Trains a Gluon model through ``gluon_rnn.runs`` (the loop of ``gluon-rnn train``) on
+Trains a Gluon model through ``gluon_rnn.train`` (the loop of ``gluon-rnn train``) on
 Mikolov's ``ptb.zip`` (found or fetched by the data resolver), one epoch at a time
 until the next epoch would pass the budget, then prints validation and test
 perplexity, tokens/s and wall time next to the literature's test perplexities:
@@ -60,7 +60,8 @@ def main(argv=None) -> None:
 
     start_thread_governor()
 
-    from gluon_rnn.runs import TrainConfig, fit, new_run
+    from gluon_rnn.train.run import TrainConfig, new_run
+    from gluon_rnn.train.loop import fit
 
     config = TrainConfig(model=args.model, iter="consecutive", corpus="ptb", level="word",
                          num_hiddens=args.num_hiddens, num_layers=args.num_layers,

@@ -1,5 +1,5 @@
 """Training tokens per second on the Penn Treebank: ``gluon-rnn train``'s step (the loop
-of ``gluon_rnn.runs``) against gluonnlp 0.10's word language model (its
+of ``gluon_rnn.train``) against gluonnlp 0.10's word language model (its
 ``StandardRNN`` trained as its ``word_language_model`` script does: detached hidden
 state, ``clip_global_norm``, ``Trainer.step``), the same small LSTM (Zaremba et al.:
 2 x 200, embedding 200, U(-0.1, 0.1), SGD) on the same consecutive minibatches
@@ -26,7 +26,7 @@ NUM_STEPS, BATCH_SIZE, HIDDEN, LAYERS, LR, CLIP = 20, 20, 200, 2, 20.0, 0.25
 
 
 def _batches(train, ctx, count: int) -> list:
-    from gluon_rnn.iterators import data_iter_consecutive
+    from gluon_rnn.data.batches import data_iter_consecutive
 
     batches = data_iter_consecutive(train, BATCH_SIZE, NUM_STEPS, ctx, rng=random.Random(0))
     return [next(batches) for _ in range(count)]
@@ -58,7 +58,8 @@ def ours(count: int, repeats: int) -> float:
     import mxnet as mx
     from mxnet.gluon import loss as gloss
 
-    from gluon_rnn.runs import TrainConfig, _train_step, new_run
+    from gluon_rnn.train.run import TrainConfig, new_run
+    from gluon_rnn.train.loop import _train_step
 
     config = TrainConfig(model="lstm", iter="consecutive", corpus="ptb", level="word",
                          num_hiddens=HIDDEN, num_layers=LAYERS, embed_size=HIDDEN, dropout=0.0,
@@ -76,7 +77,7 @@ def peer(count: int, repeats: int) -> float:
     import mxnet as mx
     from mxnet import autograd, gluon
 
-    from gluon_rnn.runs import TrainConfig, new_run
+    from gluon_rnn.train.run import TrainConfig, new_run
 
     data = new_run(TrainConfig(model="lstm", corpus="ptb", level="word", iter="consecutive",
                                num_steps=NUM_STEPS, batch_size=BATCH_SIZE), mx.cpu())

@@ -29,8 +29,8 @@ def one_pass(path: str, times: int) -> dict:
     import mxnet as mx
 
     from gluon_rnn import iterators
-    from gluon_rnn.corpora import load_char_corpus
-    from gluon_rnn.models.char_rnn import char_batches, character_list, encode_chars
+    from gluon_rnn.tutorials.straight_dope import load_char_corpus
+    from gluon_rnn.tutorials.straight_dope import char_batches, character_list, encode_chars
 
     text = load_char_corpus("timemachine") * times
     chars = character_list(text)

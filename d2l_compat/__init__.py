@@ -1,21 +1,18 @@
 """A drop-in for the d2l MXNet helper module (``d2l==0.9.2``), recurrent-network names.
 
 ``import d2l_compat as d2l`` and chapter 8.5 code runs unchanged. Every name is a
-re-export of :mod:`gluon_rnn`; nothing here holds logic of its own. Differences
+re-export of :mod:`gluon_rnn.tutorials.d2l`; nothing here holds logic of its own. Differences
 from d2l 0.9.2 (no crash for ``num_epochs < 4`` or a too-short corpus, data
-found through :func:`gluon_rnn.corpora.resolve`, ``train_and_predict_rnn``
+found through :func:`gluon_rnn.data.resolve.resolve`, ``train_and_predict_rnn``
 returning the perplexities) are documented on each function.
 """
-from gluon_rnn.corpora import load_data_time_machine
-from gluon_rnn.devices import try_all_gpus, try_gpu
-from gluon_rnn.iterators import data_iter_consecutive, data_iter_random
-from gluon_rnn.models.gluon import RNNModel
-from gluon_rnn.plotting import semilogy, set_figsize, use_svg_display
-from gluon_rnn.models.scratch import get_params, init_rnn_state, params_factory, rnn, to_onehot
-from gluon_rnn.sampling import predict_rnn, predict_rnn_gluon
-from gluon_rnn.training import (grad_clipping, grad_clipping_gluon, sgd, train_and_predict_rnn,
-                                train_and_predict_rnn_gluon)
-from gluon_rnn.vocab import Vocab
+from gluon_rnn.tutorials.d2l import (RNNModel, Vocab, data_iter_consecutive, data_iter_random,
+                                    get_params, grad_clipping, grad_clipping_gluon,
+                                    init_rnn_state, load_data_time_machine, params_factory,
+                                    predict_rnn, predict_rnn_gluon, rnn, semilogy, set_figsize,
+                                    sgd, to_onehot, train_and_predict_rnn,
+                                    train_and_predict_rnn_gluon, try_all_gpus, try_gpu,
+                                    use_svg_display)
 
 __version__ = "0.9.2"  # the d2l release whose behaviour this module follows
 

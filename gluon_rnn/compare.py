@@ -1,5 +1,6 @@
-"""Random against consecutive (sequential) partitioning: the chapter's closing
-experiment (seed 003, §8.5.6) as a reusable function, with a table, CSV and plot.
+"""Random against consecutive (sequential) partitioning: the closing experiment of
+d2l's "Recurrent Neural Networks from Scratch" as a reusable function, with a table,
+CSV and plot.
 
 Both runs start from the same seed, so they share the initial parameters and
 differ only in how minibatches are cut and how the hidden state is initialised.
@@ -14,37 +15,38 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import mxnet as mx
 
-from ._files import atomic_write
 from ._checks import check_choice, check_counts
-from .corpora import TokenCorpus
-from .iterators import data_iter_consecutive
+from ._files import atomic_write
+from .data.batches import check_fits
+from .data.corpora import TokenCorpus
 from .sampling import generate_text
-from .training import EpochReport
+from .train.config import TrainConfig
+from .train.loop import EpochReport, fit
+from .train.run import new_run
 
 ITERATORS = ("random", "consecutive")
 
 
+def chapter_config(**changes) -> TrainConfig:
+    """The chapter's settings for the comparison (its from-scratch RNN, 256 hidden
+    units, 35 steps, batch 32, lr 1, clipping at 1, 250 epochs), with ``changes``."""
+    return dataclasses.replace(TrainConfig(model="scratch", num_epochs=250), **changes)
+
+
 @dataclasses.dataclass
 class CompareConfig:
-    """Hyper-parameters of the comparison (the chapter's names); ``model`` is any
-    model of ``gluon-rnn train`` (``'scratch'`` is the chapter's), ``runs`` the
-    number of seeds (``seed``, ``seed + 1``, ...) per partitioning."""
+    """The comparison: the training configuration both partitionings share (``train``;
+    its ``iter`` and ``seed`` are set for each run: seeds ``train.seed``,
+    ``train.seed + 1``, ... up to ``runs`` per partitioning), and what to sample."""
 
-    num_epochs: int = 250
-    num_hiddens: int = 256
-    num_steps: int = 35
-    batch_size: int = 32
-    lr: float = 1.0
-    clipping_theta: float = 1.0
+    train: TrainConfig = dataclasses.field(default_factory=chapter_config)
     prefixes: Sequence[str] = ("traveller", "time traveller")
     pred_len: int = 50
-    seed: int = 0
-    model: str = "scratch"
     runs: int = 1
 
 
 @dataclasses.dataclass
-class RunResult:
+class PartitionResult:
     """One partitioning's training curves (one per seed) and the first seed's final
     samples. Perplexities are means over the seeds; ``spread`` their standard
     deviation (0 for one seed)."""
@@ -92,42 +94,36 @@ def _std(curves: List[list]) -> List[float]:
 def run_comparison(corpus_indices: Sequence[int], vocab, config: CompareConfig,
                    ctx: Optional[mx.Context] = None, iterators: Sequence[str] = ITERATORS,
                    on_epoch: Optional[Callable[[str, EpochReport], None]] = None,
-                   valid_indices: Optional[Sequence[int]] = None) -> Dict[str, RunResult]:
+                   valid_indices: Optional[Sequence[int]] = None) -> Dict[str, PartitionResult]:
     """Train ``config.model`` once per partitioning and seed; return the results keyed
     by iterator name. ``on_epoch(iterator, report)`` follows progress. With
     ``valid_indices`` (held-out text, never trained on) each epoch's report also
     carries its validation perplexity. Runs of the same seed share their initial
     parameters; with ``model='scratch'`` each run is d2l's ``train_and_predict_rnn``."""
-    from .runs import TrainConfig, fit, new_run
-
     ctx = ctx or mx.cpu()
+    base = config.train
     if valid_indices is not None:  # fail before training when no validation batch fits
-        data_iter_consecutive(valid_indices, config.batch_size, config.num_steps, ctx, offset=0)
+        check_fits(len(valid_indices), base.batch_size, base.num_steps, False)
     check_counts(runs=config.runs)
     corpus = TokenCorpus("timemachine", "char", vocab.to_tokens(list(corpus_indices)),
                          vocab.to_tokens(list(valid_indices or [])), [])
-    results: Dict[str, RunResult] = {}
+    results: Dict[str, PartitionResult] = {}
     for name in iterators:
         check_choice("iterator", name, ITERATORS)
         seed_reports, samples = [], {}
-        for seed in range(config.seed, config.seed + config.runs):
-            train_config = TrainConfig(
-                model=config.model, iter=name, num_hiddens=config.num_hiddens,
-                num_steps=config.num_steps, batch_size=config.batch_size,
-                num_epochs=config.num_epochs, lr=config.lr,
-                clipping_theta=config.clipping_theta, seed=seed)
-            run = new_run(train_config, ctx, corpus=corpus)
+        for seed in range(base.seed, base.seed + config.runs):
+            run = new_run(dataclasses.replace(base, iter=name, seed=seed), ctx, corpus=corpus)
             result = fit(run, on_epoch=lambda rep, name=name: on_epoch and on_epoch(name, rep),
                          handle_sigint=False)
             seed_reports.append(result.reports)
             samples = samples or {prefix: generate_text(run.net, run.vocab, prefix,
                                                         config.pred_len, ctx=ctx)
                                   for prefix in config.prefixes}
-        results[name] = RunResult(name, seed_reports, samples)
+        results[name] = PartitionResult(name, seed_reports, samples)
     return results
 
 
-def format_table(results: Dict[str, RunResult], every: int = 1) -> str:
+def format_table(results: Dict[str, PartitionResult], every: int = 1) -> str:
     """Side-by-side perplexity per epoch (every ``every`` epochs, and the last),
     as ``mean±std`` over seeds when there are several, then the final samples."""
     columns = [(name, results[name].perplexities, results[name].spread) for name in results]
@@ -150,7 +146,7 @@ def format_table(results: Dict[str, RunResult], every: int = 1) -> str:
     return "\n".join(lines)
 
 
-def write_csv(results: Dict[str, RunResult], path) -> Path:
+def write_csv(results: Dict[str, PartitionResult], path) -> Path:
     """One row per (iterator, seed, epoch): perplexities, seconds, tokens/s."""
     def write(tmp: Path) -> None:
         with open(tmp, "w", newline="") as f:
@@ -166,7 +162,7 @@ def write_csv(results: Dict[str, RunResult], path) -> Path:
     return atomic_write(Path(path), write)
 
 
-def plot(results: Dict[str, RunResult], path, title: str = "") -> Path:
+def plot(results: Dict[str, PartitionResult], path, title: str = "") -> Path:
     """Perplexity per epoch for each partitioning (training solid, validation dashed;
     with several seeds the mean, and a band from the lowest to the highest seed), log
     scale, saved as PNG."""

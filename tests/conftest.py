@@ -34,7 +34,7 @@ def d2l_oracle():
 @pytest.fixture(scope="session")
 def time_machine():
     """(corpus_indices, vocab) of the default 10,000 characters."""
-    from gluon_rnn.corpora import load_data_time_machine
+    from gluon_rnn.data.corpora import load_data_time_machine
     return load_data_time_machine()
 
 

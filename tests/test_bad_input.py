@@ -6,9 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gluon_rnn import checkpoints, corpora, runs, text
+from gluon_rnn.data.corpora import load_data_time_machine, load_data_time_machine_split, load_token_corpus, time_machine_text
+from gluon_rnn.data.resolve import resolve
+from gluon_rnn.train.checkpoints import load_training_checkpoint
+from gluon_rnn.train.run import load_model
+from gluon_rnn.tutorials.straight_dope import load_char_corpus, load_char_rnn
+from gluon_rnn.tutorials.wildml.files import load_model_parameters, read_model_parameters
+from gluon_rnn.tutorials.wildml.pipeline import load_word_data, read_comments
 from gluon_rnn.cli import main
-from gluon_rnn.models.numpy_rnn import RNNNumpy
+from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def files(tmp_path_factory):
              W=np.zeros(2))
     np.savez(made["wildml"], U=np.zeros((2, 3)), V=np.zeros((3, 2)), W=np.zeros((2, 2)))
     np.save(made["single_npy"], np.zeros(3))
-    made["good_corpus"].write_text(corpora.time_machine_text(4000))
+    made["good_corpus"].write_text(time_machine_text(4000))
     assert main(["train", "--corpus", str(made["good_corpus"]), "--num-hiddens", "8",
                  "--num-epochs", "1", "--num-steps", "10", "--batch-size", "4", "--out",
                  str(root / "run"), "--no-progress"]) == 0
@@ -117,26 +123,26 @@ def test_hostile_input_gets_one_line(files, tmp_path, monkeypatch, capsys, templ
 
 
 @pytest.mark.parametrize("loader, name", [
-    (lambda f: corpora.load_token_corpus(str(f["empty"])), "holds 0"),
-    (lambda f: corpora.load_token_corpus(str(f["binary"])), "is not utf-8 text"),
-    (lambda f: corpora.load_token_corpus(str(f["good_corpus"]), level="byte"), "level must be"),
-    (lambda f: corpora.load_char_corpus(str(f["latin1"])), "is not utf-8 text"),
-    (lambda f: corpora.load_data_time_machine(0), "num_examples must be a positive integer"),
-    (lambda f: corpora.resolve("no-such-file.txt"), "no-such-file.txt"),
-    (lambda f: text.read_comments(f["nobody"]), "body"),
-    (lambda f: text.read_comments(f["binary"]), "is not utf-8 text"),
-    (lambda f: checkpoints.load_training_checkpoint(f["pickled"]), "not a readable"),
-    (lambda f: checkpoints.load_training_checkpoint(f["truncated"]), "not a readable"),
-    (lambda f: checkpoints.read_model_parameters(f["pickled"]), "pickled"),
-    (lambda f: checkpoints.read_model_parameters(f["checkpoint"]), "holds arrays"),
-    (lambda f: checkpoints.load_char_rnn(f["wildml"]), "holds arrays"),
-    (lambda f: checkpoints.load_char_rnn(f["single_npy"]), "single .npy array"),
-    (lambda f: checkpoints.load_model_parameters(f["truncated"], RNNNumpy(10, 4)), "readable"),
-    (lambda f: text.load_word_data(f["binary"]), "is not utf-8 text"),
-    (lambda f: text.load_word_data(f["nobody"]), "body"),
-    (lambda f: corpora.load_data_time_machine_split(10, -3), "valid_examples must be"),
-    (lambda f: runs.load_model(f["pickled"]), "not a readable"),
-    (lambda f: runs.load_model(f["wildml"]), "not a gluon-rnn checkpoint"),
+    (lambda f: load_token_corpus(str(f["empty"])), "holds 0"),
+    (lambda f: load_token_corpus(str(f["binary"])), "is not utf-8 text"),
+    (lambda f: load_token_corpus(str(f["good_corpus"]), level="byte"), "level must be"),
+    (lambda f: load_char_corpus(str(f["latin1"])), "is not utf-8 text"),
+    (lambda f: load_data_time_machine(0), "num_examples must be a positive integer"),
+    (lambda f: resolve("no-such-file.txt"), "no-such-file.txt"),
+    (lambda f: read_comments(f["nobody"]), "body"),
+    (lambda f: read_comments(f["binary"]), "is not utf-8 text"),
+    (lambda f: load_training_checkpoint(f["pickled"]), "not a readable"),
+    (lambda f: load_training_checkpoint(f["truncated"]), "not a readable"),
+    (lambda f: read_model_parameters(f["pickled"]), "pickled"),
+    (lambda f: read_model_parameters(f["checkpoint"]), "holds arrays"),
+    (lambda f: load_char_rnn(f["wildml"]), "holds arrays"),
+    (lambda f: load_char_rnn(f["single_npy"]), "single .npy array"),
+    (lambda f: load_model_parameters(f["truncated"], RNNNumpy(10, 4)), "readable"),
+    (lambda f: load_word_data(f["binary"]), "is not utf-8 text"),
+    (lambda f: load_word_data(f["nobody"]), "body"),
+    (lambda f: load_data_time_machine_split(10, -3), "valid_examples must be"),
+    (lambda f: load_model(f["pickled"]), "not a readable"),
+    (lambda f: load_model(f["wildml"]), "not a gluon-rnn checkpoint"),
 ])
 def test_loaders_refuse_hostile_files(files, loader, name):
     with pytest.raises((ValueError, FileNotFoundError, KeyError)) as info:

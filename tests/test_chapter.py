@@ -87,7 +87,7 @@ def _shortened(tmp_path, fixture: str, edits):
     ``data/timemachine.txt`` (where d2l 0.9.2 itself looks for the corpus)."""
     import shutil
 
-    from gluon_rnn.corpora import resolve
+    from gluon_rnn.data.resolve import resolve
 
     text = (FIXTURES / fixture).read_text()
     for old, new in edits:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from gluon_rnn.corpora import load_char_corpus, read_text, strip_gutenberg_licence
-from gluon_rnn.models.char_rnn import (average_ce_loss, char_batches, character_list,
-                                       cross_entropy, get_params, one_hots, simple_rnn, softmax,
-                                       textify)
-from gluon_rnn.sampling import sample_chars
-from gluon_rnn.training import train_char_rnn
+from gluon_rnn.tutorials.straight_dope import load_char_corpus
+from gluon_rnn.data.resolve import read_text
+from gluon_rnn.data.corpora import strip_gutenberg_licence
+from gluon_rnn.tutorials.straight_dope import (average_ce_loss, char_batches, character_list, cross_entropy, get_params, one_hots, simple_rnn, softmax, textify)
+from gluon_rnn.tutorials.straight_dope import sample_chars
+from gluon_rnn.tutorials.straight_dope import train_char_rnn
 
 
 def test_licence_trimming_equals_the_seeds_cut():
@@ -96,7 +96,7 @@ def test_short_training_lowers_the_loss_and_sampling_works():
 
 
 def test_encode_chars_is_compact_and_checked():
-    from gluon_rnn.models.char_rnn import encode_chars
+    from gluon_rnn.tutorials.straight_dope import encode_chars
 
     chars = character_list("abc\u00e9")
     encoded = encode_chars("cab\u00e9a", chars)
@@ -106,7 +106,7 @@ def test_encode_chars_is_compact_and_checked():
 
 
 def test_seed_signatures_through_the_model_object():
-    from gluon_rnn.models.char_rnn import StraightDopeRNN
+    from gluon_rnn.tutorials.straight_dope import StraightDopeRNN
 
     chars = character_list("abcdef ")
     mx.random.seed(0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gluon_rnn.checkpoints import load_model_parameters, save_model_parameters
-from gluon_rnn.corpora import resolve
-from gluon_rnn.models.numpy_rnn import RNNNumpy
+from gluon_rnn.tutorials.wildml.files import load_model_parameters, save_model_parameters
+from gluon_rnn.data.resolve import resolve
+from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
 
 
 def test_round_trip(tmp_path):

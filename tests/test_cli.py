@@ -182,7 +182,7 @@ def test_straight_dope_bad_input(tmp_path, capsys):
 
 
 def _tiny_corpus(tmp_path):
-    from gluon_rnn.corpora import time_machine_text
+    from gluon_rnn.data.corpora import time_machine_text
 
     path = tmp_path / "tm.txt"
     path.write_text(time_machine_text(8000))
@@ -257,7 +257,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert "continue with: gluon-rnn train --out" in stderr and "Traceback" not in stderr
-    from gluon_rnn.checkpoints import load_training_checkpoint
+    from gluon_rnn.train.checkpoints import load_training_checkpoint
 
     position = load_training_checkpoint(out / "checkpoint.npz").meta["position"]
     assert position["epoch"] >= 1
@@ -292,9 +292,9 @@ def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
 
     import mxnet as mx
 
-    from gluon_rnn.corpora import load_data_time_machine
+    from gluon_rnn.data.corpora import load_data_time_machine
     from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-    from gluon_rnn.training import train_rnn
+    from gluon_rnn.tutorials.d2l import train_rnn
 
     assert main(["compare", *TINY, "--seed", "2", "--out", str(tmp_path),
                  "--valid-examples", "0"]) == 0

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gluon_rnn import corpora
-from gluon_rnn.corpora import ChecksumError, DataFile, resolve
+from gluon_rnn.data.corpora import load_data_time_machine, time_machine_text
+from gluon_rnn.data.resolve import DATA_FILES, read_text, sha1_of
+from gluon_rnn.data.resolve import ChecksumError, DataFile, resolve
 
 PAYLOAD = b"the time traveller (for so it will be convenient to speak of him)\n" * 200
 PAYLOAD_SHA1 = hashlib.sha1(PAYLOAD).hexdigest()
@@ -63,9 +64,9 @@ def _leftovers(folder: Path):
 def test_registry_checksums_match_the_shared_files():
     shared = Path(os.environ["GLUON_RNN_DATA"])
     checked = 0
-    for name, entry in corpora.DATA_FILES.items():
+    for name, entry in DATA_FILES.items():
         if entry.sha1 and (shared / name).is_file():
-            assert corpora.sha1_of(shared / name) == entry.sha1, name
+            assert sha1_of(shared / name) == entry.sha1, name
             checked += 1
     assert checked >= 5
 
@@ -101,7 +102,7 @@ def test_missing_offline_names_every_place_and_the_url(isolated_data, monkeypatc
     message = str(info.value)
     for place in (isolated_data / "env", Path("data"), Path("..") / "data", isolated_data / "cache"):
         assert str(place / "timemachine.txt") in message
-    assert corpora.DATA_FILES["timemachine.txt"].url in message
+    assert DATA_FILES["timemachine.txt"].url in message
     assert "GLUON_RNN_DATA" in message
 
 
@@ -170,14 +171,14 @@ def test_read_text_rejects_non_utf8(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\xe9".encode("latin-1"))
     with pytest.raises(ValueError, match="not utf-8 text"):
-        corpora.read_text("timemachine.txt", bad)
+        read_text("timemachine.txt", bad)
 
 
 def test_time_machine_text_is_prepared_like_d2l(tmp_path):
     raw = tmp_path / "tm.txt"
     raw.write_text("The Time\nMachine,  by\n\n  H. G. Wells\n")
-    assert corpora.time_machine_text(None, raw) == "the time machine, by h. g. wells"
-    assert corpora.time_machine_text(8, raw) == "the time"
+    assert time_machine_text(None, raw) == "the time machine, by h. g. wells"
+    assert time_machine_text(8, raw) == "the time"
 
 
 def test_load_data_time_machine_default(time_machine):
@@ -191,4 +192,4 @@ def test_load_data_time_machine_default(time_machine):
 @pytest.mark.parametrize("bad", [0, -1, 2.5])
 def test_load_data_time_machine_rejects_bad_sizes(bad):
     with pytest.raises(ValueError, match="num_examples"):
-        corpora.load_data_time_machine(bad)
+        load_data_time_machine(bad)

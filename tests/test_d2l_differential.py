@@ -15,7 +15,7 @@ import pytest
 from mxnet import nd
 
 import d2l_compat
-from gluon_rnn.corpora import resolve
+from gluon_rnn.data.resolve import resolve
 
 EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity ([0-9.]+), time [0-9.]+ sec$")
 

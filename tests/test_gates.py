@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from gluon_rnn.models.gates import AddGate, Model, MultiplyGate, Sigmoid, Softmax, Tanh
-from gluon_rnn.models.numpy_rnn import RNNNumpy
+from gluon_rnn.tutorials.gates import AddGate, Model, MultiplyGate, Sigmoid, Softmax, Tanh
+from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
 
 RNG = np.random.RandomState(0)
 
@@ -96,7 +96,7 @@ def test_initial_loss_and_training_lowers_it(capsys):
 
 
 def test_reads_the_wildml_word_data():
-    from gluon_rnn.text import load_word_data
+    from gluon_rnn.tutorials.wildml.pipeline import load_word_data
 
     data = load_word_data(vocabulary_size=300)
     model = Model(data.vocabulary_size, 8, seed=1)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from gluon_rnn.iterators import (data_iter_consecutive, data_iter_random,
-                                 num_consecutive_batches, num_random_batches)
+from gluon_rnn.data.batches import (data_iter_consecutive, data_iter_random, num_consecutive_batches, num_random_batches)
 
 CORPUS = list(range(1000))  # token i sits at position i, so X holds positions
 

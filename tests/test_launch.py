@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from gluon_rnn.checkpoints import load_training_checkpoint
+from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.cli import main
-from gluon_rnn.corpora import time_machine_text
-from gluon_rnn.launch import LaunchError, dmlc_environment, launch
+from gluon_rnn.data.corpora import time_machine_text
+from gluon_rnn.train.distributed import LaunchError, dmlc_environment, launch
 
 
 def _train_argv(corpus, out):

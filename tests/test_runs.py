@@ -11,11 +11,16 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_rnn import checkpoints, runs
-from gluon_rnn.corpora import TokenCorpus, time_machine_text
+from gluon_rnn.train import loop
+from gluon_rnn.train.checkpoints import load_training_checkpoint, restore_training_checkpoint
+from gluon_rnn.train.loop import NonFiniteLoss, _epoch_batches, _train_step, fit
+from gluon_rnn.train.config import TrainConfig
+from gluon_rnn.train.run import (CHECKPOINT_NAME, checkpoint_bytes, load_model, new_run,
+                                 resume_run)
+from gluon_rnn.data.corpora import TokenCorpus, time_machine_text
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-from gluon_rnn.sampling import generate_text, predict_rnn_gluon
-from gluon_rnn.training import train_rnn
+from gluon_rnn.sampling import generate_text
+from gluon_rnn.tutorials.d2l import predict_rnn_gluon, train_rnn
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +33,7 @@ def small_corpus(tmp_path_factory):
 
 def _config(corpus, **changes):
     base = dict(corpus=corpus, num_hiddens=24, num_epochs=3, num_steps=20, batch_size=16)
-    return runs.TrainConfig(**{**base, **changes})
+    return TrainConfig(**{**base, **changes})
 
 
 @pytest.mark.parametrize("iter_name", ["random", "consecutive"])
@@ -37,11 +42,11 @@ def test_scratch_model_trains_as_d2l_train_rnn(time_machine, iter_name):
     corpus_indices, vocab = time_machine
     text = time_machine_text(10000)
     corpus = TokenCorpus("tm", "char", list(text), list(time_machine_text(11000)[10000:]), [])
-    config = runs.TrainConfig(model="scratch", iter=iter_name, num_hiddens=32, num_epochs=4,
+    config = TrainConfig(model="scratch", iter=iter_name, num_hiddens=32, num_epochs=4,
                               num_steps=35, batch_size=32, seed=5)
-    run = runs.new_run(config, corpus=corpus)
+    run = new_run(config, corpus=corpus)
     assert run.vocab.idx_to_token == vocab.idx_to_token and run.train == corpus_indices
-    ours = [rep.perplexity for rep in runs.fit(run, handle_sigint=False).reports]
+    ours = [rep.perplexity for rep in fit(run, handle_sigint=False).reports]
     mx.random.seed(5)
     _, reports = train_rnn(rnn, params_factory(len(vocab), 32), init_rnn_state, 32,
                            corpus_indices, vocab, mx.cpu(), iter_name == "random", 4, 35, 1.0,
@@ -64,15 +69,15 @@ def _interrupt_at(epoch, batch):
 ])
 def test_interrupted_run_resumed_equals_uninterrupted_run(small_corpus, tmp_path, changes):
     config = _config(small_corpus, **changes)
-    full = runs.fit(runs.new_run(config, out=tmp_path / "full"))
-    stopped = runs.fit(runs.new_run(config, out=tmp_path / "cut"), on_batch=_interrupt_at(2, 7))
+    full = fit(new_run(config, out=tmp_path / "full"))
+    stopped = fit(new_run(config, out=tmp_path / "cut"), on_batch=_interrupt_at(2, 7))
     assert stopped.interrupted and [r.epoch for r in stopped.reports] == [1]
-    saved = checkpoints.load_training_checkpoint(tmp_path / "cut" / runs.CHECKPOINT_NAME)
+    saved = load_training_checkpoint(tmp_path / "cut" / CHECKPOINT_NAME)
     assert (saved.meta["position"]["epoch"], saved.meta["position"]["batch"]) == (1, 8)
     if changes.get("iter") != "random":  # the carried state is part of the checkpoint
         assert [h.shape for h in saved.hidden] == [(config.num_layers, 16, 24)] * (
             2 if config.model == "lstm" else 1)
-    resumed = runs.fit(runs.resume_run(tmp_path / "cut" / runs.CHECKPOINT_NAME))
+    resumed = fit(resume_run(tmp_path / "cut" / CHECKPOINT_NAME))
     assert not resumed.interrupted
     want = [(r.epoch, r.perplexity, r.valid_perplexity, r.tokens) for r in full.reports]
     got = [(r.epoch, r.perplexity, r.valid_perplexity, r.tokens) for r in resumed.reports]
@@ -82,49 +87,49 @@ def test_interrupted_run_resumed_equals_uninterrupted_run(small_corpus, tmp_path
 
 def test_uninterrupted_runs_differ_by_seed(small_corpus):
     """The resume test above is not vacuous: another seed gives other numbers."""
-    a = runs.fit(runs.new_run(_config(small_corpus, num_epochs=1)), handle_sigint=False)
-    b = runs.fit(runs.new_run(_config(small_corpus, num_epochs=1, seed=1)), handle_sigint=False)
+    a = fit(new_run(_config(small_corpus, num_epochs=1)), handle_sigint=False)
+    b = fit(new_run(_config(small_corpus, num_epochs=1, seed=1)), handle_sigint=False)
     assert a.reports[0].perplexity != b.reports[0].perplexity
 
 
 def test_failed_checkpoint_write_keeps_previous_checkpoint(small_corpus, tmp_path, monkeypatch):
-    run = runs.new_run(_config(small_corpus, num_epochs=1), out=tmp_path)
-    runs.fit(run, handle_sigint=False)
-    path = tmp_path / runs.CHECKPOINT_NAME
+    run = new_run(_config(small_corpus, num_epochs=1), out=tmp_path)
+    fit(run, handle_sigint=False)
+    path = tmp_path / CHECKPOINT_NAME
     before = path.read_bytes()
 
     def broken_savez(file, **arrays):
         file.write(b"PK\x03\x04 half a zip")
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(checkpoints.np, "savez", broken_savez)
+    monkeypatch.setattr(np, "savez", broken_savez)
     run.config.num_epochs = 2
     with pytest.raises(OSError, match="No space"):
-        runs.fit(run, handle_sigint=False)
+        fit(run, handle_sigint=False)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "checkpoint.npz", "config.json", "metrics.csv", "metrics.json"]  # no temporary left
-    assert checkpoints.load_training_checkpoint(path).meta["position"]["epoch"] == 1
+    assert load_training_checkpoint(path).meta["position"]["epoch"] == 1
 
 
 def test_resume_refuses_changed_model_options_and_extends_epochs(small_corpus, tmp_path):
-    runs.fit(runs.new_run(_config(small_corpus, num_epochs=1), out=tmp_path), handle_sigint=False)
-    path = tmp_path / runs.CHECKPOINT_NAME
+    fit(new_run(_config(small_corpus, num_epochs=1), out=tmp_path), handle_sigint=False)
+    path = tmp_path / CHECKPOINT_NAME
     with pytest.raises(ValueError, match="trained with num_hiddens=24"):
-        runs.resume_run(path, changes={"num_hiddens": 32})
-    run = runs.resume_run(path, changes={"num_epochs": 2, "num_hiddens": 24, "lr": None})
-    result = runs.fit(run, handle_sigint=False)
+        resume_run(path, changes={"num_hiddens": 32})
+    run = resume_run(path, changes={"num_epochs": 2, "num_hiddens": 24, "lr": None})
+    result = fit(run, handle_sigint=False)
     assert [r.epoch for r in result.reports] == [1, 2]
 
 
 def test_checkpoint_of_another_model_is_refused(small_corpus, tmp_path):
-    runs.fit(runs.new_run(_config(small_corpus, num_epochs=1), out=tmp_path), handle_sigint=False)
-    saved = checkpoints.load_training_checkpoint(tmp_path / runs.CHECKPOINT_NAME)
-    other = runs.new_run(_config(small_corpus, num_hiddens=8))
+    fit(new_run(_config(small_corpus, num_epochs=1), out=tmp_path), handle_sigint=False)
+    saved = load_training_checkpoint(tmp_path / CHECKPOINT_NAME)
+    other = new_run(_config(small_corpus, num_hiddens=8))
     with pytest.raises(ValueError, match="another size"):
-        checkpoints.restore_training_checkpoint(saved, other.net, other.trainer)
-    scratch = runs.new_run(_config(small_corpus, model="scratch"))
+        restore_training_checkpoint(saved, other.net, other.trainer)
+    scratch = new_run(_config(small_corpus, model="scratch"))
     with pytest.raises(ValueError, match="different model"):
-        checkpoints.restore_training_checkpoint(saved, scratch.net, scratch.trainer)
+        restore_training_checkpoint(saved, scratch.net, scratch.trainer)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04broken"])
@@ -132,27 +137,27 @@ def test_unreadable_checkpoints_are_refused(tmp_path, content):
     path = tmp_path / "bad.npz"
     path.write_bytes(content)
     with pytest.raises(ValueError, match="not a readable gluon-rnn checkpoint"):
-        checkpoints.load_training_checkpoint(path)
+        load_training_checkpoint(path)
 
 
 def test_model_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     path = tmp_path / "wildml.npz"
     np.savez(path, U=np.zeros((2, 3)), V=np.zeros((3, 2)), W=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="not a gluon-rnn checkpoint"):
-        checkpoints.load_training_checkpoint(path)
+        load_training_checkpoint(path)
 
 
 def test_unwritable_run_folder_is_reported_before_training(small_corpus, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(ValueError, match="cannot write the run folder"):
-        runs.new_run(_config(small_corpus), out=blocker / "run")
+        new_run(_config(small_corpus), out=blocker / "run")
 
 
 def test_generation_from_a_checkpoint(small_corpus, tmp_path):
-    run = runs.new_run(_config(small_corpus, model="gru", num_epochs=2), out=tmp_path)
-    runs.fit(run, handle_sigint=False)
-    net, vocab, config = runs.load_model(tmp_path / runs.CHECKPOINT_NAME)
+    run = new_run(_config(small_corpus, model="gru", num_epochs=2), out=tmp_path)
+    fit(run, handle_sigint=False)
+    net, vocab, config = load_model(tmp_path / CHECKPOINT_NAME)
     assert config.model == "gru" and vocab.idx_to_token == run.vocab.idx_to_token
     greedy = generate_text(net, vocab, "the time ", 30)
     assert greedy == predict_rnn_gluon("the time ", 30, run.net, run.vocab)
@@ -169,9 +174,9 @@ def test_generation_from_a_checkpoint(small_corpus, tmp_path):
 def test_word_level_run(small_corpus, tmp_path):
     config = _config(small_corpus, level="word", model="lstm", embed_size=16, num_epochs=2,
                      num_steps=10, batch_size=8)
-    result = runs.fit(runs.new_run(config, out=tmp_path), handle_sigint=False)
+    result = fit(new_run(config, out=tmp_path), handle_sigint=False)
     assert len(result.reports) == 2 and result.reports[-1].valid_perplexity > 1
-    net, vocab, _ = runs.load_model(tmp_path / runs.CHECKPOINT_NAME)
+    net, vocab, _ = load_model(tmp_path / CHECKPOINT_NAME)
     text = generate_text(net, vocab, "The time machine", 5, level="word")
     words = text.split(" ")
     assert words[:3] == ["the", "time", "machine"] and len(words) == 8
@@ -189,11 +194,11 @@ def test_word_level_run(small_corpus, tmp_path):
 ])
 def test_bad_configurations_are_refused(small_corpus, changes, message):
     with pytest.raises(ValueError, match=message):
-        runs.new_run(_config(small_corpus, **changes))
+        new_run(_config(small_corpus, **changes))
 
 
 def test_sampling_never_draws_unk(small_corpus):
-    run = runs.new_run(_config(small_corpus, num_epochs=1))
+    run = new_run(_config(small_corpus, num_epochs=1))
     vocab = run.vocab
     with mx.autograd.pause():
         run.net.dense.bias.set_data(mx.nd.one_hot(mx.nd.array([vocab.unk]), len(vocab))[0] * 50)
@@ -204,35 +209,35 @@ def test_sampling_never_draws_unk(small_corpus):
 
 def _nan_on_steps(monkeypatch, steps):
     """Make the loss NaN on the given (0-based, counted over the run) minibatches."""
-    original, count = runs._train_step, [0]
+    original, count = _train_step, [0]
 
     def step(run, loss, X, Y, epoch, index):
         count[0] += 1
         if count[0] - 1 in steps:
             return original(run, lambda *a: loss(*a) * float("nan"), X, Y, epoch, index)
         return original(run, loss, X, Y, epoch, index)
-    monkeypatch.setattr(runs, "_train_step", step)
+    monkeypatch.setattr(loop, "_train_step", step)
 
 
 def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_checkpoint(small_corpus, tmp_path,
                                                                            monkeypatch):
-    run = runs.new_run(_config(small_corpus, num_epochs=3), out=tmp_path)
-    batches = len(list(runs._epoch_batches(run, random.Random(0), 1)))
+    run = new_run(_config(small_corpus, num_epochs=3), out=tmp_path)
+    batches = len(list(_epoch_batches(run, random.Random(0), 1)))
     run.position.rng_state = None
     _nan_on_steps(monkeypatch, {batches + 4})  # epoch 2, minibatch 5
-    path = tmp_path / runs.CHECKPOINT_NAME
-    with pytest.raises(runs.NonFiniteLoss, match="epoch 2, minibatch 5.*after epoch 1.*--skip-nonfinite"):
-        runs.fit(run, handle_sigint=False)
-    saved = checkpoints.load_training_checkpoint(path)
+    path = tmp_path / CHECKPOINT_NAME
+    with pytest.raises(NonFiniteLoss, match="epoch 2, minibatch 5.*after epoch 1.*--skip-nonfinite"):
+        fit(run, handle_sigint=False)
+    saved = load_training_checkpoint(path)
     assert saved.meta["position"]["epoch"] == 1
     assert all(np.isfinite(a).all() for a in saved.params.values())
 
 
 def test_skip_nonfinite_skips_and_counts(small_corpus, monkeypatch):
     _nan_on_steps(monkeypatch, {2, 3, 10})
-    run = runs.new_run(_config(small_corpus, num_epochs=1, skip_nonfinite=True))
+    run = new_run(_config(small_corpus, num_epochs=1, skip_nonfinite=True))
     before = {k: p.data().asnumpy().copy() for k, p in run.net._collect_params_with_prefix().items()}
-    report = runs.fit(run, handle_sigint=False).reports[0]
+    report = fit(run, handle_sigint=False).reports[0]
     assert report.skipped == 3 and np.isfinite(report.perplexity)
     after = run.net._collect_params_with_prefix()
     assert all(np.isfinite(p.data().asnumpy()).all() for p in after.values())
@@ -255,9 +260,9 @@ def test_two_contexts_train_as_one(small_corpus):
     the same perplexities as one context, to float rounding, for both partitionings."""
     for changes in (dict(model="gru"), dict(model="scratch", iter="random")):
         config = _config(small_corpus, num_epochs=2, **changes)
-        one = runs.fit(runs.new_run(config, mx.cpu(0)), handle_sigint=False).reports
-        two_run = runs.new_run(config, [mx.cpu(0), mx.cpu(1)])
-        two = runs.fit(two_run, handle_sigint=False).reports
+        one = fit(new_run(config, mx.cpu(0)), handle_sigint=False).reports
+        two_run = new_run(config, [mx.cpu(0), mx.cpu(1)])
+        two = fit(two_run, handle_sigint=False).reports
         np.testing.assert_allclose([r.perplexity for r in two], [r.perplexity for r in one],
                                    rtol=1e-5)
         np.testing.assert_allclose([r.valid_perplexity for r in two],
@@ -270,16 +275,16 @@ def test_two_contexts_train_as_one(small_corpus):
 def test_two_contexts_resume_and_uneven_batches(small_corpus, tmp_path):
     config = _config(small_corpus, model="lstm", num_epochs=2, optimizer="adam", lr=0.01)
     ctxs = [mx.cpu(0), mx.cpu(1)]
-    full = runs.fit(runs.new_run(config, ctxs, out=tmp_path / "full"), handle_sigint=False)
-    cut = runs.fit(runs.new_run(config, ctxs, out=tmp_path / "cut"), on_batch=_interrupt_at(1, 5))
+    full = fit(new_run(config, ctxs, out=tmp_path / "full"), handle_sigint=False)
+    cut = fit(new_run(config, ctxs, out=tmp_path / "cut"), on_batch=_interrupt_at(1, 5))
     assert cut.interrupted
-    path = tmp_path / "cut" / runs.CHECKPOINT_NAME
+    path = tmp_path / "cut" / CHECKPOINT_NAME
     with pytest.raises(ValueError, match="resume it on 2 context"):
-        runs.resume_run(path, mx.cpu())
-    rest = runs.fit(runs.resume_run(path, ctxs), handle_sigint=False)
+        resume_run(path, mx.cpu())
+    rest = fit(resume_run(path, ctxs), handle_sigint=False)
     assert [r.perplexity for r in rest.reports] == [r.perplexity for r in full.reports]
     with pytest.raises(ValueError, match="does not split evenly over 3 contexts"):
-        runs.new_run(_config(small_corpus, batch_size=16), [mx.cpu(0), mx.cpu(1), mx.cpu(2)])
+        new_run(_config(small_corpus, batch_size=16), [mx.cpu(0), mx.cpu(1), mx.cpu(2)])
 
 
 def test_full_disk_is_reported_before_training(small_corpus, tmp_path, monkeypatch):
@@ -289,19 +294,19 @@ def test_full_disk_is_reported_before_training(small_corpus, tmp_path, monkeypat
     usage = collections.namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 ** 9, 10 ** 9 - 4096, 4096))
     with pytest.raises(ValueError, match=r"only 0.0 MB free .* need about \d+\.\d MB"):
-        runs.new_run(_config(small_corpus), out=tmp_path / "run")
-    assert not (tmp_path / "run" / runs.CHECKPOINT_NAME).exists()
+        new_run(_config(small_corpus), out=tmp_path / "run")
+    assert not (tmp_path / "run" / CHECKPOINT_NAME).exists()
     config = _config(small_corpus, model="lstm", optimizer="adam")
-    run = runs.new_run(config)
-    size = runs.checkpoint_bytes(run.net, config)
+    run = new_run(config)
+    size = checkpoint_bytes(run.net, config)
     values = sum(p.data().size for p in run.net.collect_params().values())
     assert size == values * 12 + (1 << 20)
 
 
 def test_checkpoint_size_estimate_bounds_the_file(small_corpus, tmp_path):
     config = _config(small_corpus, model="lstm", optimizer="adam", num_epochs=1)
-    run = runs.new_run(config, out=tmp_path)
-    runs.fit(run, handle_sigint=False)
-    size = (tmp_path / runs.CHECKPOINT_NAME).stat().st_size
-    assert runs.checkpoint_bytes(run.net, config) - (1 << 20) < size < runs.checkpoint_bytes(
+    run = new_run(config, out=tmp_path)
+    fit(run, handle_sigint=False)
+    size = (tmp_path / CHECKPOINT_NAME).stat().st_size
+    assert checkpoint_bytes(run.net, config) - (1 << 20) < size < checkpoint_bytes(
         run.net, config)

@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from gluon_rnn.checkpoints import load_model_parameters
-from gluon_rnn.corpora import resolve
-from gluon_rnn.models.numpy_rnn import RNNNumpy, gradient_check
-from gluon_rnn.models.symbolic import RNNSymbolic
+from gluon_rnn.tutorials.wildml.files import load_model_parameters
+from gluon_rnn.data.resolve import resolve
+from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy, gradient_check
+from gluon_rnn.tutorials.wildml.symbolic import RNNSymbolic
 
 RNG = np.random.RandomState(7)
 SENTENCES = [list(RNG.randint(0, 40, size=n)) for n in (1, 3, 9, 17)]

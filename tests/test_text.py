@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gluon_rnn.text import (SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, build_training_data,
-                            load_word_data, read_comments, tokenize_sentences)
+from gluon_rnn.tutorials.wildml.pipeline import (SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, build_training_data, load_word_data, read_comments, tokenize_sentences)
 
 
 @pytest.fixture(scope="module")

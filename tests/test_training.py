@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from gluon_rnn.iterators import num_consecutive_batches
+from gluon_rnn.data.batches import num_consecutive_batches
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-from gluon_rnn.training import perplexity, train_and_predict_rnn, train_rnn
+from gluon_rnn.tutorials.d2l import perplexity, train_and_predict_rnn, train_rnn
 
 HIDDEN = 8
 
@@ -62,7 +62,7 @@ def test_reports_count_tokens_and_learning_lowers_perplexity(small):
     random.seed(0)
     mx.random.seed(0)
     params, reports = train_rnn(*_args(small, is_random_iter=False, num_epochs=6),
-                                rng=random.Random(0), on_epoch=lambda rep, p: seen.append(rep.epoch))
+                                rng=random.Random(0), on_epoch=lambda rep: seen.append(rep.epoch))
     assert seen == [1, 2, 3, 4, 5, 6] and len(params) == 5
     assert reports[0].perplexity < len(small[1]) * 1.1       # starts near the uniform guess
     assert reports[-1].perplexity < reports[0].perplexity * 0.8
@@ -113,7 +113,8 @@ def test_perplexity_of_nothing_is_an_error():
 def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
     """clip_global_norm (gluon-rnn train) gives grad_clipping's norm and gradients to
     float rounding; _sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
-    from gluon_rnn.training import _sgd_step, clip_global_norm, grad_clipping, sgd
+    from gluon_rnn.tutorials.d2l import _sgd_step, grad_clipping, sgd
+    from gluon_rnn.train.loop import clip_global_norm
 
     def make():
         mx.random.seed(3)

@@ -1,5 +1,5 @@
 """Vocab behaviour beyond the d2l differential tests."""
-from gluon_rnn.vocab import Vocab
+from gluon_rnn.data.vocab import Vocab
 
 
 def test_round_trip_and_unknown():

@@ -1,1 +1,2 @@
-"""The models: from-scratch ``nd`` RNN (seed 003); more arrive with the other seeds."""
+"""The core models: the from-scratch ``nd`` RNN of d2l's chapter and its fused form
+(:mod:`~.scratch`), and ``RNNModel`` over Gluon's recurrent layers (:mod:`~.gluon`)."""

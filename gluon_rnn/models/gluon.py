@@ -1,4 +1,5 @@
-"""Concise RNN language models on Gluon's recurrent layers (d2l 8.6, "with Gluon").
+"""Concise RNN language models on Gluon's recurrent layers (d2l's "Concise
+Implementation of Recurrent Neural Networks").
 
 :class:`RNNModel` wraps a ``gluon.rnn.RNN``/``GRU``/``LSTM`` layer (any number
 of layers, bidirectional or not) with one-hot or embedding input and a dense

@@ -1,5 +1,6 @@
-"""Local launcher for MXNet's distributed KVStore (``dist_sync``): a scheduler,
-servers and workers as processes on this machine, talking over 127.0.0.1.
+"""Distributed training over MXNet's ``dist_sync`` KVStore: the worker's side (the
+KVStore and its first parameter broadcast) and a local launcher (a scheduler,
+servers and workers as processes on this machine, talking over 127.0.0.1).
 
 MXNet's parameter server (ps-lite) reads its role and peers from the DMLC
 environment variables; a process whose role is ``scheduler`` or ``server`` only
@@ -23,6 +24,34 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 LOOPBACK = "127.0.0.1"
+
+
+def distributed_kvstore():
+    """The ``dist_sync`` KVStore when this process is a worker of a ``gluon-rnn launch``
+    job (``DMLC_ROLE=worker``), else ``None``."""
+    import mxnet as mx  # here, not at import: the launcher itself never loads MXNet
+
+    return mx.kv.create("dist_sync") if distributed_kvstore_requested() else None
+
+
+def distributed_kvstore_requested() -> bool:
+    """Whether this process was started as a worker of a ``gluon-rnn launch`` job."""
+    return os.environ.get("DMLC_ROLE") == "worker"
+
+
+def broadcast_initial_parameters(trainer) -> None:
+    """Give every worker rank 0's parameters now, and wait until they have arrived.
+
+    Gluon does this lazily inside the first ``allreduce_grads``, where MXNet 1.9's
+    dist KVStore does not order the parameter pull before the gradient push of the
+    same key (on CPU the key's buffer becomes the gradient array itself): when the
+    other worker's gradient reached the server first, the pull returned the summed
+    gradient as the weight, and about half of the 2-worker runs diverged."""
+    import mxnet as mx
+
+    trainer._init_kvstore()
+    trainer._init_params()
+    mx.nd.waitall()
 
 
 def free_port() -> int:

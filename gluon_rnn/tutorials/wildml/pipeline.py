@@ -1,4 +1,5 @@
-"""Word-level text pipeline of the WildML RNNLM tutorial (seed 000; also seed 001).
+"""The text pipeline of the WildML RNNLM tutorial (also read by the numpy
+computation-graph BPTT port).
 
 comments (CSV ``body`` column or a text file) -> lower-cased sentences (NLTK
 Punkt) -> words (NLTK's Treebank-style tokenizer) wrapped in
@@ -14,16 +15,13 @@ import csv
 import dataclasses
 import io
 import itertools
-import logging
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence, Union
+from typing import Iterable, List, Optional, Sequence, Union
 
 import nltk
-from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
 
-from .corpora import read_file_text, resolve
-
-LOG = logging.getLogger(__name__)
+from ...data.resolve import read_file_text, resolve
+from ...data.text import sentence_splitter, treebank_words
 
 SENTENCE_START = "SENTENCE_START"
 SENTENCE_END = "SENTENCE_END"
@@ -56,27 +54,12 @@ def read_comments(path: Union[str, Path, None] = None, column: str = "body") -> 
     return comments
 
 
-def sentence_splitter(train_text: str = "") -> Callable[[str], List[str]]:
-    """NLTK Punkt's English model when its data is installed, else a Punkt model
-    trained on ``train_text`` (no ``nltk.download``)."""
-    try:
-        from nltk.tokenize import PunktTokenizer  # nltk >= 3.8.2 reads punkt_tab
-        return PunktTokenizer("english").tokenize
-    except (ImportError, LookupError, OSError):
-        pass
-    try:
-        return nltk.data.load("tokenizers/punkt/english.pickle").tokenize
-    except (LookupError, OSError, ValueError) as err:
-        LOG.info("no installed Punkt model (%s); training one on the corpus", type(err).__name__)
-    return PunktSentenceTokenizer(train_text).tokenize
-
-
 def tokenize_sentences(comments: Sequence[str]) -> List[List[str]]:
     """Lower-case, split into sentences, split into words, and wrap each sentence
     in ``SENTENCE_START`` / ``SENTENCE_END`` (the tutorial's step 1 and 3)."""
     lowered = [comment.lower() for comment in comments]
     split = sentence_splitter("\n\n".join(lowered))
-    words = NLTKWordTokenizer().tokenize
+    words = treebank_words()
     return [[SENTENCE_START, *words(sentence), SENTENCE_END]
             for comment in lowered for sentence in split(comment)]
 

@@ -1,6 +1,6 @@
 """Vocabularies: token <-> index maps.
 
-:class:`Vocab` reproduces the ``Vocab`` of the d2l helper package (seed 003,
+:class:`Vocab` reproduces the ``Vocab`` of the d2l helper package (
 ``d2l==0.9.2``): special tokens first, then tokens by frequency, most frequent
 first, ties broken by the token's own order.
 """

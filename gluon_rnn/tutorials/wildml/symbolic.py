@@ -1,4 +1,4 @@
-"""``RNNSymbolic``: the WildML tutorial's Theano model (seed 000) as compiled MXNet graphs.
+"""``RNNSymbolic``: the WildML tutorial's Theano model as compiled MXNet graphs.
 
 Theano built the forward pass once with ``scan`` and compiled the loss and its
 gradients. Here the same model is a hybridized Gluon block: ``contrib.foreach``
@@ -30,7 +30,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, nd
 
-from .._checks import check_choice, check_model_sizes
+from ..._checks import check_choice, check_model_sizes
 from .numpy_rnn import _as_indices, init_params, softmax_rows
 
 TRUNCATE_MODES = ("numpy", "theano")

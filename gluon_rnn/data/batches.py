@@ -1,5 +1,21 @@
 """Minibatches of (X, Y) from a token-index sequence: random and consecutive
-(sequential) partitioning, as in d2l 8.3/8.5 (seed 003, ``d2l==0.9.2``).
+(sequential) partitioning, as in d2l's "Recurrent Neural Networks from Scratch"
+(``d2l==0.9.2``).
+
+A corpus of 26 tokens ``a b c ... z``, ``batch_size=2``, ``num_steps=3``, offset 1::
+
+    random: windows of 3 from the offset, shuffled, 2 per batch (Y = X shifted by 1)
+        windows   bcd efg hij klm nop qrs tuv   (3 batches; the rest is dropped)
+        batch 1   X = [klm]  Y = [lmn]      batch 2   X = [bcd]  Y = [cde]
+                      [tuv]      [uvw]                    [hij]      [ijk]
+        every window starts a fresh hidden state
+
+    consecutive: the corpus cut into 2 rows, read 3 columns at a time
+        row 0     b c d e f g h i j k l m
+        row 1     n o p q r s t u v w x y
+        batch 1   X = [bcd]  Y = [cde]      batch 2   X = [efg]  Y = [fgh]
+                      [nop]      [opq]                    [qrs]      [rst]
+        row r of batch i + 1 continues row r of batch i: the state carries over
 
 Both iterators draw their randomness from ``rng`` (default: the :mod:`random`
 module itself), in exactly the order ``d2l==0.9.2`` does, so that after the same
@@ -17,7 +33,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
-from ._checks import check_counts
+from .._checks import check_counts
 
 Batch = Tuple[nd.NDArray, nd.NDArray]
 
@@ -50,6 +66,23 @@ def _require_a_batch(count_fn, corpus_len: int, batch_size: int, num_steps: int,
             f"gives no full batch of batch_size={batch_size} x num_steps={num_steps} "
             f"(+1 target, random start offset up to {num_steps - 1}). "
             "Use a longer corpus or smaller batch_size/num_steps.")
+
+
+def check_fits(corpus_len: int, batch_size: int, num_steps: int, is_random_iter: bool) -> None:
+    """Raise ``ValueError`` (naming the sizes) unless the corpus gives at least one
+    full batch for every start offset the iterator may draw."""
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    if is_random_iter:
+        _require_a_batch(num_random_batches, corpus_len, batch_size, num_steps, "random")
+    else:
+        _require_a_batch(num_consecutive_batches, corpus_len, batch_size, num_steps, "consecutive")
+
+
+def fitting_batch_size(corpus_len: int, batch_size: int, num_steps: int) -> int:
+    """The largest batch size up to ``batch_size`` whose consecutive partitioning
+    from offset 0 (evaluation) gives a batch of ``corpus_len`` tokens with room to
+    spare; 0 when none does."""
+    return max(0, min(batch_size, (corpus_len - num_steps + 1) // (num_steps + 1)))
 
 
 def _checked(corpus_indices, batch_size: int, num_steps: int, count_fn, kind: str) -> np.ndarray:

@@ -1,19 +1,19 @@
-"""The computation-graph RNN with hand-written backprop (seed 001).
+"""The numpy computation-graph BPTT port: an RNN of gates with hand-written backprop.
 
 Operation units with ``forward``/``backward`` (:class:`MultiplyGate`,
 :class:`AddGate`, :class:`Sigmoid`, :class:`Tanh`, :class:`Softmax`) build an
 :class:`RNNLayer` per time step; :class:`Model` chains them and trains with BPTT.
-Two BPTT variants, as the seed describes them:
+Two BPTT variants, as the tutorial describes them:
 
 * ``bptt_mode='truncated'``: the double loop, each output backpropagated through
   at most ``bptt_truncate`` earlier layers;
 * ``bptt_mode='single_pass'``: one backward sweep ``t = T-1 .. 0`` carrying
-  ``delta(t) = dL/dz(t)`` (the seed's ``feature/bptt`` idea): full BPTT, one
+  ``delta(t) = dL/dz(t)`` (the tutorial's ``feature/bptt`` idea): full BPTT, one
   layer backward per step.
 
-Where ours differs: :class:`Softmax` subtracts the maximum score (the seed's
+Where ours differs: :class:`Softmax` subtracts the maximum score (the tutorial's
 overflows for large scores), and :meth:`Model.bptt` returns ``(dU, dW, dV)`` in
-the seed's order. The seed's losses are means: ``calculate_loss`` per word of
+the tutorial's order. The tutorial's losses are means: ``calculate_loss`` per word of
 one sentence, ``calculate_total_loss`` over sentences of those means.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .._checks import check_choice, check_model_sizes
-from .numpy_rnn import _as_indices, init_params
+from .wildml.numpy_rnn import _as_indices, init_params, train_with_sgd
 
 BPTT_MODES = ("truncated", "single_pass")
 
@@ -108,7 +108,7 @@ class RNNLayer:
 
 
 class Model:
-    """The seed's ``Model(word_dim, hidden_dim=100, bptt_truncate=4)`` over one-hot inputs."""
+    """The tutorial's ``Model(word_dim, hidden_dim=100, bptt_truncate=4)`` over one-hot inputs."""
 
     def __init__(self, word_dim: int, hidden_dim: int = 100, bptt_truncate: int = 4,
                  bptt_mode: str = "truncated", seed: Optional[int] = None):
@@ -204,11 +204,9 @@ class Model:
 
     def train(self, X, Y, learning_rate: float = 0.005, nepoch: int = 100,
               evaluate_loss_after: int = 5, **kwargs) -> List[tuple]:
-        """The seed's training loop (halving the rate when the loss rises); the
-        loop itself is :func:`gluon_rnn.training.train_with_sgd`, evaluating
-        :meth:`calculate_total_loss` as the seed does."""
-        from ..training import train_with_sgd
-
+        """The tutorial's training loop (halving the rate when the loss rises); the
+        loop itself is WildML's :func:`~gluon_rnn.tutorials.wildml.numpy_rnn.train_with_sgd`,
+        evaluating :meth:`calculate_total_loss` as the tutorial does."""
         return train_with_sgd(self, X, Y, learning_rate, nepoch, evaluate_loss_after,
                               loss_fn=self.calculate_total_loss, **kwargs)
 

@@ -1,4 +1,4 @@
-"""Finding, fetching, verifying and reading the corpora the four seeds use.
+"""Finding, fetching and verifying the data files, and reading their text.
 
 One resolver serves every data file. It looks, in order, at
 
@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
-from ._files import atomic_write
+from .._files import atomic_write
 
 LOG = logging.getLogger(__name__)
 
@@ -215,16 +215,6 @@ def read_file_text(file: Path, encoding: str = "utf-8") -> str:
         raise ValueError(f"{file} is not {encoding} text ({err.reason} at byte {err.start})") from err
 
 
-def time_machine_text(num_examples: Optional[int] = 10000,
-                      path: Union[str, Path, None] = None) -> str:
-    """The Time Machine as d2l 0.9.2 prepares it: lines joined, lower-cased,
-    runs of whitespace collapsed to one space, cut to ``num_examples`` chars
-    (``None`` keeps the whole book)."""
-    raw = read_text("timemachine.txt", path)
-    text = " ".join(" ".join(raw.split("\n")).lower().split())
-    return text if num_examples is None else text[:num_examples]
-
-
 def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[tuple]:
     """(name, local path or None) for each known data file, without downloading."""
     rows = []
@@ -234,139 +224,3 @@ def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[tuple]:
         except FileNotFoundError:
             rows.append((name, None))
     return rows
-
-
-def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, None] = None):
-    """``d2l.load_data_time_machine`` (0.9.2): the first ``num_examples``
-    characters of the prepared Time Machine and their character vocabulary.
-
-    Returns ``(corpus_indices, vocab)``; 44 tokens (with ``<unk>``) for the
-    default 10,000 characters. Unlike d2l, the file is found through
-    :func:`resolve` instead of the fixed path ``../data/timemachine.txt``.
-    """
-    corpus_indices, vocab, _ = load_data_time_machine_split(num_examples, 0, path)
-    return corpus_indices, vocab
-
-
-def load_data_time_machine_split(num_examples: int = 10000, valid_examples: int = 0,
-                                 path: Union[str, Path, None] = None):
-    """``(corpus_indices, vocab, valid_indices)``: the training part equals
-    :func:`load_data_time_machine`'s; the next ``valid_examples`` characters of the
-    book are held out, indexed with the training vocabulary (unseen characters
-    become ``<unk>``)."""
-    from ._checks import check_counts
-    from .vocab import Vocab
-
-    check_counts(num_examples=num_examples)
-    if valid_examples:
-        check_counts(valid_examples=valid_examples)
-    text = time_machine_text(num_examples + valid_examples, path)
-    vocab = Vocab(text[:num_examples])
-    return ([vocab[char] for char in text[:num_examples]], vocab,
-            [vocab[char] for char in text[num_examples:]])
-
-
-GUTENBERG_END_MARKER = "End of Project Gutenberg"
-CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt", "tinyshakespeare": "tinyshakespeare.txt"}
-
-
-def strip_gutenberg_licence(text: str) -> str:
-    """Cut Project Gutenberg's trailing licence: everything from the last
-    ``End of Project Gutenberg`` marker on, and the blank lines before it (the
-    Straight Dope seed cut a fixed 38,083 characters; for its file this is the same)."""
-    index = text.rfind(GUTENBERG_END_MARKER)
-    return text if index < 0 else text[:index].rstrip()
-
-
-def load_char_corpus(corpus: str = "timemachine") -> str:
-    """The text of a character corpus for The Straight Dope char-RNN (seed 002):
-    ``'timemachine'`` (Gutenberg edition, licence trimmed), ``'tinyshakespeare'``,
-    or the path of any UTF-8 text file (a Gutenberg licence in it is trimmed too)."""
-    if corpus in CHAR_CORPORA:
-        text = read_text(CHAR_CORPORA[corpus])
-    else:
-        text = read_file_text(_existing_file(corpus, CHAR_CORPORA))
-    text = strip_gutenberg_licence(text)
-    if len(text) < 2:
-        raise ValueError(f"corpus {corpus!r} holds {len(text)} characters; it needs at least 2")
-    return text
-
-
-def _existing_file(path: str, names: Sequence[str]) -> Path:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise FileNotFoundError(f"corpus {path!r} is neither one of {', '.join(names)} "
-                                "nor an existing file")
-    return file
-
-
-TRAIN_CORPORA = ("timemachine", "tinyshakespeare", "ptb")
-LEVELS = ("char", "word")
-
-
-@dataclasses.dataclass
-class TokenCorpus:
-    """A corpus cut into training, validation and (where it has one) test tokens.
-
-    The vocabulary is built from ``train`` alone; held-out tokens it lacks map to
-    ``<unk>``. ``level`` is ``'char'`` or ``'word'``.
-    """
-
-    name: str
-    level: str
-    train: List[str]
-    valid: List[str]
-    test: List[str]
-
-
-def word_tokens(text: str) -> List[str]:
-    """Lower-cased words (letters, digits, apostrophes) and single punctuation marks."""
-    import re
-
-    return re.findall(r"[a-z0-9']+|[^\sa-z0-9']", text.lower())
-
-
-def _ptb_split(split: str, level: str) -> List[str]:
-    """One split of the Penn Treebank (Mikolov's ``ptb.zip``): words with ``<eos>``
-    ending each line, or the characters of its lines with ``\\n`` kept."""
-    import zipfile
-
-    with zipfile.ZipFile(resolve("ptb.zip")) as archive:
-        text = archive.read(f"ptb/ptb.{split}.txt").decode("utf-8")
-    if level == "char":
-        return list(text)
-    return [token for line in text.split("\n") for token in line.split() + ["<eos>"]
-            if line.strip() or token != "<eos>"]
-
-
-def _held_out(tokens: List[str], valid_fraction: float):
-    cut = len(tokens) - int(len(tokens) * valid_fraction)
-    return tokens[:cut], tokens[cut:]
-
-
-def load_token_corpus(corpus: str = "timemachine", level: str = "char",
-                      valid_fraction: float = 0.1) -> TokenCorpus:
-    """The corpus of ``gluon-rnn train``: ``'timemachine'`` (the whole book prepared
-    as d2l does: lower case, whitespace collapsed), ``'tinyshakespeare'``, ``'ptb'``
-    (its own validation and test files) or the path of a UTF-8 text file. The others
-    hold out their last ``valid_fraction`` as validation text (contiguous, never
-    trained on) and have no test split."""
-    from ._checks import check_choice
-
-    check_choice("level", level, LEVELS)
-    if not 0 < valid_fraction < 1:
-        raise ValueError(f"valid_fraction must be between 0 and 1, got {valid_fraction}")
-    if corpus == "ptb":
-        return TokenCorpus(corpus, level, *(_ptb_split(s, level) for s in ("train", "valid", "test")))
-    if corpus == "timemachine":
-        text = time_machine_text(None)
-    elif corpus == "tinyshakespeare":
-        text = read_text("tinyshakespeare.txt")
-    else:
-        text = strip_gutenberg_licence(read_file_text(_existing_file(corpus, TRAIN_CORPORA)))
-    tokens = list(text) if level == "char" else word_tokens(text)
-    train, valid = _held_out(tokens, valid_fraction)
-    if len(train) < 2 or len(valid) < 2:
-        raise ValueError(f"corpus {corpus!r} holds {len(tokens)} {level} tokens: too few to "
-                         f"hold out {valid_fraction:.0%} for validation and still train")
-    return TokenCorpus(corpus, level, train, valid, [])

@@ -1,4 +1,4 @@
-"""``RNNNumpy``: the WildML tutorial's numpy RNN language model (seed 000).
+"""``RNNNumpy``: the WildML tutorial's numpy RNN language model and its SGD loop.
 
     s_t = tanh(U[:, x_t] + W s_{t-1}),   o_t = softmax(V s_t)
 
@@ -11,11 +11,13 @@ one per step), which changes nothing but speed.
 from __future__ import annotations
 
 import dataclasses
-from typing import List, Optional, Sequence, Tuple
+from datetime import datetime
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._checks import check_model_sizes
+from ..._checks import check_counts, check_model_sizes, check_rates
+from .files import save_model_parameters
 
 PARAM_NAMES = ("U", "V", "W")
 
@@ -216,8 +218,54 @@ def tutorial_bptt(model, x: Sequence[int], y: Sequence[int]) -> List[np.ndarray]
     return [dU, dV, dW]
 
 
-class TutorialRNNNumpy(RNNNumpy):
-    """``RNNNumpy`` whose ``bptt`` is :func:`tutorial_bptt`: the speed peer of the benchmarks."""
+def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Sequence[int]],
+                   learning_rate: float = 0.005, nepoch: int = 1, evaluate_loss_after: int = 5,
+                   callback: Optional[Callable[[int, int, float, float], None]] = None,
+                   snapshot_path: Optional[str] = None, verbose: bool = True,
+                   progress: bool = False,
+                   loss_fn: Optional[Callable[[Sequence, Sequence], float]] = None) -> List[tuple]:
+    """The tutorial's SGD loop: one ``sgd_step`` per sentence.
 
-    def bptt(self, x, y):
-        return tutorial_bptt(self, x, y)
+    Every ``evaluate_loss_after`` epochs (from epoch 0) the per-word loss over the
+    training set is computed, printed in the tutorial's format when ``verbose``,
+    passed to ``callback(num_examples_seen, epoch, loss, learning_rate)``, and,
+    with ``snapshot_path`` (a format string with ``{epoch}``, ``{hidden}``,
+    ``{words}``, ``{seen}``), the parameters are saved. When the loss rose since the
+    last evaluation the learning rate is halved. ``progress`` shows a bar over all
+    SGD steps (stderr). ``loss_fn(X, y)`` replaces ``model.calculate_loss`` as the
+    evaluated loss (the numpy BPTT port evaluates its ``calculate_total_loss``). Returns
+    ``[(num_examples_seen, loss)]``.
+    """
+    from tqdm.auto import tqdm
+
+    check_counts(nepoch=nepoch, evaluate_loss_after=evaluate_loss_after)
+    check_rates(learning_rate=learning_rate)
+    if len(X_train) != len(y_train) or not len(X_train):
+        raise ValueError(f"X_train and y_train must be non-empty and of equal length, got "
+                         f"{len(X_train)} and {len(y_train)}")
+    losses: List[tuple] = []
+    num_examples_seen = 0
+    bar = tqdm(total=nepoch * len(X_train), disable=not progress, unit="sentence", leave=False)
+    for epoch in range(nepoch):
+        if epoch % evaluate_loss_after == 0:
+            loss = (loss_fn or model.calculate_loss)(X_train, y_train)
+            losses.append((num_examples_seen, loss))
+            if verbose:
+                print("%s: Loss after num_examples_seen=%d epoch=%d: %f"
+                      % (datetime.now().strftime("%Y-%m-%d %H:%M:%S"), num_examples_seen, epoch, loss))
+            if len(losses) > 1 and losses[-1][1] > losses[-2][1]:
+                learning_rate *= 0.5
+                if verbose:
+                    print("Setting learning rate to %f" % learning_rate)
+            if callback is not None:
+                callback(num_examples_seen, epoch, loss, learning_rate)
+            if snapshot_path:
+                save_model_parameters(snapshot_path.format(
+                    epoch=epoch, hidden=model.hidden_dim, words=model.word_dim,
+                    seen=num_examples_seen), model)
+        for x, y in zip(X_train, y_train):
+            model.sgd_step(x, y, learning_rate)
+            num_examples_seen += 1
+            bar.update(1)
+    bar.close()
+    return losses

@@ -1,0 +1,110 @@
+"""The ``gluon-rnn`` command line: parsing, progress and printing, nothing else.
+
+    gluon-rnn compare   train the chapter's RNN with random and consecutive partitioning
+    gluon-rnn train     train a char- or word-level model (scratch, RNN, GRU, LSTM), resumable
+    gluon-rnn generate  continue a prefix with a trained model
+    gluon-rnn launch    run gluon-rnn train as the workers of a dist_sync job (127.0.0.1)
+    gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
+    gluon-rnn data      show where each data file is found (or fetch it)
+    gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
+    gluon-rnn straight-dope   The Straight Dope char-RNN: train, sample
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import logging
+import sys
+from typing import List, Optional
+
+from ._args import EXIT_USAGE
+from .training import ADD as _TRAINING
+from .tutorials import ADD as _TUTORIALS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gluon-rnn",
+        description="Four classic RNN language-model tutorials on MXNet 1.9.1 + Gluon.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command_name", metavar="COMMAND")
+    sub.required = True
+    for add in (*_TRAINING, *_TUTORIALS):
+        add(sub)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import __version__
+
+    try:
+        mxnet = version("mxnet")
+    except PackageNotFoundError:
+        mxnet = "not installed"
+    return f"gluon-rnn {__version__} (mxnet {mxnet}, Python {sys.version.split()[0]})"
+
+
+def parse(parser: argparse.ArgumentParser, argv: Optional[List[str]]) -> argparse.Namespace:
+    """``parser.parse_args``, except that an unknown option is reported by the command
+    it was given to (its own usage line), with the nearest known option suggested, and
+    a missing positional named by ``needs`` is reported too."""
+    args, extras = parser.parse_known_args(argv)
+    command = _subparser(parser, args)
+    if extras:
+        option = extras[0].split("=")[0]
+        known = [flag for action in command._actions for flag in action.option_strings]
+        near = difflib.get_close_matches(option, known, n=1)
+        command.error(f"unrecognized arguments: {' '.join(extras)}"
+                      + (f" (did you mean {near[0]}?)" if near else ""))
+    missing = [name for name in getattr(args, "needs", ()) if getattr(args, name) is None]
+    if missing:
+        command.error(f"the following arguments are required: {', '.join(missing)}")
+    return args
+
+
+def _subparser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
+    """The deepest (sub)command parser ``args`` went through."""
+    while True:
+        chosen = [action for action in parser._actions
+                  if isinstance(action, argparse._SubParsersAction)]
+        name = getattr(args, chosen[0].dest, None) if chosen else None
+        if not isinstance(name, str) or name not in chosen[0].choices:
+            return parser
+        parser = chosen[0].choices[name]
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
+    from ..blas import configure_blas
+    from ..threads import start_thread_governor
+
+    configure_blas()  # before anything loads mxnet
+    args = parse(build_parser(), argv)
+    start_thread_governor()  # threads follow the machine's load (gluon_rnn/threads.py)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as err:  # bad input, missing or unwritable files
+        print(f"gluon-rnn: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:  # noqa: BLE001 - MXNet's own errors, as one line
+        if type(err).__name__ != "MXNetError":
+            raise
+        print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gluon-rnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

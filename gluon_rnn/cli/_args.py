@@ -1,0 +1,78 @@
+"""Argument types and shared pieces of the ``gluon-rnn`` commands."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_USAGE = 2
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def progress(total: int, disable: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, disable=disable, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's formatter that shows each default once: not for options whose help
+    already says it, nor a ``None`` that only means "not given"."""
+
+    def _get_help_string(self, action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, argparse.SUPPRESS, False):
+            return text
+        main, also, aliases = text.partition(" (also ")
+        return f"{main} (default: %(default)s)" + (f" (also {aliases}" if also else "")
+
+
+def command(parent, name: str, help_text: str, description: str = "") -> argparse.ArgumentParser:
+    """A (sub)command: its help line, its description (the help line when none is
+    given) and every default shown once."""
+    return parent.add_parser(name, help=help_text, formatter_class=HelpFormatter,
+                             description=description or help_text[:1].upper() + help_text[1:] + ".")
+
+
+def actions(sub, name: str, help_text: str, description: str, table) -> None:
+    """A command with required actions (``gluon-rnn NAME ACTION``): one row of ``table``
+    per action, ``(action, help, description, options, func)`` (see :func:`add_options`)."""
+    parser = command(sub, name, help_text, description)
+    choices = parser.add_subparsers(dest=f"{name}_action", metavar="ACTION")
+    choices.required = True
+    for action, action_help, action_description, options, func in table:
+        add_options(command(choices, action, action_help, action_description), options, func)
+
+
+def add_options(parser: argparse.ArgumentParser, options, func) -> argparse.ArgumentParser:
+    """Add ``options`` (``(flags, keywords)`` rows; a row's first flag names it, the
+    others are aliases) and the function that runs the command."""
+    for flags, keywords in options:
+        add_option(parser, flags, **keywords)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def add_option(parser: argparse.ArgumentParser, flags, **keywords) -> None:
+    """An option under its own name (``flags[0]``: the tutorial's), and each alias
+    (the name the other commands use) as a second spelling that its help mentions;
+    errors name the spelling the user typed."""
+    name, *aliases = flags
+    help_text = keywords.get("help", "")
+    if aliases:
+        keywords["help"] = f"{help_text} (also {', '.join(aliases)})".lstrip()
+    action = parser.add_argument(name, **keywords)
+    for alias in aliases:
+        parser.add_argument(alias, **dict(keywords, dest=action.dest, help=argparse.SUPPRESS,
+                                          default=argparse.SUPPRESS))

@@ -1,0 +1,95 @@
+"""What defines a training run (:class:`TrainConfig`), its checks, and named presets."""
+from __future__ import annotations
+
+import dataclasses
+import types
+from typing import Mapping
+
+from mxnet import init
+
+from .._checks import check_choice, check_counts, check_rates
+
+MODELS = ("scratch", "rnn", "gru", "lstm")
+
+
+ITERATORS = ("random", "consecutive")
+
+
+OPTIMIZERS = ("sgd", "adam")
+
+
+INITIALIZERS = {  # name: (initializer, what it is)
+    "normal": (lambda: init.Normal(0.01), "N(0, 0.01^2), d2l's"),
+    "uniform": (lambda: init.Uniform(0.1), "U(-0.1, 0.1), Zaremba et al.'s"),
+    "xavier": (lambda: init.Xavier(), "Xavier (Glorot) uniform"),
+}
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything that defines a run. Defaults follow d2l's "Concise Implementation
+    of Recurrent Neural Networks" (256 hidden units, 35 steps, batch 32, SGD with
+    learning rate 1, clipping at 1)."""
+
+    model: str = "rnn"
+    iter: str = "consecutive"
+    corpus: str = "timemachine"
+    level: str = "char"
+    num_hiddens: int = 256
+    num_layers: int = 1
+    embed_size: int = 0
+    dropout: float = 0.0
+    num_steps: int = 35
+    batch_size: int = 32
+    num_epochs: int = 20
+    optimizer: str = "sgd"
+    lr: float = 1.0
+    lr_decay: float = 1.0
+    decay_after: int = 0
+    clipping_theta: float = 1.0
+    init: str = "normal"
+    valid_fraction: float = 0.1
+    seed: int = 0
+    skip_nonfinite: bool = False
+
+    def check(self) -> "TrainConfig":
+        """Raise ``ValueError`` naming the first bad option."""
+        check_choice("model", self.model, MODELS)
+        check_choice("iter", self.iter, ITERATORS)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("init", self.init, tuple(INITIALIZERS))
+        check_counts(num_hiddens=self.num_hiddens, num_layers=self.num_layers,
+                     num_steps=self.num_steps, batch_size=self.batch_size,
+                     num_epochs=self.num_epochs)
+        check_rates(lr=self.lr, clipping_theta=self.clipping_theta, lr_decay=self.lr_decay)
+        if self.embed_size < 0 or self.decay_after < 0 or not 0 <= self.dropout < 1:
+            raise ValueError("embed_size and decay_after must be >= 0 and dropout in [0, 1); got "
+                             f"{self.embed_size}, {self.decay_after}, {self.dropout}")
+        if self.model == "scratch" and (self.num_layers != 1 or self.embed_size or self.dropout):
+            raise ValueError("the scratch model is d2l's one-layer one-hot RNN: it takes no "
+                             "num_layers, embed_size or dropout; use --model rnn for those")
+        return self
+
+
+# Options a resumed run may change; the others define the model and its data.
+RESUMABLE_CHANGES = ("num_epochs", "skip_nonfinite")
+
+
+PRESETS: Mapping[str, TrainConfig] = types.MappingProxyType({
+    # Zaremba et al. (2014), the small non-regularised LSTM on the Penn Treebank, in
+    # this library's loss normalisation (mean over batch_size x num_steps tokens, where
+    # they sum over the 20 steps): their lr 1 and clipping at 5 are lr 20 and 0.25 here.
+    "zaremba-small": TrainConfig(model="lstm", iter="consecutive", corpus="ptb", level="word",
+                                 num_hiddens=200, num_layers=2, embed_size=200, num_steps=20,
+                                 batch_size=20, num_epochs=13, lr=20.0, lr_decay=0.5,
+                                 decay_after=4, clipping_theta=0.25, init="uniform"),
+    # d2l's "Concise Implementation of Recurrent Neural Networks" (the defaults).
+    "d2l-concise": TrainConfig(),
+})
+
+
+def preset(name: str, **changes) -> TrainConfig:
+    """A fresh copy of a named preset (:data:`PRESETS`), with ``changes``."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(PRESETS))}")
+    return dataclasses.replace(PRESETS[name], **changes).check()

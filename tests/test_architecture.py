@@ -1,0 +1,171 @@
+"""The shape of the package: a core that knows no tutorial, tutorials standing on it,
+the command line on top; no import cycle (module level or inside functions); no
+module over 400 lines; no six-line block repeated; d2l_compat only re-exports."""
+from __future__ import annotations
+
+import ast
+import collections
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "gluon_rnn"
+APP = ("gluon_rnn.cli", "gluon_rnn.chapter", "gluon_rnn.__main__")  # above the tutorials
+TUTORIALS = "gluon_rnn.tutorials"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _is_package(name: str) -> bool:
+    return MODULES[name].name == "__init__.py"
+
+
+def _imports(name: str):
+    """Every gluon_rnn module ``name`` imports, anywhere in its file (functions too)."""
+    tree = ast.parse(MODULES[name].read_text())
+    here = name if _is_package(name) else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = here.split(".")[:len(here.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+                       for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES:  # a name inside a module: the module
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                yield target
+
+
+GRAPH = {name: set(_imports(name)) for name in MODULES}
+
+
+def _layer(name: str) -> str:
+    if name.startswith(APP):
+        return "app"
+    if name.startswith(TUTORIALS):
+        return "tutorial"
+    return "core"
+
+
+def test_the_import_graph_is_read():
+    assert "gluon_rnn.data.batches" in GRAPH["gluon_rnn.train.loop"]
+    assert "gluon_rnn.train.run" in GRAPH["gluon_rnn.cli.training"]  # inside a function
+    assert "gluon_rnn.tutorials.wildml.numpy_rnn" in GRAPH["gluon_rnn.tutorials.gates"]
+    assert len(MODULES) > 30
+
+
+def test_no_import_cycle():
+    """Edges into a package's own ``__init__`` from its submodules are how Python
+    loads packages, not a cycle; every other cycle is."""
+    def edges(name):
+        return {t for t in GRAPH[name] if not (_is_package(t) and name.startswith(t + "."))}
+
+    state = {}
+
+    def visit(name, path):
+        state[name] = "open"
+        for target in sorted(edges(name)):
+            if state.get(target) == "open":
+                pytest.fail("import cycle: " + " -> ".join(path[path.index(target):] + [target]))
+            if target not in state:
+                visit(target, path + [target])
+        state[name] = "done"
+
+    for name in MODULES:
+        if name not in state:
+            visit(name, [name])
+
+
+def test_the_core_imports_no_tutorial_and_tutorials_no_command_line():
+    wrong = [(name, target) for name, targets in GRAPH.items() for target in targets
+             if (_layer(name), _layer(target)) in {("core", "tutorial"), ("core", "app"),
+                                                   ("tutorial", "app")}]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_over_400_lines(name):
+    assert len(MODULES[name].read_text().splitlines()) <= 400
+
+
+def _code_lines(path: Path):
+    """(line number, text) of the lines that carry code: blank lines, comments and
+    docstrings left out, whitespace collapsed."""
+    tree = ast.parse(path.read_text())
+    docstrings = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            docstrings.update(range(body[0].lineno, body[0].end_lineno + 1))
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = " ".join(line.split("#")[0].split()) if "#" in line and '"' not in line \
+            else " ".join(line.split())
+        if text and number not in docstrings and not text.startswith(("import ", "from ")):
+            yield number, text
+
+
+def test_no_block_of_six_lines_repeated():
+    """The same six code lines in a row, in two places of the package (``duplicates``
+    also finds blocks of the same shape; run it before a commit)."""
+    seen = collections.defaultdict(list)
+    for name, path in MODULES.items():
+        lines = list(_code_lines(path))
+        for i in range(len(lines) - 5):
+            block = tuple(text for _, text in lines[i:i + 6])
+            if len(set(block)) > 2:  # not six closing brackets
+                seen[block].append(f"{name}:{lines[i][0]}")
+    repeated = {block: places for block, places in seen.items() if len(places) > 1}
+    assert not repeated, next(iter(repeated.values()))
+
+
+def test_d2l_compat_only_re_exports_the_d2l_tutorial():
+    tree = ast.parse((ROOT / "d2l_compat" / "__init__.py").read_text())
+    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert sources == {"gluon_rnn.tutorials.d2l", "gluon_rnn.plotting"}
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    assert defined == ["__getattr__"]  # the lazy ``plt`` only
+
+
+def test_docstrings_name_tutorials_not_seed_numbers():
+    jargon = [f"{name}: {m.group(0)}" for name, path in MODULES.items()
+              for m in re.finditer(r"seed 00[0-3]", path.read_text())]
+    assert jargon == []
+
+
+def test_the_public_api_loads_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, gluon_rnn\n"
+            "assert 'mxnet' not in sys.modules, 'import gluon_rnn loaded mxnet'\n"
+            "from gluon_rnn import (TrainConfig, fit, new_run, resume_run, load_model,\n"
+            "                       generate_text, preset, EpochReport, Vocab, resolve)\n"
+            "assert fit.__module__ == 'gluon_rnn.train.loop'\n"
+            "assert preset('zaremba-small').num_layers == 2\n"
+            "p = preset('zaremba-small'); p.num_epochs = 1\n"
+            "assert preset('zaremba-small').num_epochs == 13  # presets are copies\n"
+            "print(sorted(gluon_rnn.__all__)[:3])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import gluon_rnn
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        gluon_rnn.nope
