@@ -1,6 +1,7 @@
-"""The numpy computation-graph BPTT port's two BPTT variants on real reddit sentences: the truncated double loop
-(the seed's) against the single backward pass (the seed's delta(t) recursion), one
-process, same parameters; also checks they agree when truncation covers the sentence.
+"""The numpy computation-graph BPTT port's two BPTT variants on real reddit sentences:
+the tutorial's truncated double loop against the single backward pass (its delta(t)
+recursion), one process, same parameters; also checks they agree when truncation
+covers the sentence.
 
     python bench/gates_bptt.py [--sentences N] [--word-dim C] [--loads 0,1,2]
 
@@ -11,11 +12,18 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
+from gluon_rnn.blas import configure_blas
 
-from _harness import add_load_argument, competing, loads, result
-from gluon_rnn.tutorials.gates import Model
-from gluon_rnn.tutorials.wildml.pipeline import load_word_data
+configure_blas()  # before numpy and mxnet load: one thread each, the governor adds the free cores
+
+import numpy as np  # noqa: E402
+
+from _harness import add_load_argument, competing, loads, result  # noqa: E402
+from gluon_rnn.threads import start_thread_governor  # noqa: E402
+from gluon_rnn.tutorials.gates import Model  # noqa: E402
+from gluon_rnn.tutorials.wildml.pipeline import load_word_data  # noqa: E402
+
+GOVERNOR = start_thread_governor()
 
 
 def ms_per_bptt(model, X, Y) -> float:

@@ -1,7 +1,11 @@
 """Run every benchmark and write ``bench/RESULTS.md``: the machine, one table row per
 target (ours, the peer, the speed-up, met or not) and each script's full output.
 
-    python bench/run_all.py [--skip NAME ...]
+    python bench/run_all.py [--skip NAME ...] [--only NAME ...]
+
+``--only`` re-runs the scripts named and keeps every other script's rows and output
+from the last run (``bench/RESULTS.json``), so one disturbed measurement can be
+repeated without the whole hour.
 
 Logs of long runs saved under ``bench/logs/`` (``ptb.py --minutes 30``) are added to
 the table as they are.
@@ -98,17 +102,26 @@ def markdown(results: list, outputs: list) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", nargs="*", default=[], help="scripts to leave out")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="scripts to run again; the others' results are kept")
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
     args = parser.parse_args()
-    results, outputs = [], []
+    state_path = Path(args.out).with_suffix(".json")
+    kept = json.loads(state_path.read_text()) if args.only and state_path.exists() else {}
+    results, outputs, state = [], [], {}
     for script, script_args in SCRIPTS:
         if script in args.skip:
             continue
-        print(f"== {script} {' '.join(script_args)}", flush=True)
-        rows, output, seconds = run(script, script_args)
-        print(output, flush=True)
+        if args.only is not None and script not in args.only and script in kept:
+            rows, output, seconds = kept[script]
+        else:
+            print(f"== {script} {' '.join(script_args)}", flush=True)
+            rows, output, seconds = run(script, script_args)
+            print(output, flush=True)
+        state[script] = (rows, output, seconds)
         results += rows
         outputs.append((script, output, seconds))
+    state_path.write_text(json.dumps(state, indent=1) + "\n")
     for log in sorted((BENCH / "logs").glob("*.log")):  # saved long runs (e.g. ptb, 30 min)
         lines = log.read_text().splitlines()
         results += [json.loads(line[len(RESULT_PREFIX):]) for line in lines

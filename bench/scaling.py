@@ -28,9 +28,9 @@ def one_pass(path: str, times: int) -> dict:
     configure_blas()
     import mxnet as mx
 
-    from gluon_rnn import iterators
-    from gluon_rnn.tutorials.straight_dope import load_char_corpus
-    from gluon_rnn.tutorials.straight_dope import char_batches, character_list, encode_chars
+    from gluon_rnn.data import batches as partitionings
+    from gluon_rnn.tutorials.straight_dope import (char_batches, character_list, encode_chars,
+                                                   load_char_corpus)
 
     text = load_char_corpus("timemachine") * times
     chars = character_list(text)
@@ -42,7 +42,7 @@ def one_pass(path: str, times: int) -> dict:
     else:
         index = {c: i for i, c in enumerate(chars)}
         corpus = [index[c] for c in text]
-        batches = getattr(iterators, path)(corpus, 32, 35, mx.cpu())
+        batches = getattr(partitionings, path)(corpus, 32, 35, mx.cpu())
     for X, _ in batches:
         (X[-1] if isinstance(X, list) else X).wait_to_read()  # char_batches: a list of steps
         tokens += 32 * (64 if path == "char_batches" else 35)

@@ -12,7 +12,8 @@ So the thread count is not fixed at start-up. :class:`ThreadGovernor` samples
 gives MXNet's worker as many threads as the other processes leave cores free (at
 least one). The count is applied inside the worker itself (an engine operation
 that calls ``omp_set_num_threads`` there), because OpenMP's count is per thread
-and MXNet reads it on each operator when ``OMP_NUM_THREADS`` is set.
+and MXNet reads it on each operator when ``OMP_NUM_THREADS`` is set; numpy's own
+OpenBLAS (the numpy models' products) gets the same count.
 
 Nothing here starts on import: the CLI and the benchmarks start the governor
 after :func:`gluon_rnn.blas.configure_blas`. It does nothing when the user chose
@@ -125,6 +126,48 @@ def worker_threads() -> int:
     return int(_in_worker(_openmp().omp_get_max_threads))
 
 
+def _numpy_openblas():
+    """numpy's own OpenBLAS (the wheel bundles one, apart from MXNet's), or None. Its
+    thread count is one per process, so it can be set from any thread."""
+    import glob
+
+    import numpy
+
+    folder = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "libopenblas*.so*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", ""):
+            if hasattr(lib, f"openblas_set_num_threads{suffix}"):
+                return getattr(lib, f"openblas_set_num_threads{suffix}"), \
+                    getattr(lib, f"openblas_get_num_threads{suffix}")
+    return None
+
+
+def set_numpy_threads(count: int) -> bool:
+    """Give numpy's OpenBLAS ``count`` threads (the numpy models: RNNNumpy, the gates);
+    False where numpy has no OpenBLAS of its own."""
+    found = _numpy_openblas()
+    if found is None:
+        return False
+    found[0](count)
+    return True
+
+
+def numpy_threads() -> int:
+    """The thread count of numpy's OpenBLAS (0 when numpy has none of its own)."""
+    found = _numpy_openblas()
+    return int(found[1]()) if found else 0
+
+
+def set_threads(count: int) -> None:
+    """What the governor applies: MXNet's worker and numpy's OpenBLAS alike."""
+    set_worker_threads(count)
+    set_numpy_threads(count)
+
+
 class ThreadGovernor:
     """Keeps MXNet's CPU worker at :func:`threads_for` the load, checked every
     ``interval`` seconds on a daemon thread; ``changes`` records each switch as
@@ -132,7 +175,7 @@ class ThreadGovernor:
 
     def __init__(self, cores: int, interval: float = 0.5,
                  meter: Optional[LoadMeter] = None,
-                 apply: Callable[[int], None] = set_worker_threads, threads: int = 1) -> None:
+                 apply: Callable[[int], None] = set_threads, threads: int = 1) -> None:
         self.cores, self.interval = cores, interval
         self.threads = threads  # what the worker has now (OMP_NUM_THREADS at start)
         self.changes: List[Tuple[float, float, int]] = []

@@ -81,6 +81,17 @@ def test_governor_reaches_the_worker_and_stops():
         threads.set_worker_threads(0)
 
 
+def test_numpy_openblas_follows_too():
+    before = threads.numpy_threads()
+    try:
+        threads.set_threads(1)
+        assert threads.numpy_threads() == 1 and threads.worker_threads() == 1
+        threads.set_threads(2)
+        assert threads.numpy_threads() == 2 and threads.worker_threads() == 2
+    finally:
+        threads.set_numpy_threads(max(before, 1))
+
+
 def test_no_governor_over_the_users_thread_count(monkeypatch):
     assert threads.start_thread_governor({"OMP_NUM_THREADS": "2"}) is None
     assert threads.start_thread_governor({"OMP_NUM_THREADS": "1", "GLUON_RNN_OMP_CHOSEN": "1",
