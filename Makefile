@@ -13,7 +13,7 @@ export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test venv bench clean
+.PHONY: run test venv bench figures clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps "$(D2L_ORACLE)"
 	$(BIN)/python -c "import numpy, mxnet; v = tuple(map(int, numpy.__version__.split('.')[:2])); assert v < (1, 24), numpy.__version__"
 	touch $(STAMP)
+	@echo "Installed. Use the command as .venv/bin/gluon-rnn, or after: source .venv/bin/activate"
+	@echo "Data: make sets GLUON_RNN_DATA=$(GLUON_RNN_DATA); elsewhere export it, or fetch files with gluon-rnn data --fetch NAME"
 
 run: $(STAMP)
 	$(BIN)/gluon-rnn compare $(ARGS)
@@ -41,6 +43,11 @@ $(PYTENSOR_STAMP):
 	$(PYTHON) -m venv $(PYTENSOR_VENV)
 	$(PYTENSOR_VENV)/bin/python -m pip install -q "pytensor==2.12.3" "numpy==1.23.5" "scipy>=1.9,<1.12"
 	touch $(PYTENSOR_STAMP)
+
+# README's main-job figures and docs/compare.png, regenerated from a run (tests/test_readme.py
+# checks README against the same run).
+figures: $(STAMP)
+	$(BIN)/python docs/figures.py
 
 bench: $(STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -5,6 +5,7 @@ it: the user's umask for a new file, the old file's mode for a replaced one
 (``mkstemp`` alone would leave every result at 0600)."""
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
@@ -36,6 +37,53 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
+def claim_output(path: Union[str, Path], overwrite: bool = False, what: str = "output") -> Path:
+    """The one policy of every command that writes results: refuse ``path`` when it
+    already exists (unless ``overwrite``), and find out now, before any training,
+    whether its folder can be written."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ValueError(f"{path} already exists ({what} of an earlier run): pass --overwrite to "
+                         "replace it, or choose another --out")
+    writable_folder(path.parent)
+    return path
+
+
+def writable_folder(folder: Path, what: str = "the output folder") -> Path:
+    """Check now that a file can be written in ``folder``, leaving nothing behind:
+    folders this check had to create are removed again (the write creates them)."""
+    folder = Path(folder)
+    missing = missing_folders(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        raise ValueError(f"cannot write {what} {folder} ({err.strerror or err}); choose "
+                         "another --out") from err
+    finally:
+        remove_empty(missing)
+    return folder
+
+
+def missing_folders(folder: Path) -> list:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing, probe = [], Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    return missing
+
+
+def remove_empty(folders) -> None:
+    """Remove ``folders`` (deepest first) while they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
 def atomic_write(path: Union[str, Path], write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)``, then rename ``tmp_path`` to ``path``."""
     path = Path(path)
@@ -53,10 +101,17 @@ def atomic_write(path: Union[str, Path], write: Callable[[Path], None]) -> Path:
 
 
 def save_npz(path: Union[str, Path], arrays: Dict[str, np.ndarray]) -> Path:
-    """Write ``arrays`` as npz to ``path`` (the name kept as given), atomically."""
+    """Write ``arrays`` as npz to ``path`` (the name kept as given), atomically.
+
+    The archive is built in memory and written in one piece: when the disk fills
+    up, the write fails with one error and no half-closed ``ZipFile`` is left to
+    fail again (with a traceback) when it is collected."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+            f.write(buffer.getbuffer())
     return atomic_write(path, write)
 
 

@@ -6,6 +6,7 @@ import contextlib
 import os
 import runpy
 import sys
+import traceback
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -33,7 +34,11 @@ def d2l_bound_to_compat(script: Path, argv: Sequence[str]) -> Iterator[None]:
 
 def run_chapter(script: os.PathLike, argv: Sequence[str] = ()) -> int:
     """Run ``script`` as ``__main__`` with d2l resolved to :mod:`d2l_compat`;
-    return its exit status (0 when it ends normally)."""
+    return its exit status (0 when it ends normally).
+
+    As ``python script.py`` would: ``sys.exit("message")`` prints the message and
+    exits 1, and an error the script raises prints its own traceback (from the
+    script's frame on, not this runner's) and exits 1. Ctrl-C still reaches the CLI."""
     script = Path(script)
     if not script.is_file():
         raise FileNotFoundError(f"chapter script {script} does not exist")
@@ -42,6 +47,23 @@ def run_chapter(script: os.PathLike, argv: Sequence[str] = ()) -> int:
         try:
             runpy.run_path(str(script), run_name="__main__")
         except SystemExit as stop:
-            code = stop.code
-            return code if isinstance(code, int) else (0 if code is None else 1)
+            return _exit_status(stop.code)
+        except Exception as err:  # noqa: BLE001 - the script's own error, shown as Python shows it
+            _print_script_traceback(err, script)
+            return 1
     return 0
+
+
+def _exit_status(code) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _print_script_traceback(err: BaseException, script: Path) -> None:
+    """The traceback from the first frame in ``script`` on (runpy's frames dropped)."""
+    tb = err.__traceback__
+    while tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve() != script.resolve():
+        tb = tb.tb_next
+    traceback.print_exception(type(err), err, tb or err.__traceback__, file=sys.stderr)

@@ -166,13 +166,17 @@ def plot(results: Dict[str, PartitionResult], path, title: str = "") -> Path:
     """Perplexity per epoch for each partitioning (training solid, validation dashed;
     with several seeds the mean, and a band from the lowest to the highest seed), log
     scale, saved as PNG."""
-    import matplotlib
-    matplotlib.use("Agg", force=False)
+    fig = figure(results, title)
+    return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png"))
+
+
+def figure(results: Dict[str, PartitionResult], title: str = ""):
+    """The matplotlib ``Figure`` :func:`plot` saves (no pyplot, no display)."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fig = Figure(figsize=(7, 4.5), dpi=110)
     ax = fig.add_subplot()
+    plotted = []
     for (name, result), color in zip(results.items(), ("tab:blue", "tab:orange")):
         epochs = [rep.epoch for rep in result.reports]
         curves = [("training", "-", "perplexity", result.perplexities)]
@@ -181,18 +185,36 @@ def plot(results: Dict[str, PartitionResult], path, title: str = "") -> Path:
         for label, style, field, mean in curves:
             ax.plot(epochs, mean, color=color, linewidth=2, linestyle=style,
                     label=f"{name}, {label} (final {mean[-1]:.2f})")
+            plotted += mean
             if len(result.seed_reports) > 1:  # the band between the lowest and highest seed
                 per_seed = list(zip(*result._curves(field)))
                 ax.fill_between(epochs, [min(v) for v in per_seed], [max(v) for v in per_seed],
                                 color=color, alpha=0.15, linewidth=0)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    _log_axis(ax, min(plotted), max(plotted))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("perplexity (log scale)")
     ax.set_title(title or "Random vs consecutive partitioning")
-    ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png"))
+    return fig
+
+
+def _log_axis(ax, low: float, high: float) -> None:
+    """A log-scale perplexity axis whose labels let every curve be read: 1, 1.5, 2, 3,
+    5, 7 times each power of ten, and, when one decade or so holds the data, every
+    integer multiple too, with the limits on labelled ticks around the data."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    label = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    ax.yaxis.set_major_formatter(label)
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=tuple(range(1, 10))))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if 0 < low and high / low < 12:
+        ax.yaxis.set_minor_formatter(label)
+        low_step, high_step = (10 ** math.floor(math.log10(v)) for v in (low, high))
+        ax.set_ylim(math.floor(low / low_step) * low_step, math.ceil(high / high_step) * high_step)
+    ax.set_ylabel("perplexity (log scale)")
+    ax.grid(True, which="both", alpha=0.3)

@@ -129,7 +129,9 @@ def test_rnnlm_train_then_generate(tmp_path, capsys):
     assert main(["rnnlm", "train", "--max-sentences", "40", "--epochs", "2", "--vocabulary-size",
                  "300", "--hidden-dim", "10", "--out", str(model)]) == 0
     out = capsys.readouterr().out
-    assert out.count("Loss after num_examples_seen=") == 2 and "epoch=1" in out
+    # epochs 0 and 1 as the tutorial logs them, and the trained model's loss after epoch 2
+    assert out.count("Loss after num_examples_seen=") == 3 and "epoch=1" in out
+    assert "num_examples_seen=80 epoch=2" in out
     assert model.is_file() and (tmp_path / "m.npz.vocab.json").is_file()
     assert main(["rnnlm", "generate", "--model", str(model), "--num-sentences", "4",
                  "--seed", "3", "--min-length", "2"]) == 0

@@ -62,6 +62,8 @@ def _leftovers(folder: Path):
 
 
 def test_registry_checksums_match_the_shared_files():
+    if not os.environ.get("GLUON_RNN_DATA"):
+        pytest.skip("no GLUON_RNN_DATA: the shared data files are not here to check")
     shared = Path(os.environ["GLUON_RNN_DATA"])
     checked = 0
     for name, entry in DATA_FILES.items():

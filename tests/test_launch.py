@@ -108,3 +108,70 @@ def test_resume_is_refused_inside_a_distributed_job(tmp_path, monkeypatch, capsy
     assert "--resume is not supported inside a `gluon-rnn launch` job" in err
     assert len(err.splitlines()) == 1
     assert (run / "checkpoint.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_only_worker_0_prints_unless_verbose_workers(tmp_path, verbose):
+    """Through the real entry point: by default one header, one line per epoch and one
+    sample (worker 0's); with --verbose-workers both workers print, every line labelled."""
+    import subprocess
+
+    corpus = tmp_path / "tm.txt"
+    corpus.write_text(time_machine_text(6000))
+    argv = [sys.executable, "-m", "gluon_rnn", "launch", "-n", "2", "--timeout", "120",
+            *(["--verbose-workers"] if verbose else []), "--", *_train_argv(corpus, tmp_path / "d")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    epochs = [line for line in lines if "epoch 1: perplexity" in line]
+    if not verbose:
+        assert len(epochs) == 1 and not any(line.startswith("[worker") for line in lines)
+        assert sum(line.startswith(" - ") for line in lines) == 1
+    else:
+        assert sorted(line.split("]")[0] for line in epochs) == ["[worker 0", "[worker 1"]
+        assert all(line.startswith(("[worker 0] ", "[worker 1] ")) for line in lines if line)
+
+
+def _job_processes(marker: str) -> list:
+    """Processes whose environment holds this test's DMLC port (scheduler, servers, workers)."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("how", ["missing command", "SIGTERM"])
+def test_the_launcher_leaves_nothing_running(tmp_path, how):
+    import signal
+    import subprocess
+
+    from gluon_rnn.train.distributed import free_port
+
+    port = free_port()
+    command = ["/nonexistent/cmd"] if how == "missing command" else ["sleep", "1000"]
+    code = ("import sys\nfrom gluon_rnn.train.distributed import launch, LaunchError\n"
+            f"try:\n    launch({command!r}, 2, 1, port={port})\n"
+            "except LaunchError as err:\n    print(err); sys.exit(1)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    marker = f"DMLC_PS_ROOT_PORT={port}"
+    if how == "SIGTERM":
+        deadline = time.time() + 60
+        while len(_job_processes(marker)) < 4 and time.time() < deadline:  # 1 + 1 + 2 started
+            time.sleep(0.2)
+        assert len(_job_processes(marker)) >= 4
+        proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert ("cannot start the worker 0: /nonexistent/cmd" in out) if how == "missing command" \
+        else "stopped by SIGTERM" in out
+    deadline = time.time() + 15
+    while _job_processes(marker) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _job_processes(marker) == []

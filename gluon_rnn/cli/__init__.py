@@ -77,12 +77,30 @@ def _subparser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser
 
 
 def _one_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    """The line that says why: for MXNet's errors (a C++ traceback first) the line
+    with the check that failed or the error's own message, else the first line."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    if type(err).__name__ == "MXNetError":
+        frames = ("Traceback", "File ", "[bt]", "Stack trace", "at ")
+        reasons = [line for line in lines if not line.startswith(frames)]
+        checks = [line for line in reasons if "Check failed" in line or "Error" in line]
+        return (checks or reasons or lines)[-1 if not checks else 0]
+    return lines[0]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input)."""
+    """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input, 130 when
+    interrupted, even while MXNet is still loading)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("gluon-rnn: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Optional[List[str]]) -> int:
     from ..blas import configure_blas
     from ..threads import start_thread_governor
 
@@ -93,17 +111,22 @@ def main(argv: Optional[List[str]] = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (ValueError, OSError) as err:  # bad input, missing or unwritable files
+    except (ValueError, OSError, OverflowError) as err:  # bad input, missing or unwritable files
         print(f"gluon-rnn: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError as err:
+        print(f"gluon-rnn: error: {_memory(err)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as err:  # noqa: BLE001 - MXNet's own errors, as one line
         if type(err).__name__ != "MXNetError":
             raise
         print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("gluon-rnn: interrupted", file=sys.stderr)
-        return 130
+
+
+def _memory(err: MemoryError) -> str:
+    return ("not enough memory for the sizes asked for" + (f" ({err})" if str(err) else "")
+            + "; choose smaller sizes (hidden units, layers, vocabulary, batch)")
 
 
 if __name__ == "__main__":

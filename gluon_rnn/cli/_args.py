@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import sys
+from typing import Iterator
+
+from ..train.distributed import VERBOSE_WORKERS_ENV
 
 EXIT_USAGE = 2
 
@@ -76,3 +82,39 @@ def add_option(parser: argparse.ArgumentParser, flags, **keywords) -> None:
     for alias in aliases:
         parser.add_argument(alias, **dict(keywords, dest=action.dest, help=argparse.SUPPRESS,
                                           default=argparse.SUPPRESS))
+
+
+
+
+class _Labelled(io.TextIOBase):
+    """A text stream that starts every line it passes on with ``label``."""
+
+    def __init__(self, stream, label: str) -> None:
+        self._stream, self._label, self._at_line_start = stream, label, True
+
+    def write(self, text: str) -> int:
+        for piece in text.splitlines(keepends=True):
+            if self._at_line_start:
+                self._stream.write(self._label)
+            self._stream.write(piece)
+            self._at_line_start = piece.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def worker_output(rank: int, num_workers: int, no_progress: bool) -> Iterator[bool]:
+    """Under ``gluon-rnn launch`` only worker 0 prints (with its progress bar), or, with
+    ``--verbose-workers``, every worker prints with its lines labelled ``[worker RANK]``
+    and no bars. Yields whether the progress bar is off."""
+    if num_workers == 1 or (rank == 0 and not os.environ.get(VERBOSE_WORKERS_ENV)):
+        yield no_progress
+        return
+    if os.environ.get(VERBOSE_WORKERS_ENV):
+        with contextlib.redirect_stdout(_Labelled(sys.stdout, f"[worker {rank}] ")):
+            yield True
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield True

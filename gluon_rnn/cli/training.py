@@ -7,7 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from ._args import add_option, command, positive_float, positive_int, progress
+from .._files import claim_output
+from ._args import add_option, command, positive_float, positive_int, progress, worker_output
 
 def _add_compare(sub) -> None:
     from ..compare import CompareConfig
@@ -46,6 +47,8 @@ def _add_compare(sub) -> None:
     p.add_argument("--out", default="runs/compare", help="folder for compare.csv and compare.png")
     p.add_argument("--table-every", type=positive_int, default=None,
                    help="print every Nth epoch in the table (default: about 20 rows)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the results of an earlier comparison in OUT")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_compare)
 
@@ -61,6 +64,8 @@ def _cmd_compare(args) -> int:
                            clipping_theta=args.clipping_theta, seed=args.seed, model=args.model)
     config = CompareConfig(train, prefixes=tuple(args.prefixes or CompareConfig.prefixes),
                            pred_len=args.pred_len, runs=args.runs)
+    out = Path(args.out)
+    claim_output(out / "compare.csv", args.overwrite, "the comparison")
     ctx = parse_ctx(args.ctx)
     corpus_indices, vocab, valid = load_data_time_machine_split(
         args.num_examples, max(args.valid_examples, 0), args.data)
@@ -78,7 +83,6 @@ def _cmd_compare(args) -> int:
                                  valid_indices=valid or None)
     every = args.table_every or max(1, train.num_epochs // 20)
     print(format_table(results, every))
-    out = Path(args.out)
     csv_path = write_csv(results, out / "compare.csv")
     png_path = plot(results, out / "compare.png",
                     title=f"{train.model} RNN on The Time Machine ({train.num_hiddens} hidden, "
@@ -160,26 +164,36 @@ def _train_options(args) -> dict:
 
 def _cmd_train(args) -> int:
     from ..devices import parse_contexts
-    from ..sampling import generate_text
-    from ..train.loop import fit
     from ..train.run import open_run
 
     run = open_run(Path(args.out), _train_options(args), parse_contexts(args.ctx), args.resume,
                    args.overwrite)
+    with worker_output(run.rank, run.num_workers, args.no_progress) as no_progress:
+        return _train_and_report(args, run, no_progress)
+
+
+def _train_and_report(args, run, no_progress: bool) -> int:
+    from ..sampling import generate_text
+    from ..train.loop import fit
+
     c, pos = run.config, run.position
     print(f"{c.corpus} ({c.level}s): {len(run.train)} training, {len(run.valid)} validation, "
           f"{len(run.test)} test tokens; vocabulary {len(run.vocab)}; model {c.model}, "
           f"{c.num_layers}x{c.num_hiddens}; context {', '.join(map(str, run.ctxs))}"
           + (f"; resuming after epoch {pos.epoch}, minibatch {pos.batch}" if args.resume else ""))
-    with progress(c.num_epochs, disable=args.no_progress) as bar:
+    with progress(c.num_epochs, disable=no_progress) as bar:
         bar.update(pos.epoch)
         clock = {"start": time.time(), "tokens": 0}
 
         def on_batch(epoch, index, tokens, loss):
             clock["tokens"] += tokens
-            rate = clock["tokens"] / max(time.time() - clock["start"], 1e-9)
+            now = time.time()
+            rate = clock["tokens"] / max(now - clock["start"], 1e-9)
             bar.set_postfix(epoch=epoch, batch=index + 1, ppl=f"{math.exp(min(loss, 50)):.2f}",
                             tok_s=f"{rate:.0f}", refresh=False)
+            if now - clock.get("shown", 0.0) > 0.5:  # a long epoch moves, twice a second
+                clock["shown"] = now
+                bar.refresh()
 
         def on_epoch(rep):
             valid = "" if rep.valid_perplexity is None else f", valid {rep.valid_perplexity:.3f}"
@@ -253,6 +267,9 @@ def _add_launch(sub) -> None:
     p.add_argument("-s", "--num-servers", type=positive_int, default=1, help="server processes")
     p.add_argument("--timeout", type=positive_float, default=None,
                    help="stop everything after this many seconds (default: no limit)")
+    p.add_argument("--verbose-workers", action="store_true",
+                   help="every worker prints, each line labelled [worker RANK] (default: only "
+                        "worker 0 prints)")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- then the worker command")
     p.set_defaults(func=_cmd_launch)
 
@@ -262,7 +279,8 @@ def _cmd_launch(args) -> int:
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     try:
-        launch(command, args.num_workers, args.num_servers, args.timeout)
+        launch(command, args.num_workers, args.num_servers, args.timeout,
+               verbose_workers=args.verbose_workers)
     except LaunchError as err:
         print(f"gluon-rnn launch: {err}", file=sys.stderr)
         return 1

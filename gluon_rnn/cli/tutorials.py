@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Sequence
 
+from .._files import claim_output
 from ._args import actions, command, positive_float, positive_int
 
 
@@ -70,6 +71,7 @@ RNNLM_TRAIN = [  # (flags: the tutorial's name first, then the common alias), ke
     (("--snapshot",), dict(default=None, help="save parameters at each evaluation to this "
                            "pattern ({epoch}, {hidden}, {words}, {seen} are filled in)")),
     (("--out",), dict(default="runs/rnnlm/model.npz", help="model file to write")),
+    (("--overwrite",), dict(action="store_true", help="replace an existing model file")),
     (("--no-progress",), dict(action="store_true", help="no progress bar")),
 ]
 RNNLM_GENERATE = [
@@ -97,6 +99,7 @@ def _add_rnnlm(sub) -> None:
 def _cmd_rnnlm_train(args) -> int:
     from ..tutorials.wildml.workflow import train_rnnlm
 
+    claim_output(args.out, args.overwrite, "a model")
     model, losses = train_rnnlm(args.data, args.out, args.model, args.vocabulary_size,
                                 args.hidden_dim, args.bptt_truncate, args.epochs,
                                 args.learning_rate, args.evaluate_loss_after, args.max_sentences,
@@ -133,6 +136,7 @@ STRAIGHT_DOPE_TRAIN = [
     (("--temperature",), dict(type=positive_float, default=.1, help="sampling temperature")),
     (("--seed",), dict(type=int, default=1, help="seed for parameters and sampling")),
     (("--out",), dict(default="runs/straight-dope/model.npz", help="model file to write")),
+    (("--overwrite",), dict(action="store_true", help="replace an existing model file")),
 ]
 STRAIGHT_DOPE_SAMPLE = [
     (("--model",), dict(required=True, help="model file written by train")),
@@ -159,6 +163,7 @@ def _add_straight_dope(sub) -> None:
 def _cmd_sd_train(args) -> int:
     from ..tutorials import straight_dope
 
+    claim_output(args.out, args.overwrite, "a model")
     text = straight_dope.load_char_corpus(args.corpus)[:args.max_chars]
     model = straight_dope.new_model(text, args.num_hidden, args.seed)
     prefix = model.usable_prefix(args.prefix, text)

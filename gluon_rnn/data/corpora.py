@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 from .._checks import check_choice, check_counts
-from .resolve import read_file_text, read_text, resolve
+from .resolve import read_file_text, read_text, resolve, sha1_of
 from .text import word_tokens
 from .vocab import Vocab
 
@@ -76,6 +76,21 @@ def corpus_file(path: str, names: Sequence[str]) -> Path:
 
 
 TRAIN_CORPORA = ("timemachine", "tinyshakespeare", "ptb")
+_CORPUS_FILES = {"timemachine": "timemachine.txt", "tinyshakespeare": "tinyshakespeare.txt",
+                 "ptb": "ptb.zip"}
+
+
+def corpus_source(corpus: str) -> Path:
+    """The file a corpus of :func:`load_token_corpus` is read from, resolved."""
+    if corpus in _CORPUS_FILES:
+        return resolve(_CORPUS_FILES[corpus])
+    return corpus_file(corpus, TRAIN_CORPORA).resolve()
+
+
+def data_identity(corpus: str) -> dict:
+    """What identifies a corpus's data: the resolved file and its SHA-1."""
+    path = corpus_source(corpus)
+    return {"path": str(path), "sha1": sha1_of(path)}
 
 
 LEVELS = ("char", "word")

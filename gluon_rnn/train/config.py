@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 from typing import Mapping
 
@@ -65,10 +66,24 @@ class TrainConfig:
         if self.embed_size < 0 or self.decay_after < 0 or not 0 <= self.dropout < 1:
             raise ValueError("embed_size and decay_after must be >= 0 and dropout in [0, 1); got "
                              f"{self.embed_size}, {self.decay_after}, {self.dropout}")
+        last = self.learning_rate(self.num_epochs)
+        if not (math.isfinite(last) and last > 0):
+            raise ValueError(f"lr {self.lr:g} with lr_decay {self.lr_decay:g} after epoch "
+                             f"{self.decay_after} gives a learning rate of {last:g} by epoch "
+                             f"{self.num_epochs}; choose a lr_decay closer to 1 or fewer epochs")
         if self.model == "scratch" and (self.num_layers != 1 or self.embed_size or self.dropout):
             raise ValueError("the scratch model is d2l's one-layer one-hot RNN: it takes no "
                              "num_layers, embed_size or dropout; use --model rnn for those")
         return self
+
+    def learning_rate(self, epoch: int) -> float:
+        """``lr`` up to epoch ``decay_after``, then multiplied by ``lr_decay`` each epoch
+        (Zaremba et al.'s schedule: ``decay_after=4, lr_decay=0.5``); ``inf`` or 0 past
+        float range."""
+        try:
+            return self.lr * self.lr_decay ** max(0, epoch - self.decay_after)
+        except OverflowError:
+            return math.inf
 
 
 # Options a resumed run may change; the others define the model and its data.

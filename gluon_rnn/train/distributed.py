@@ -24,6 +24,7 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 LOOPBACK = "127.0.0.1"
+VERBOSE_WORKERS_ENV = "GLUON_RNN_VERBOSE_WORKERS"  # every worker prints, labelled
 
 
 def distributed_kvstore():
@@ -79,7 +80,10 @@ class LaunchError(RuntimeError):
 
 
 def _start(name: str, argv: Sequence[str], env: Dict[str, str]) -> Process:
-    return Process(name, subprocess.Popen(list(argv), env=env, start_new_session=True))
+    try:
+        return Process(name, subprocess.Popen(list(argv), env=env, start_new_session=True))
+    except OSError as err:
+        raise LaunchError(f"cannot start the {name}: {argv[0]}: {err.strerror or err}") from err
 
 
 def _stop_all(processes: List[Process], grace: float = 5.0) -> None:
@@ -97,11 +101,12 @@ def _stop_all(processes: List[Process], grace: float = 5.0) -> None:
 
 def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
            timeout: Optional[float] = None, port: Optional[int] = None,
-           poll: float = 0.2) -> None:
+           poll: float = 0.2, verbose_workers: bool = False) -> None:
     """Run ``command`` as ``num_workers`` workers of a ``dist_sync`` job with
     ``num_servers`` servers and a scheduler, all on 127.0.0.1; return when every worker
     has exited 0. A worker that fails stops the others and raises :class:`LaunchError`
-    naming it; so does passing ``timeout`` seconds."""
+    naming it; so does passing ``timeout`` seconds. Only worker 0 prints unless
+    ``verbose_workers`` (``GLUON_RNN_VERBOSE_WORKERS=1`` in the workers' environment)."""
     if num_workers < 1 or num_servers < 1:
         raise ValueError(f"need at least one worker and one server, got {num_workers} and "
                          f"{num_servers}")
@@ -109,14 +114,19 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
         raise ValueError("no worker command given: gluon-rnn launch -n 2 -- gluon-rnn train ...")
     shared = dict(os.environ, **dmlc_environment(num_workers, num_servers, port or free_port()))
     serve = [sys.executable, "-c", "import mxnet"]
-    processes = [_start("scheduler", serve, dict(shared, DMLC_ROLE="scheduler"))]
-    processes += [_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server"))
-                  for i in range(num_servers)]
-    workers = [_start(f"worker {i}", command, dict(shared, DMLC_ROLE="worker"))
-               for i in range(num_workers)]
-    processes += workers
+    worker_env = dict(shared, DMLC_ROLE="worker")
+    if verbose_workers:
+        worker_env[VERBOSE_WORKERS_ENV] = "1"
+    processes: List[Process] = []
     deadline = None if timeout is None else time.time() + timeout
-    try:
+    previous = _stop_on_sigterm()
+    try:  # every way out of here stops every process started here
+        processes.append(_start("scheduler", serve, dict(shared, DMLC_ROLE="scheduler")))
+        for i in range(num_servers):
+            processes.append(_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server")))
+        for i in range(num_workers):
+            processes.append(_start(f"worker {i}", command, worker_env))
+        workers = processes[1 + num_servers:]
         while True:
             for worker in workers:
                 code = worker.popen.poll()
@@ -130,3 +140,17 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
             time.sleep(poll)
     finally:
         _stop_all(processes)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm():
+    """SIGTERM to the launcher becomes an exception, so that it stops the job it
+    started before it goes; returns the handler it replaced (None off the main thread)."""
+    def stop(signum, frame):
+        raise LaunchError("stopped by SIGTERM; stopped the job's processes")
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        return None

@@ -14,10 +14,14 @@ from ..models.scratch import step_scores
 
 
 def perplexity(loss_sum: float, num_tokens: int) -> float:
-    """``exp`` of the mean cross-entropy; a clear error when nothing was counted."""
+    """``exp`` of the mean cross-entropy (``inf`` past float range, as a diverged
+    model's is); a clear error when nothing was counted."""
     if num_tokens <= 0:
         raise ValueError("perplexity of zero tokens is undefined: no batch was evaluated")
-    return math.exp(loss_sum / num_tokens)
+    try:
+        return math.exp(loss_sum / num_tokens)
+    except OverflowError:
+        return math.inf
 
 
 def split_corpus(corpus_indices: Sequence[int], valid_fraction: float = 0.1):

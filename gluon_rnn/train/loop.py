@@ -40,7 +40,6 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
 from ..data.batches import data_iter, fitting_batch_size
-from .config import TrainConfig
 from .evaluate import evaluate_perplexity, perplexity
 from .run import Run, save_checkpoint, write_metrics
 
@@ -80,12 +79,6 @@ def clip_global_norm(grads: Sequence[nd.NDArray], theta: float) -> float:
         for grad in grads:
             grad *= theta / norm
     return norm
-
-
-def _learning_rate(config: TrainConfig, epoch: int) -> float:
-    """``lr`` up to epoch ``decay_after``, then multiplied by ``lr_decay`` each epoch
-    (Zaremba et al.'s schedule: ``decay_after=4, lr_decay=0.5``)."""
-    return config.lr * config.lr_decay ** max(0, epoch - config.decay_after)
 
 
 def _epoch_batches(run: Run, rng: random.Random, epoch: int):
@@ -166,7 +159,7 @@ def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] 
     reports = [EpochReport(**row) for row in position.history]
     with (stop.active() if handle_sigint else contextlib.nullcontext(stop)):
         for epoch in range(position.epoch + 1, config.num_epochs + 1):
-            run.trainer.set_learning_rate(_learning_rate(config, epoch))
+            run.trainer.set_learning_rate(config.learning_rate(epoch))
             start = time.time()
             if position.batch == 0:
                 run.hidden = []
@@ -219,7 +212,7 @@ def _finish_epoch(run: Run, epoch: int, seconds: float, rng: random.Random) -> E
     if run.out is not None:
         save_checkpoint(run)
         write_metrics(run.out, [dict(r, tokens_per_second=r["tokens"] / max(r["seconds"], 1e-9),
-                                     lr=_learning_rate(config, r["epoch"]))
+                                     lr=config.learning_rate(r["epoch"]))
                                 for r in position.history])
     return report
 

@@ -20,9 +20,9 @@ import mxnet as mx
 import numpy as np
 from mxnet import gluon
 
-from .._files import atomic_write
+from .._files import atomic_write, missing_folders, remove_empty, writable_folder
 from ..data.batches import check_fits
-from ..data.corpora import TokenCorpus, load_token_corpus
+from ..data.corpora import TRAIN_CORPORA, TokenCorpus, data_identity, load_token_corpus
 from ..data.vocab import Vocab
 from .checkpoints import (load_training_checkpoint, restore_training_checkpoint,
                           save_training_checkpoint)
@@ -121,6 +121,8 @@ class Run:
     hidden: list
     rank: int = 0
     num_workers: int = 1
+    data: Optional[dict] = None  # the corpus file and its SHA-1 (data_identity)
+    lock: object = None  # the run folder's lock, held while the run lives (open_run)
 
     @property
     def ctx(self) -> mx.Context:
@@ -153,25 +155,25 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
     not after the first epoch."""
     config.check()
     ctxs = contexts(ctx)
-    corpus = corpus or load_token_corpus(config.corpus, config.level, config.valid_fraction)
+    data = None if corpus is not None else data_identity(config.corpus)
+    corpus = corpus or load_token_corpus(_source(config.corpus, data), config.level,
+                                         config.valid_fraction)
     vocab = Vocab(corpus.train)
     train, valid, test = _indices(corpus, vocab)
     kvstore = distributed_kvstore()
     rank, workers = (kvstore.rank, kvstore.num_workers) if kvstore else (0, 1)
     _check_fits(config, train, ctxs, workers)
     out = out if rank == 0 else None  # one worker writes the checkpoint and metrics
-    if out is not None:
-        try:  # an unwritable folder fails now, not after the first epoch
-            _write_json(Path(out) / "config.json", dataclasses.asdict(config))
-        except OSError as err:
-            raise ValueError(f"cannot write the run folder {out} ({err.strerror or err}); "
-                             "choose another --out") from err
+    if out is not None:  # an unwritable folder fails now, not after the first epoch
+        writable_folder(Path(out), "the run folder")
     mx.random.seed(config.seed)
     net = initialize(build_model(config, len(vocab)), ctxs, config.init)
     if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
         check_free_space(Path(out), net, config)
+        _write_json(Path(out) / "config.json", dataclasses.asdict(config))  # all checks passed
     return Run(config, vocab, train, valid, test, net, make_trainer(config, net, kvstore), ctxs,
-               None if out is None else Path(out), Position(), [], rank, workers)
+               None if out is None else Path(out), Position(), [], rank, workers, data)
 
 
 def _vocab_of(tokens: Sequence[str]) -> Vocab:
@@ -233,8 +235,9 @@ def resume_run(checkpoint: Path, ctx: Contexts = None,
     config.check()
     ctxs = contexts(ctx)
     vocab = _vocab_of(saved.meta["vocab"])
+    data = _same_data(config.corpus, saved.meta.get("data"), checkpoint)
     train, valid, test = _indices(
-        load_token_corpus(config.corpus, config.level, config.valid_fraction), vocab)
+        load_token_corpus(_source(config.corpus, data), config.level, config.valid_fraction), vocab)
     _check_fits(config, train, ctxs)
     net = initialize(build_model(config, len(vocab)), ctxs)
     trainer = make_trainer(config, net)
@@ -242,7 +245,27 @@ def resume_run(checkpoint: Path, ctx: Contexts = None,
     position = Position(**saved.meta["position"])
     out = Path(out) if out is not None else Path(checkpoint).parent
     return Run(config, vocab, train, valid, test, net, trainer, ctxs, out, position,
-               _split_hidden(flat, saved.meta.get("hidden_contexts", 1), ctxs, checkpoint))
+               _split_hidden(flat, saved.meta.get("hidden_contexts", 1), ctxs, checkpoint),
+               data=data)
+
+
+def _source(corpus: str, data: dict) -> str:
+    """What to read: a named corpus by its name, any other by its resolved path."""
+    return corpus if corpus in TRAIN_CORPORA else data["path"]
+
+
+def _same_data(corpus: str, saved: Optional[dict], checkpoint) -> dict:
+    """The data a resumed run reads: the checkpoint's own file when it still exists
+    (so resuming from another working directory reads what training read), refused
+    when its content is not what the checkpoint was trained on."""
+    if saved and corpus not in TRAIN_CORPORA and Path(saved["path"]).is_file():
+        corpus = saved["path"]
+    data = data_identity(corpus)
+    if saved and data["sha1"] != saved["sha1"]:
+        raise ValueError(f"{checkpoint} was trained on {saved['path']} (sha1 {saved['sha1'][:12]}); "
+                         f"{data['path']} now holds other data (sha1 {data['sha1'][:12]}): restore "
+                         "the file, or start a new run in another folder")
+    return data
 
 
 def _split_hidden(flat: list, saved_contexts: int, ctxs: List[mx.Context], checkpoint) -> list:
@@ -262,7 +285,8 @@ def save_checkpoint(run: Run) -> Optional[Path]:
     if run.checkpoint_path is None:
         return None
     meta = {"config": dataclasses.asdict(run.config), "position": dataclasses.asdict(run.position),
-            "vocab": list(run.vocab.idx_to_token), "hidden_contexts": len(run.ctxs)}
+            "vocab": list(run.vocab.idx_to_token), "hidden_contexts": len(run.ctxs),
+            "data": run.data}
     flat = [h for per_context in run.hidden for h in per_context]
     return save_training_checkpoint(run.checkpoint_path, run.net, run.trainer, meta, flat)
 
@@ -290,12 +314,63 @@ def open_run(out: Path, options: Dict[str, object], ctx: Contexts = None, resume
     a new run from ``options`` (``None`` values keep :class:`TrainConfig`'s defaults),
     refused when ``out`` already holds a run unless ``overwrite``."""
     checkpoint = out / CHECKPOINT_NAME
-    if resume:
-        if not checkpoint.is_file():
-            raise FileNotFoundError(f"nothing to resume: {checkpoint} does not exist")
-        return resume_run(checkpoint, ctx, out, options)
-    if checkpoint.exists() and not overwrite:
+    if resume and overwrite:
+        raise ValueError("--resume continues the run in OUT and --overwrite replaces it: pass one")
+    if resume and not checkpoint.is_file():
+        raise FileNotFoundError(f"nothing to resume: {checkpoint} does not exist")
+    if not resume and checkpoint.exists() and not overwrite:
         raise ValueError(f"{out} already holds a run ({checkpoint}): pass --resume to continue "
                          "it, --overwrite to replace it, or --out for a new folder")
-    config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
-    return new_run(config, ctx, out)
+    created = missing_folders(out)
+    # under `gluon-rnn launch` every worker opens the folder and only rank 0 writes it
+    lock = None if distributed_kvstore_requested() else lock_run_folder(out)
+    try:
+        if resume:
+            run = resume_run(checkpoint, ctx, out, options)
+        else:
+            config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
+            run = new_run(config, ctx, out)
+    except BaseException:  # a refused start leaves the folder as it found it
+        _release(lock, out, created)
+        raise
+    run.lock = lock
+    return run
+
+
+def _release(lock, out: Path, created: list) -> None:
+    if lock is not None:
+        lock.close()
+        (out / LOCK_NAME).unlink(missing_ok=True)
+    remove_empty(created)
+
+
+LOCK_NAME = ".gluon-rnn.lock"
+_WRITTEN = (CHECKPOINT_NAME, "metrics.csv", "metrics.json", "config.json")
+
+
+def lock_run_folder(out: Path):
+    """Hold ``out``'s lock for this process's life (it ends with the process, however it
+    ends), refusing when another run holds it; then remove the temporary files an
+    interrupted write of an earlier run left behind."""
+    import fcntl
+    import os
+
+    writable_folder(out, "the run folder")
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise ValueError(f"{out} is in use by another gluon-rnn run ({owner}); wait for it to "
+                         "end, or choose another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    for name in _WRITTEN:
+        for stale in out.glob(f"{name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+    return handle

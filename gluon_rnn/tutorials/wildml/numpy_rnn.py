@@ -223,7 +223,8 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
                    callback: Optional[Callable[[int, int, float, float], None]] = None,
                    snapshot_path: Optional[str] = None, verbose: bool = True,
                    progress: bool = False,
-                   loss_fn: Optional[Callable[[Sequence, Sequence], float]] = None) -> List[tuple]:
+                   loss_fn: Optional[Callable[[Sequence, Sequence], float]] = None,
+                   final_loss: bool = False) -> List[tuple]:
     """The tutorial's SGD loop: one ``sgd_step`` per sentence.
 
     Every ``evaluate_loss_after`` epochs (from epoch 0) the per-word loss over the
@@ -233,7 +234,9 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
     ``{words}``, ``{seen}``), the parameters are saved. When the loss rose since the
     last evaluation the learning rate is halved. ``progress`` shows a bar over all
     SGD steps (stderr). ``loss_fn(X, y)`` replaces ``model.calculate_loss`` as the
-    evaluated loss (the numpy BPTT port evaluates its ``calculate_total_loss``). Returns
+    evaluated loss (the numpy BPTT port evaluates its ``calculate_total_loss``).
+    ``final_loss`` evaluates (and logs) once more after the last epoch, so a run always
+    ends with its trained loss (the tutorial's loop logs only at epoch starts). Returns
     ``[(num_examples_seen, loss)]``.
     """
     from tqdm.auto import tqdm
@@ -246,13 +249,17 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
     losses: List[tuple] = []
     num_examples_seen = 0
     bar = tqdm(total=nepoch * len(X_train), disable=not progress, unit="sentence", leave=False)
+    def evaluate(epoch: int) -> float:
+        loss = (loss_fn or model.calculate_loss)(X_train, y_train)
+        losses.append((num_examples_seen, loss))
+        if verbose:
+            print("%s: Loss after num_examples_seen=%d epoch=%d: %f"
+                  % (datetime.now().strftime("%Y-%m-%d %H:%M:%S"), num_examples_seen, epoch, loss))
+        return loss
+
     for epoch in range(nepoch):
         if epoch % evaluate_loss_after == 0:
-            loss = (loss_fn or model.calculate_loss)(X_train, y_train)
-            losses.append((num_examples_seen, loss))
-            if verbose:
-                print("%s: Loss after num_examples_seen=%d epoch=%d: %f"
-                      % (datetime.now().strftime("%Y-%m-%d %H:%M:%S"), num_examples_seen, epoch, loss))
+            loss = evaluate(epoch)
             if len(losses) > 1 and losses[-1][1] > losses[-2][1]:
                 learning_rate *= 0.5
                 if verbose:
@@ -268,4 +275,6 @@ def train_with_sgd(model, X_train: Sequence[Sequence[int]], y_train: Sequence[Se
             num_examples_seen += 1
             bar.update(1)
     bar.close()
+    if final_loss:
+        evaluate(nepoch)
     return losses

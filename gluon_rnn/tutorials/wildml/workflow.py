@@ -37,7 +37,8 @@ def train_rnnlm(data: Optional[str], out: Union[str, Path], model_kind: str = "n
     X, y = words.X_train[:max_sentences], words.y_train[:max_sentences]
     model = make_model(model_kind, words.vocabulary_size, hidden_dim, bptt_truncate, seed)
     losses = train_with_sgd(model, X, y, learning_rate, nepoch, evaluate_loss_after,
-                            callback=callback, snapshot_path=snapshot, progress=progress)
+                            callback=callback, snapshot_path=snapshot, progress=progress,
+                            final_loss=True)
     save_model_parameters(out, model)
     save_vocabulary(vocabulary_path(out), words.index_to_word)
     return model, losses

@@ -1,0 +1,188 @@
+"""Hostile but plausible input, through the real entry point: one clear line and exit 2
+(or a sane exit 0), never a traceback of ours; a chapter script's own failures look as
+they would under ``python script.py``."""
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+from gluon_rnn.train.config import TrainConfig
+from gluon_rnn.train.evaluate import perplexity
+
+
+def gluon_rnn(*argv, timeout=300):
+    return subprocess.run([sys.executable, "-m", "gluon_rnn", *map(str, argv)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _corpus(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat. " * 100)
+    return corpus
+
+
+def test_perplexity_past_float_range_is_inf_not_an_error():
+    assert perplexity(1e6, 10) == math.inf
+    assert perplexity(math.log(7.0) * 3, 3) == pytest.approx(7.0)
+
+
+def test_a_learning_rate_schedule_out_of_float_range_is_refused_up_front():
+    with pytest.raises(ValueError, match="gives a learning rate of inf by epoch 3"):
+        TrainConfig(lr=1e-250, lr_decay=1e200, num_epochs=3).check()
+    assert TrainConfig(lr=20, lr_decay=0.5, decay_after=4, num_epochs=13).check()
+    assert TrainConfig(lr=1e-250, lr_decay=1e200, num_epochs=3).learning_rate(3) == math.inf
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--lr", "10000", "--num-epochs", "2"],
+    ["train", "--lr", "1e30", "--num-epochs", "1"],
+    ["train", "--lr", "1e-250", "--lr-decay", "1e200", "--num-epochs", "3"],
+])
+def test_huge_learning_rates_end_in_one_line(tmp_path, argv):
+    done = gluon_rnn(*argv, "--corpus", _corpus(tmp_path), "--num-hiddens", "8", "--num-steps",
+                     "5", "--batch-size", "4", "--out", tmp_path / "run", "--no-progress")
+    assert "Traceback" not in done.stderr and "OverflowError" not in done.stderr
+    if done.returncode == 2:
+        assert len(done.stderr.strip().splitlines()) == 1 and "gluon-rnn: error:" in done.stderr
+    else:
+        assert done.returncode == 0 and "epoch 1: perplexity" in done.stdout
+
+
+def test_mxnet_errors_show_their_reason_not_a_traceback_header(tmp_path):
+    done = gluon_rnn("train", "--ctx", "gpu:0", "--corpus", _corpus(tmp_path), "--num-epochs",
+                     "1", "--out", tmp_path / "run")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "gluon-rnn: error: MXNet refused the input: MXNetError: GPU is not enabled"
+
+
+def test_a_chapter_scripts_exit_message_and_own_errors(tmp_path):
+    quits = tmp_path / "quits.py"
+    quits.write_text("import sys\nimport d2l\nsys.exit('the data folder is missing')\n")
+    done = gluon_rnn("chapter", quits)
+    assert done.returncode == 1 and done.stderr.strip() == "the data folder is missing"
+    fails = tmp_path / "fails.py"
+    fails.write_text("import d2l\n\ndef load():\n    raise ValueError('bad shape (3, 4)')\n\nload()\n")
+    done = gluon_rnn("chapter", fails)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert f'File "{fails}", line 6, in <module>' in lines[1]
+    assert f'File "{fails}", line 4, in load' in done.stderr
+    assert lines[-1] == "ValueError: bad shape (3, 4)"
+    assert "runpy" not in done.stderr and "gluon-rnn: error" not in done.stderr
+
+
+def _train(tmp_path, *extra, cwd=None, corpus=None):
+    corpus = corpus or _corpus(tmp_path)
+    return subprocess.run([sys.executable, "-m", "gluon_rnn", "train", "--corpus", str(corpus),
+                           "--num-hiddens", "8", "--num-steps", "5", "--batch-size", "4",
+                           "--no-progress", *map(str, extra)],
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_two_runs_into_one_folder_the_second_is_refused(tmp_path):
+    import time
+
+    out = tmp_path / "run"
+    first = subprocess.Popen([sys.executable, "-m", "gluon_rnn", "train", "--corpus",
+                              str(_corpus(tmp_path)), "--num-hiddens", "8", "--num-steps", "5",
+                              "--batch-size", "4", "--num-epochs", "100000", "--no-progress",
+                              "--out", str(out)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not (out / "checkpoint.npz").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        second = _train(tmp_path, "--num-epochs", "1", "--overwrite", "--out", out)
+        assert second.returncode == 2
+        assert f"is in use by another gluon-rnn run (pid {first.pid})" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    again = _train(tmp_path, "--num-epochs", "1", "--overwrite", "--out", out)  # lock freed
+    assert again.returncode == 0, again.stderr
+
+
+def test_temporaries_of_an_interrupted_write_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "run"
+    assert _train(tmp_path, "--num-epochs", "1", "--out", out).returncode == 0
+    (out / "checkpoint.npz.k2j3l4.tmp").write_bytes(b"half a checkpoint")
+    (out / "notes.k2j3l4.tmp").write_text("not ours")
+    assert _train(tmp_path, "--num-epochs", "2", "--resume", "--out", out).returncode == 0
+    assert not (out / "checkpoint.npz.k2j3l4.tmp").exists()
+    assert (out / "notes.k2j3l4.tmp").exists()  # only what gluon-rnn itself writes
+
+
+def test_a_refused_start_leaves_no_folder_behind(tmp_path):
+    done = _train(tmp_path, "--num-epochs", "1", "--num-steps", "100000", "--out", tmp_path / "x")
+    assert done.returncode == 2 and "too short" in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_resume_reads_the_data_it_was_trained_on_and_refuses_changed_data(tmp_path):
+    first, other = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    other.mkdir()
+    (first / "c.txt").write_text("the cat sat on the mat. " * 100)
+    (other / "c.txt").write_text("a different text, of other words entirely. " * 60)
+    out = tmp_path / "run"
+    assert _train(tmp_path, "--num-epochs", "1", "--out", out, cwd=first,
+                  corpus="c.txt").returncode == 0
+    from gluon_rnn.train.checkpoints import load_training_checkpoint
+
+    data = load_training_checkpoint(out / "checkpoint.npz").meta["data"]
+    assert data["path"] == str((first / "c.txt").resolve()) and len(data["sha1"]) == 40
+    resumed = _train(tmp_path, "--num-epochs", "2", "--resume", "--out", out, cwd=other,
+                     corpus="c.txt")
+    assert resumed.returncode == 0, resumed.stderr  # read a/c.txt again, not b/c.txt
+    (first / "c.txt").write_text("the cat sat on the hat. " * 100)
+    refused = _train(tmp_path, "--num-epochs", "3", "--resume", "--out", out, cwd=first,
+                     corpus="c.txt")
+    assert refused.returncode == 2 and "now holds other data" in refused.stderr
+
+
+def test_the_progress_bar_moves_within_an_epoch(tmp_path):
+    import re
+
+    corpus = tmp_path / "long.txt"
+    corpus.write_text("the time traveller held the lamp and spoke of the fourth dimension. " * 400)
+    done = subprocess.run([sys.executable, "-m", "gluon_rnn", "train", "--corpus", str(corpus),
+                           "--num-hiddens", "16", "--num-steps", "5", "--batch-size", "4",
+                           "--num-epochs", "1", "--out", str(tmp_path / "run")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    shown = [int(b) for b in re.findall(r"batch=(\d+)", done.stderr)]
+    assert len(set(shown)) >= 3 and shown == sorted(shown)  # refreshed while epoch 1 ran
+
+
+def test_a_full_disk_during_a_model_write_is_one_error_and_no_late_traceback(tmp_path):
+    code = ("import errno, gc, sys\n"
+            "import numpy as np\n"
+            "from gluon_rnn import _files\n"
+            "class Full:\n"
+            "    def __init__(self, *a, **k): pass\n"
+            "    def __enter__(self): return self\n"
+            "    def __exit__(self, *a): return False\n"
+            "    def write(self, data): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+            "_files.open = Full\n"
+            f"target = {str(tmp_path / 'm.npz')!r}\n"
+            "try:\n"
+            "    _files.save_npz(target, {'U': np.ones((300, 300))})\n"
+            "except OSError as err:\n"
+            "    print('error:', err.strerror)\n"
+            "gc.collect()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "error: No space left on device"
+    assert done.stderr == ""  # no "Exception ignored in ... ZipFile.__del__"
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary
+
+
+def test_sizes_beyond_memory_are_one_line(tmp_path):
+    done = gluon_rnn("rnnlm", "train", "--hidden-dim", "100000000", "--max-sentences", "5",
+                     "--out", tmp_path / "m.npz")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("gluon-rnn: error: not enough memory for the sizes asked for")
+    assert "choose smaller sizes" in done.stderr and not (tmp_path / "m.npz").exists()
