@@ -39,8 +39,9 @@ def parse_ctx(text: str) -> mx.Context:
     if text == "auto":
         return try_gpu()
     kind, _, index = text.partition(":")
-    if kind not in ("cpu", "gpu") or (index and not index.isdigit()):
-        raise ValueError(f"context {text!r} is not one of auto, cpu, cpu:N, gpu, gpu:N")
+    if kind not in ("cpu", "gpu") or (index and not (index.isascii() and index.isdigit())):
+        raise ValueError(f"--ctx: context {text!r} is not one of auto, cpu, cpu:N, gpu, gpu:N "
+                         "(N in ASCII digits)")
     return getattr(mx, kind)(int(index or 0))
 
 

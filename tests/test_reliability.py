@@ -186,3 +186,11 @@ def test_sizes_beyond_memory_are_one_line(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("gluon-rnn: error: not enough memory for the sizes asked for")
     assert "choose smaller sizes" in done.stderr and not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("ctx", ["cpu:\u00b2", "cpu:\u0663", "gpu:x"])
+def test_a_context_in_other_digits_names_the_option(ctx):
+    from gluon_rnn.devices import parse_ctx
+
+    with pytest.raises(ValueError, match="--ctx: context .* is not one of"):
+        parse_ctx(ctx)
