@@ -87,20 +87,24 @@ def add_option(parser: argparse.ArgumentParser, flags, **keywords) -> None:
 
 
 class _Labelled(io.TextIOBase):
-    """A text stream that starts every line it passes on with ``label``."""
+    """A text stream that starts every line it passes on with ``label``. Each labelled
+    line goes out in one write and is flushed at once: two workers share one pipe, and
+    a write of a short line to a pipe is never split by another process's."""
 
     def __init__(self, stream, label: str) -> None:
-        self._stream, self._label, self._at_line_start = stream, label, True
+        self._stream, self._label, self._partial = stream, label, ""
 
     def write(self, text: str) -> int:
-        for piece in text.splitlines(keepends=True):
-            if self._at_line_start:
-                self._stream.write(self._label)
-            self._stream.write(piece)
-            self._at_line_start = piece.endswith("\n")
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._stream.write(f"{self._label}{line}\n")
+            self._stream.flush()
         return len(text)
 
     def flush(self) -> None:
+        if self._partial:
+            self._stream.write(self._label + self._partial)
+            self._partial = ""
         self._stream.flush()
 
 
