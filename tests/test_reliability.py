@@ -194,3 +194,18 @@ def test_a_context_in_other_digits_names_the_option(ctx):
 
     with pytest.raises(ValueError, match="--ctx: context .* is not one of"):
         parse_ctx(ctx)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--snapshot", "{tmp}/o/{{nope}}.npz"], "only the fields {epoch}, {hidden}, {words}, {seen}"),
+    (["--learning-rate", "1e300"], "training diverged"),
+    (["--vocabulary-size", "2"], "keeps no SENTENCE_END, so no sentence could ever be generated"),
+])
+def test_rnnlm_train_refuses_what_it_could_not_use(tmp_path, extra, message):
+    extra = [e.format(tmp=tmp_path) for e in extra]
+    done = gluon_rnn("rnnlm", "train", "--max-sentences", "20", "--hidden-dim", "8",
+                     "--vocabulary-size", "300", *extra, "--out", tmp_path / "m.npz",
+                     "--no-progress")
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
+    assert not (tmp_path / "m.npz").exists()

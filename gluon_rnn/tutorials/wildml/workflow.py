@@ -32,16 +32,42 @@ def train_rnnlm(data: Optional[str], out: Union[str, Path], model_kind: str = "n
                 snapshot: Optional[str] = None, callback: Optional[Callable] = None,
                 progress: bool = False):
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
-    Returns ``(model, losses)``."""
+    Returns ``(model, losses)``. A snapshot pattern with unknown fields is refused before
+    training, and a model whose loss or parameters are no longer finite is not saved."""
+    check_snapshot_pattern(snapshot)
     words = load_word_data(data, vocabulary_size, column)
+    missing = [m for m in (SENTENCE_START, SENTENCE_END) if m not in words.word_to_index]
+    if missing:
+        raise ValueError(f"--vocabulary-size {vocabulary_size} keeps no {' or '.join(missing)}, so "
+                         "no sentence could ever be generated from the model; keep more words")
     X, y = words.X_train[:max_sentences], words.y_train[:max_sentences]
     model = make_model(model_kind, words.vocabulary_size, hidden_dim, bptt_truncate, seed)
     losses = train_with_sgd(model, X, y, learning_rate, nepoch, evaluate_loss_after,
                             callback=callback, snapshot_path=snapshot, progress=progress,
                             final_loss=True)
+    if not all(np.isfinite(p).all() for p in model.get_parameters().values()) or \
+            not np.isfinite(losses[-1][1]):
+        raise ValueError(f"training diverged (loss {losses[-1][1]:g}, parameters not finite) "
+                         f"with learning rate {learning_rate:g}; nothing was saved: lower "
+                         "--learning-rate")
     save_model_parameters(out, model)
     save_vocabulary(vocabulary_path(out), words.index_to_word)
     return model, losses
+
+
+SNAPSHOT_FIELDS = ("epoch", "hidden", "words", "seen")
+
+
+def check_snapshot_pattern(pattern: Optional[str]) -> None:
+    """Refuse a snapshot pattern that names a field other than :data:`SNAPSHOT_FIELDS`."""
+    if pattern is None:
+        return
+    try:
+        pattern.format(**{name: 0 for name in SNAPSHOT_FIELDS})
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"--snapshot {pattern!r}: only the fields "
+                         f"{', '.join('{' + f + '}' for f in SNAPSHOT_FIELDS)} can be filled in "
+                         f"({type(err).__name__}: {err})") from None
 
 
 def generate(model_path: Union[str, Path], num_sentences: int = 10, vocab: Optional[str] = None,
