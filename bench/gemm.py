@@ -27,14 +27,6 @@ OPENBLAS = {"Haswell (AVX2)": "Haswell", "SkylakeX (AVX-512)": "SkylakeX", "its 
 ONEDNN = {"its own choice": "", "capped at AVX2": "AVX2"}
 
 
-def cpu_flags() -> set:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
-    except (OSError, StopIteration):
-        return set()
-
-
 def child(kind: str, repeats: int) -> dict:
     import mxnet as mx
     from mxnet import nd
@@ -82,9 +74,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.repeats)))
         return
+    from gluon_rnn.blas import configure_blas, cpu_flags
+
     flags = cpu_flags()
     print("CPU flags:", " ".join(sorted(f for f in flags if f.startswith(("avx", "amx", "fma")))))
-    from gluon_rnn.blas import configure_blas
     chosen = configure_blas(dict(os.environ, GLUON_RNN_OMP_CHOSEN="1")).get("OPENBLAS_CORETYPE", "")
     for threads in sorted({1, cores()}):
         table = {}

@@ -32,6 +32,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import functools
 import os
 import threading
 import time
@@ -88,6 +89,7 @@ class _Context(ctypes.Structure):  # mxnet::Context: device type, device id
 _SYNC_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
+@functools.lru_cache(maxsize=None)
 def _openmp():
     """The OpenMP runtime MXNet's operators use (already loaded with libmxnet)."""
     return ctypes.CDLL(ctypes.util.find_library("gomp") or "libgomp.so.1")
@@ -126,6 +128,7 @@ def worker_threads() -> int:
     return int(_in_worker(_openmp().omp_get_max_threads))
 
 
+@functools.lru_cache(maxsize=None)
 def _numpy_openblas():
     """numpy's own OpenBLAS (the wheel bundles one, apart from MXNet's), or None. Its
     thread count is one per process, so it can be set from any thread."""

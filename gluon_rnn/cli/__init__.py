@@ -86,7 +86,9 @@ def _one_line(err: BaseException) -> str:
         frames = ("Traceback", "File ", "[bt]", "Stack trace", "at ")
         reasons = [line for line in lines if not line.startswith(frames)]
         checks = [line for line in reasons if "Check failed" in line or "Error" in line]
-        return (checks or reasons or lines)[-1 if not checks else 0]
+        if checks:
+            return checks[0]
+        return (reasons or lines)[-1]
     return lines[0]
 
 

@@ -355,9 +355,12 @@ def lock_run_folder(out: Path):
     import fcntl
     import os
 
-    writable_folder(out, "the run folder")
-    out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / LOCK_NAME, "a+")
+    try:  # the lock file is also the proof that the folder can be written
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK_NAME, "a+")
+    except OSError as err:
+        raise ValueError(f"cannot write the run folder {out} ({err.strerror or err}); choose "
+                         "another --out") from err
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
