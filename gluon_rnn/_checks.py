@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import math
+import sys
 import numbers
+
+
+SMALLEST_NORMAL = sys.float_info.min  # MXNet's parameter parser refuses anything smaller
+FLOAT32_MAX = 3.4028234663852886e38  # MXNet's optimizers take learning rates as float32
 
 
 def check_counts(**values) -> None:
@@ -18,6 +23,9 @@ def check_rates(**values) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                 or not (math.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if value < SMALLEST_NORMAL:
+            raise ValueError(f"{name} {value!r} is below {SMALLEST_NORMAL:.3g}, a subnormal "
+                             "number, which MXNet refuses; use a larger one")
 
 
 def check_model_sizes(word_dim: int, hidden_dim: int, bptt_truncate: int) -> None:

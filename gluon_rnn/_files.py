@@ -9,7 +9,6 @@ import io
 import os
 import stat
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Callable, Dict, Union
 
@@ -35,6 +34,22 @@ def _mode_for(path: Path) -> int:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return 0o666 & ~_umask()
+
+
+def regular_file(path: Union[str, Path], what: str = "") -> Path:
+    """``path`` when it is a regular file (or a link to one); else ``FileNotFoundError``
+    when nothing is there, ``ValueError`` saying what is there (a directory, a FIFO,
+    a device) instead. ``what`` (e.g. ``"model file"``) starts the message."""
+    path = Path(path)
+    name = f"{what} {path}".strip()
+    if path.is_file():
+        return path
+    if not path.exists():
+        raise FileNotFoundError(f"{name} does not exist")
+    kind = ("a directory" if path.is_dir() else "a FIFO (named pipe)" if path.is_fifo()
+            else "a socket" if path.is_socket() else "a device" if path.is_block_device()
+            or path.is_char_device() else "not a regular file")
+    raise ValueError(f"{name} is {kind}, not a regular file: pass the file itself")
 
 
 def claim_output(path: Union[str, Path], overwrite: bool = False, what: str = "output") -> Path:
@@ -116,24 +131,21 @@ def save_npz(path: Union[str, Path], arrays: Dict[str, np.ndarray]) -> Path:
 
 
 def load_npz(path: Union[str, Path], names: tuple, what: str) -> Dict[str, np.ndarray]:
-    """The arrays of an npz file that holds exactly ``names``, never unpickling."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {path} does not exist")
+    """The arrays of an npz file that holds exactly ``names``, never unpickling and
+    never allocating more than the file holds (:mod:`gluon_rnn._npz`)."""
+    from ._npz import PickledArray, read_npz
+
+    path = regular_file(path, "model file")
     try:
-        data = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+        data = read_npz(path)
+    except PickledArray as err:
+        raise ValueError(f"{path} holds pickled objects, which are refused; {what} holds "
+                         f"plain numeric arrays ({err})") from err
+    except ValueError as err:
+        if "single .npy" in str(err):
+            raise ValueError(f"{path} is a single .npy array, not an npz model file") from err
         raise ValueError(f"{path} is not a readable npz model file ({err})") from err
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} is a single .npy array, not an npz model file")
-    with data:
-        if sorted(data.files) != sorted(names):
-            raise ValueError(f"{path} holds arrays {sorted(data.files)}; {what} holds exactly "
-                             f"{', '.join(names)}")
-        try:
-            return {name: data[name] for name in names}
-        except (zipfile.BadZipFile, EOFError, OSError) as err:
-            raise ValueError(f"{path} is not a readable npz model file ({err})") from err
-        except ValueError as err:
-            raise ValueError(f"{path} holds pickled objects, which are refused; {what} holds "
-                             f"plain numeric arrays ({err})") from err
+    if sorted(data) != sorted(names):
+        raise ValueError(f"{path} holds arrays {sorted(data)}; {what} holds exactly "
+                         f"{', '.join(names)}")
+    return data

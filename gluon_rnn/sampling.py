@@ -5,7 +5,7 @@ hidden state, then each step feeds back a chosen token), greedy as d2l's
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
@@ -17,20 +17,25 @@ from .data.text import char_tokens, word_tokens
 
 
 def _decode(prefix: Sequence, num_tokens: int, vocab, state, step: Callable,
-            choose: Callable[[nd.NDArray], int]) -> list:
+            choose: Callable[[nd.NDArray], int]) -> Iterator:
     """Feed ``prefix`` token by token (only warming up the state), then feed back
-    ``choose(scores)`` ``num_tokens`` times; return all tokens, prefix included
-    (unknown prefix tokens come back as ``<unk>``). ``step(index, state) ->
-    (scores, state)`` with ``scores`` of shape ``(1, len(vocab))``."""
+    ``choose(scores)`` ``num_tokens`` times; yield every token as soon as it is known,
+    prefix included (unknown prefix tokens come back as ``<unk>``). ``step(index,
+    state) -> (scores, state)`` with ``scores`` of shape ``(1, len(vocab))``. Checks
+    run before the first token, not when the generator is first advanced."""
     if not len(prefix):
         raise ValueError("prefix must hold at least one token to start the prediction from")
     if num_tokens != 0:
         check_counts(num_tokens=num_tokens)
-    output = [vocab[prefix[0]]]
-    for t in range(num_tokens + len(prefix) - 1):
-        Y, state = step(output[-1], state)
-        output.append(vocab[prefix[t + 1]] if t < len(prefix) - 1 else choose(Y))
-    return [vocab.idx_to_token[i] for i in output]
+
+    def tokens(current):
+        index = vocab[prefix[0]]
+        yield vocab.idx_to_token[index]
+        for t in range(num_tokens + len(prefix) - 1):
+            Y, current = step(index, current)
+            index = vocab[prefix[t + 1]] if t < len(prefix) - 1 else choose(Y)
+            yield vocab.idx_to_token[index]
+    return tokens(state)
 
 
 def _argmax(scores: nd.NDArray) -> int:
@@ -52,7 +57,12 @@ def _sampler(temperature: float, rng: np.random.RandomState,
     check_rates(temperature=temperature)
 
     def choose(scores: nd.NDArray) -> int:
-        logits = scores.asnumpy()[0].astype(np.float64) / temperature
+        values = scores.asnumpy()[0].astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = values / temperature
+        if not np.isfinite(logits).all():  # so low a temperature that it overflowed: shift first
+            with np.errstate(over="ignore", divide="ignore"):
+                logits = (values - values.max()) / temperature
         logits[banned] = -np.inf
         probs = np.exp(logits - logits.max())
         return int(rng.choice(len(probs), p=probs / probs.sum()))
@@ -67,14 +77,25 @@ def generate_text(model, vocab, prefix: str, num_tokens: int, level: str = "char
     sampled at that temperature, never drawing ``<unk>`` (as WildML's generator
     never draws its unknown token). ``level='word'`` splits the prefix into words as
     training did and joins the result with spaces."""
+    return "".join(stream_text(model, vocab, prefix, num_tokens, level, temperature, rng, ctx))
+
+
+def stream_text(model, vocab, prefix: str, num_tokens: int, level: str = "char",
+                temperature: Optional[float] = None, rng: Optional[np.random.RandomState] = None,
+                ctx: Optional[mx.Context] = None) -> Iterator[str]:
+    """:func:`generate_text` as it is generated: the pieces (a character, or a word
+    with the space before it) that joined give its text, each as soon as it is
+    drawn, so that a long generation can be printed while it runs, in constant memory."""
     tokens = _tokens(prefix, level)
     choose = _argmax if temperature is None else \
         _sampler(temperature, rng if rng is not None else np.random.RandomState(), vocab.unk)
 
     def step(index, state):
         return model(nd.array([index], ctx=ctx).reshape((1, 1)), state)
-    out = _decode(tokens, num_tokens, vocab, model.begin_state(batch_size=1, ctx=ctx), step, choose)
-    return ("" if level == "char" else " ").join(str(token) for token in out)
+    decoded = _decode(tokens, num_tokens, vocab, model.begin_state(batch_size=1, ctx=ctx), step,
+                      choose)
+    separator = "" if level == "char" else " "
+    return (("" if i == 0 else separator) + str(token) for i, token in enumerate(decoded))
 
 
 def unknown_tokens(prefix: str, vocab, level: str = "char") -> List[str]:

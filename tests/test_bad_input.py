@@ -3,6 +3,8 @@ every public loader: each gets one line naming the problem (exit status 2 from t
 command line), never a traceback, and leaves no output file behind."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -43,7 +45,63 @@ def files(tmp_path_factory):
                  str(root / "run"), "--no-progress"]) == 0
     data = made["checkpoint"].read_bytes()
     made["truncated"].write_bytes(data[:len(data) // 2])
+    assert main(["train", "--corpus", str(made["good_corpus"]), "--num-hiddens", "8",
+                 "--num-epochs", "1", "--num-steps", "10", "--batch-size", "4", "--optimizer",
+                 "adam", "--lr", "0.01", "--out", str(root / "adam"), "--no-progress"]) == 0
+    for how in EDITS:  # Adam keeps two arrays per parameter: one can go missing
+        source = root / "adam" / "checkpoint.npz" if how == "no_optimizer_state" else \
+            made["checkpoint"]
+        made[f"edited_{how}"] = _edited(source, root / f"edited_{how}.npz", how)
+    made["huge"] = _huge_header(root / "huge.npz")
+    made["compare_out"] = root / "compare_out"
+    made["directory"] = root / "a_folder"
+    made["directory"].mkdir()
+    made["fifo"] = root / "a_fifo"
+    os.mkfifo(made["fifo"])
     return made
+
+
+EDITS = ("unknown_key", "missing_key", "wrong_type", "vocab_lists", "no_optimizer_state",
+         "no_vocab", "position")
+
+
+def _edited(source, target, how: str):
+    """``source`` with its metadata or arrays edited as a user with a text editor might."""
+    import json
+
+    arrays = dict(np.load(source))
+    meta = json.loads(arrays["meta"].tobytes())
+    if how == "unknown_key":
+        meta["config"]["colour"] = "red"
+    elif how == "missing_key":
+        del meta["config"]["num_hiddens"]
+    elif how == "wrong_type":
+        meta["config"]["num_hiddens"] = "8"
+    elif how == "vocab_lists":
+        meta["vocab"] = [[token] for token in meta["vocab"]]
+    elif how == "no_vocab":
+        del meta["vocab"]
+    elif how == "position":
+        meta["position"]["epoch"] = "one"
+    else:
+        arrays = {k: v for k, v in arrays.items() if not k.startswith("state/0/")}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(target, **arrays)
+    return target
+
+
+def _huge_header(target):
+    """An npz whose member's header declares 10**12 float64 values but holds 16 bytes."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (10**12,)})
+    with zipfile.ZipFile(target, "w") as archive:
+        for name in ("U", "V", "W"):
+            archive.writestr(f"{name}.npy", header.getvalue() + b"\0" * 16)
+    return target
 
 
 # (command line with {placeholders} for the files, what the one-line error must say)
@@ -85,7 +143,7 @@ CASES = [
     ("rnnlm train --hidden-dim 0", "must be a positive integer"),
     ("rnnlm generate --model {pickled}", "pickled"),
     ("rnnlm generate --model {truncated}", ""),
-    ("rnnlm generate --model {checkpoint}", "vocabulary file"),
+    ("rnnlm generate --model {checkpoint}", "holds arrays"),
     ("rnnlm generate --model {missing}", "does not exist"),
     ("straight-dope train --corpus {empty}", "holds 0 characters"),
     ("straight-dope train --corpus {binary}", "is not utf-8 text"),
@@ -93,6 +151,29 @@ CASES = [
     ("straight-dope sample --model {wildml}", "holds arrays"),
     ("straight-dope sample --model {truncated}", ""),
     ("chapter {missing}", "does not exist"),
+    ("chapter {directory}", "is a directory, not a regular file"),
+    ("rnnlm train --data {directory}", "is a directory, not a regular file"),
+    ("rnnlm train --data {fifo}", "is a FIFO (named pipe), not a regular file"),
+    ("rnnlm generate --model {directory}", "is a directory, not a regular file"),
+    ("generate --checkpoint {fifo} --prefix the", "is a FIFO (named pipe), not a regular file"),
+    ("straight-dope sample --model {fifo}", "is a FIFO (named pipe), not a regular file"),
+    ("generate --checkpoint {huge} --prefix the", "declares shape (1000000000000,)"),
+    ("rnnlm generate --model {huge}", "declares shape (1000000000000,)"),
+    ("straight-dope sample --model {huge}", "declares shape (1000000000000,)"),
+    ("generate --checkpoint {edited_unknown_key} --prefix the", "unknown options ['colour']"),
+    ("generate --checkpoint {edited_missing_key} --prefix the", "no value for ['num_hiddens']"),
+    ("generate --checkpoint {edited_wrong_type} --prefix the", "num_hiddens='8', which is not"),
+    ("generate --checkpoint {edited_vocab_lists} --prefix the", "'vocab' is not a non-empty list"),
+    ("generate --checkpoint {edited_no_vocab} --prefix the", "'vocab' is missing"),
+    ("generate --checkpoint {edited_no_optimizer_state} --prefix the",
+     "holds shapes [], Adam keeps [(8,), (8,)]"),
+    ("train --corpus {good_corpus} --num-layers 100000", "num_layers 100000 is more than 100"),
+    ("train --corpus {good_corpus} --num-hiddens 1000000", "GiB is available"),
+    ("train --corpus {good_corpus} --embed-size 100000000", "GiB is available"),
+    ("straight-dope train --corpus {good_corpus} --num-hidden 2000000000", "GiB is available"),
+    ("compare --lr 1e30 --epochs 2 --num-examples 2000 --no-progress --out {compare_out}",
+     "training diverged"),
+    ("launch -n 100000 -- true", "processes a job on this machine"),
     ("launch -n 0 -- true", "must be a positive integer"),
     ("data --fetch nothing.zip", "invalid choice"),
 ]

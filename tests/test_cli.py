@@ -147,7 +147,7 @@ def test_rnnlm_train_then_generate(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["rnnlm", "train", "--data", "{tmp}/missing.csv"], "missing.csv does not exist"),
     (["rnnlm", "train", "--data", "{tmp}/nobody.csv"], "no 'body' column"),
-    (["rnnlm", "generate", "--model", "{tmp}/nothing.npz"], "nothing.npz.vocab.json does not exist"),
+    (["rnnlm", "generate", "--model", "{tmp}/nothing.npz"], "nothing.npz does not exist"),
 ])
 def test_rnnlm_bad_input(tmp_path, capsys, argv, message):
     (tmp_path / "nobody.csv").write_text("title\nhello\n")

@@ -47,7 +47,7 @@ def test_chapter_without_a_script_names_only_what_is_missing():
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["train", "--epochs", "x"], "gluon-rnn train: error: argument --epochs: invalid int value"),
+    (["train", "--epochs", "x"], "gluon-rnn train: error: argument --epochs: must be an integer, got 'x'"),
     (["compare", "--num-epochs", "0"], "gluon-rnn compare: error: argument --num-epochs: must"),
     (["straight-dope", "train", "--lr", "0"], "argument --lr: must be a positive number"),
     (["straight-dope", "train", "--num-hiddens", "0"], "argument --num-hiddens: must be"),

@@ -209,3 +209,102 @@ def test_rnnlm_train_refuses_what_it_could_not_use(tmp_path, extra, message):
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+def _gluon_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    assert _train(tmp_path, "--num-epochs", "1", "--out", out).returncode == 0
+    return out / "checkpoint.npz"
+
+
+def test_generation_streams_as_it_is_drawn(tmp_path):
+    """2,000,000,000 characters: the first ones arrive while the rest are still being drawn
+    (before, nothing was printed until the end); a reader that goes away ends it quietly."""
+    import itertools
+
+    from gluon_rnn.sampling import stream_text
+    from gluon_rnn.train.run import load_model
+
+    checkpoint = _gluon_checkpoint(tmp_path)
+    net, vocab, config = load_model(checkpoint)
+    pieces = stream_text(net, vocab, "the", 2_000_000_000, config.level)
+    first = "".join(itertools.islice(pieces, 8))
+    assert first.startswith("the") and len(first) == 8  # the prefix's 3 and 5 drawn
+    proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", "generate", "--checkpoint",
+                             str(checkpoint), "--prefix", "the", "--num-chars", "2000000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = proc.stdout.read(200)  # blocks until printed: the whole text would take days
+    proc.stdout.close()  # the reader goes away, as `| head` does
+    _, err = proc.communicate(timeout=120)
+    assert head.startswith(b"the") and len(head) == 200
+    assert proc.returncode == 141 and b"Traceback" not in err and not err.strip(), err
+
+
+def test_sigterm_during_training_saves_and_resumes(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", "train", "--corpus",
+                             str(_corpus(tmp_path)), "--num-hiddens", "8", "--num-steps", "5",
+                             "--batch-size", "4", "--num-epochs", "100000", "--no-progress",
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while not (out / "checkpoint.npz").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "saved" in err and "--resume" in err, err
+    from gluon_rnn.train.checkpoints import load_training_checkpoint
+
+    epoch = load_training_checkpoint(out / "checkpoint.npz").meta["position"]["epoch"]
+    done = _train(tmp_path, "--num-epochs", epoch + 1, "--resume", "--out", out)
+    assert done.returncode == 0, done.stderr
+
+
+def test_rnnlm_generate_refuses_what_it_cannot_use(tmp_path):
+    import json
+
+    from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
+    from gluon_rnn.tutorials.wildml.workflow import NoSentence, generate_sentence
+
+    model = tmp_path / "m.npz"
+    assert gluon_rnn("rnnlm", "train", "--max-sentences", "20", "--vocabulary-size", "60",
+                     "--hidden-dim", "4", "--no-progress", "--out", model).returncode == 0
+    vocab = json.loads((tmp_path / "m.npz.vocab.json").read_text())
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(["w%d" % i for i in range(len(vocab))]))
+    done = gluon_rnn("rnnlm", "generate", "--model", model, "--vocab", other)
+    assert done.returncode == 2 and "has no SENTENCE_START or SENTENCE_END" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    # a model that never ends a sentence: every hidden unit saturates at +1 and
+    # SENTENCE_END's output weights are far below zero
+    never = RNNNumpy(len(vocab), 4, seed=1)
+    never.U[:], never.W[:] = 5.0, 0.0
+    never.V[vocab.index("SENTENCE_END")] = -100.0
+    with pytest.raises(NoSentence, match="no sentence of 1 to 5 words in 3 tries") as info:
+        generate_sentence(never, vocab, {w: i for i, w in enumerate(vocab)}, 1, 5, seed=0,
+                          max_tries=3)
+    assert isinstance(info.value, ValueError)  # so the CLI reports it as one line
+
+
+def test_finite_but_useless_training_is_refused(tmp_path):
+    """lr 1e4: every loss stays finite (tanh saturates), the model is worse than a guess."""
+    from gluon_rnn.data.corpora import time_machine_text
+
+    out, corpus = tmp_path / "run", tmp_path / "tm.txt"
+    corpus.write_text(time_machine_text(4000))
+    done = _train(tmp_path, "--num-epochs", "2", "--lr", "1e4", "--out", out, corpus=corpus)
+    assert done.returncode == 2, done.stderr
+    assert "training diverged in epoch 1" in done.stderr and "no checkpoint" in done.stderr
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_a_one_line_corpus_is_indexed_in_one_pass():
+    from gluon_rnn.data.vocab import Vocab
+
+    tokens = list("the time machine " * 1000)
+    vocab = Vocab(tokens)
+    assert vocab.indices(tokens) == vocab[tokens]
+    assert vocab.indices(iter("thé")) == [vocab["t"], vocab["h"], vocab.unk]

@@ -113,6 +113,9 @@ def _main(argv: Optional[List[str]]) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader went away (`gluon-rnn generate ... | head`): stop quietly
+        _silence_stdout()
+        return 141  # as a shell reports a process ended by SIGPIPE
     except (ValueError, OSError, OverflowError) as err:  # bad input, missing or unwritable files
         print(f"gluon-rnn: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -124,6 +127,15 @@ def _main(argv: Optional[List[str]]) -> int:
             raise
         print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again
+    (Python's documented advice for SIGPIPE)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _memory(err: MemoryError) -> str:

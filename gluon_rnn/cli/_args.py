@@ -13,18 +13,74 @@ from ..train.distributed import VERBOSE_WORKERS_ENV
 EXIT_USAGE = 2
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+# Every integer option is bounded to what a C int holds: MXNet keeps sizes, shapes and
+# seeds as 32-bit integers, and no count (epochs, characters, workers) needs more.
+INT_MAX = 2**31 - 1
+
+
+def _ascii(text: str) -> str:
+    """``text`` unless it holds a non-ASCII character: ``int`` and ``float`` read any
+    Unicode digit ("\u0663" is 3), which a user never means to type."""
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"must be written with ASCII digits, got {text!r}")
+    return text
+
+
+def _int(text: str, low: int, what: str) -> int:
+    try:
+        value = int(_ascii(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if not low <= value <= INT_MAX:
+        raise argparse.ArgumentTypeError(f"must be {what} (at most {INT_MAX}), got {text}"
+                                         if value > INT_MAX else f"must be {what}, got {text}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int(text, 1, "a positive integer")
+
+
+def nonnegative_int(text: str) -> int:
+    return _int(text, 0, "an integer >= 0")
+
+
+def any_int(text: str) -> int:
+    """An integer of either sign (its range is checked where it is used)."""
+    return _int(text, -INT_MAX, "an integer")
+
+
+def any_float(text: str) -> float:
+    """A number as ``float`` reads it, ``nan`` and ``inf`` included: the configuration
+    that uses it checks its range and names the option."""
+    try:
+        return float(_ascii(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
 
 
 def positive_float(text: str) -> float:
-    value = float(text)
+    value = any_float(text)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if value < sys.float_info.min:
+        raise argparse.ArgumentTypeError(f"must be at least {sys.float_info.min:.3g} (smaller "
+                                         f"numbers are subnormal, which MXNet refuses), got {text}")
     return value
+
+
+def print_stream(pieces) -> None:
+    """Print text pieces as they come (flushed about five times a second), then a newline:
+    a long generation shows at once and never sits whole in memory."""
+    import time
+
+    last = time.monotonic()
+    for piece in pieces:
+        sys.stdout.write(piece)
+        if time.monotonic() - last > 0.2:
+            sys.stdout.flush()
+            last = time.monotonic()
+    print()
 
 
 def progress(total: int, disable: bool):

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from .._files import claim_output
-from ._args import add_option, command, positive_float, positive_int, progress, worker_output
+from ._args import add_option, any_float, any_int, command, nonnegative_int, positive_float, \
+    positive_int, print_stream, progress, worker_output
 
 def _add_compare(sub) -> None:
     from ..compare import CompareConfig
@@ -31,9 +32,9 @@ def _add_compare(sub) -> None:
                    help="gradient-norm clipping threshold")
     p.add_argument("--num-examples", type=positive_int, default=10000,
                    help="characters of The Time Machine to train on (as d2l reads it)")
-    p.add_argument("--valid-examples", type=int, default=5000,
+    p.add_argument("--valid-examples", type=nonnegative_int, default=5000,
                    help="characters after the training text held out for validation (0: none)")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed for parameters and batches")
+    p.add_argument("--seed", type=nonnegative_int, default=d.seed, help="seed for parameters and batches")
     p.add_argument("--model", choices=("scratch", "rnn", "gru", "lstm"), default=d.model,
                    help="scratch: d2l 8.5's RNN; rnn/gru/lstm: Gluon layers (as gluon-rnn train)")
     p.add_argument("--runs", type=positive_int, default=config.runs,
@@ -121,6 +122,10 @@ TRAIN_OPTIONS = [  # (flag, type, choices, help); defaults come from TrainConfig
 ]
 
 
+# train's numbers are read as written and checked by TrainConfig, which names the option
+_PARSERS = {int: any_int, float: any_float}
+
+
 def _add_train(sub) -> None:
     from ..train.config import TrainConfig
 
@@ -134,7 +139,7 @@ def _add_train(sub) -> None:
                     "exactly where it stopped.")
     for flag, kind, choices, text in TRAIN_OPTIONS:
         default = getattr(defaults, flag[2:].replace("-", "_"))
-        add_option(p, (flag, *ALIASES.get(flag, ())), type=kind, choices=choices, default=None,
+        add_option(p, (flag, *ALIASES.get(flag, ())), type=_PARSERS.get(kind, kind), choices=choices, default=None,
                    help=f"{text} (default: {default})")
     p.add_argument("--ctx", default="auto",
                    help="context, or a comma-separated list for data-parallel training over "
@@ -233,7 +238,7 @@ def _add_generate(sub) -> None:
     how.add_argument("--temperature", type=positive_float, default=1.0,
                      help="sampling temperature: low is nearly greedy, high nearly uniform")
     how.add_argument("--greedy", action="store_true", help="always take the most likely token")
-    p.add_argument("--seed", type=int, default=None, help="sampling seed (repeatable output)")
+    p.add_argument("--seed", type=nonnegative_int, default=None, help="sampling seed (repeatable output)")
     p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N")
     p.set_defaults(func=_cmd_generate)
 
@@ -242,7 +247,7 @@ def _cmd_generate(args) -> int:
     import numpy as np
 
     from ..devices import parse_ctx
-    from ..sampling import generate_text, unknown_tokens
+    from ..sampling import stream_text, unknown_tokens
     from ..train.run import load_model
 
     ctx = parse_ctx(args.ctx)
@@ -251,9 +256,9 @@ def _cmd_generate(args) -> int:
     if unknown:
         raise ValueError(f"prefix {config.level}s {unknown} are not in the model's vocabulary "
                          f"of {len(vocab)} tokens")
-    print(generate_text(net, vocab, args.prefix, args.num_tokens, config.level,
-                        None if args.greedy else args.temperature,
-                        np.random.RandomState(args.seed), ctx))
+    print_stream(stream_text(net, vocab, args.prefix, args.num_tokens, config.level,
+                             None if args.greedy else args.temperature,
+                             np.random.RandomState(args.seed), ctx))
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import zipfile
 from pathlib import Path
 from typing import Dict, List, Sequence, Union
 
@@ -64,16 +63,13 @@ def save_training_checkpoint(path: Union[str, Path], net, trainer, meta: dict,
 def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
     """Read a :func:`save_training_checkpoint` file (never unpickling), with a
     one-line error for anything that is not one."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    from .._files import regular_file
+    from .._npz import read_npz
+
+    path = regular_file(path, "checkpoint")
     try:
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError("a single .npy array, not an npz archive")
-        with data:
-            arrays = {name: data[name] for name in data.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, AttributeError) as err:
+        arrays = read_npz(path)
+    except ValueError as err:
         raise ValueError(f"{path} is not a readable gluon-rnn checkpoint ({err})") from err
     try:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
@@ -81,6 +77,10 @@ def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
     except (KeyError, ValueError, AssertionError, AttributeError) as err:
         raise ValueError(f"{path} is not a gluon-rnn checkpoint (no {CHECKPOINT_FORMAT} "
                          "metadata); pass a file written by `gluon-rnn train`") from err
+    problem = _meta_problem(meta)
+    if problem:
+        raise ValueError(f"{path} has damaged metadata: {problem}; it was edited or written by "
+                         "something else: use the checkpoint `gluon-rnn train` wrote")
     params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
     states: Dict[int, List[np.ndarray]] = {}
     for key in sorted((k for k in arrays if k.startswith("state/")),
@@ -88,6 +88,48 @@ def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
         states.setdefault(int(key.split("/")[1]), []).append(arrays[key])
     hidden = [arrays[f"hidden/{j}"] for j in range(sum(k.startswith("hidden/") for k in arrays))]
     return TrainingCheckpoint(params, states, hidden, meta)
+
+
+def _meta_problem(meta) -> str:
+    """What is wrong with a checkpoint's metadata (``''`` when nothing): the shapes
+    its readers rely on, checked before any of them looks inside."""
+    if not isinstance(meta, dict):
+        return "it is not a JSON object"
+    kinds = {"config": dict, "position": dict, "vocab": list, "optimizer": dict}
+    for key, kind in kinds.items():
+        if not isinstance(meta.get(key), kind):
+            return f"{key!r} is {'missing' if key not in meta else type(meta[key]).__name__}, " \
+                   f"not a {kind.__name__}"
+    vocab = meta["vocab"]
+    if not vocab or not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
+        return "'vocab' is not a non-empty list of distinct strings"
+    optimizer = meta["optimizer"]
+    numbers = (isinstance(optimizer.get("num_update"), int)
+               and isinstance(optimizer.get("lr"), (int, float))
+               and isinstance(optimizer.get("index_update_count"), dict))
+    if not numbers or not all(k.isdigit() and isinstance(v, int)
+                              for k, v in optimizer["index_update_count"].items()):
+        return "'optimizer' lacks its counters (num_update, lr, index_update_count)"
+    return ""
+
+
+def _check_states(checkpoint: TrainingCheckpoint, net, trainer) -> None:
+    """Refuse a checkpoint whose optimizer state does not match what the optimizer
+    keeps for each parameter (missing or extra arrays, other shapes)."""
+    optimizer = trainer._optimizer
+    for index, param in enumerate(trainer._params):
+        state = optimizer.create_state(index, param.list_data()[0])
+        parts = [] if state is None else list(state) if isinstance(state, (tuple, list)) else [state]
+        saved = checkpoint.states.get(index, [])
+        if [tuple(p.shape) for p in parts] != [a.shape for a in saved]:
+            raise ValueError(f"the checkpoint's optimizer state for parameter {param.name} holds "
+                             f"shapes {[a.shape for a in saved]}, {type(optimizer).__name__} "
+                             f"keeps {[tuple(p.shape) for p in parts]}: it was edited or written "
+                             "for another optimizer")
+    extra = sorted(set(checkpoint.states) - set(range(len(trainer._params))))
+    if extra:
+        raise ValueError(f"the checkpoint holds optimizer state for parameters {extra} the "
+                         "model does not have")
 
 
 def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ctx=None) -> list:
@@ -106,6 +148,7 @@ def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ct
                              f"model shape {tuple(param.shape)}; it was written for a model of "
                              "another size")
         param.set_data(nd.array(checkpoint.params[name], dtype=param.dtype))
+    _check_states(checkpoint, net, trainer)
     optimizer = trainer._optimizer
     counts = {int(k): v for k, v in checkpoint.meta["optimizer"]["index_update_count"].items()}
     for updater, context in zip(trainer._updaters, trainer._contexts):

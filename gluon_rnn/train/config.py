@@ -8,7 +8,7 @@ from typing import Mapping
 
 from mxnet import init
 
-from .._checks import check_choice, check_counts, check_rates
+from .._checks import FLOAT32_MAX, SMALLEST_NORMAL, check_choice, check_counts, check_rates
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 
@@ -17,6 +17,9 @@ ITERATORS = ("random", "consecutive")
 
 
 OPTIMIZERS = ("sgd", "adam")
+
+
+MAX_LAYERS = 100  # see TrainConfig.check
 
 
 INITIALIZERS = {  # name: (initializer, what it is)
@@ -53,6 +56,26 @@ class TrainConfig:
     seed: int = 0
     skip_nonfinite: bool = False
 
+    @classmethod
+    def from_mapping(cls, values: Mapping, where: str = "the configuration") -> "TrainConfig":
+        """The configuration a mapping (a checkpoint's JSON) describes, checked: an
+        unknown or missing field, or a value of the wrong kind, is a ``ValueError``
+        naming it and ``where`` it came from."""
+        if not isinstance(values, Mapping):
+            raise ValueError(f"{where} is not a mapping of options (got {type(values).__name__})")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown, missing = sorted(set(values) - set(fields)), sorted(set(fields) - set(values))
+        if unknown or missing:
+            raise ValueError(f"{where} has " + "; ".join(
+                part for part in (unknown and f"unknown options {unknown}",
+                                  missing and f"no value for {missing}") if part))
+        kinds = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+        for name, value in values.items():
+            kind = kinds[fields[name].type]
+            if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kind):
+                raise ValueError(f"{where} gives {name}={value!r}, which is not of type {fields[name].type}")
+        return cls(**values).check()
+
     def check(self) -> "TrainConfig":
         """Raise ``ValueError`` naming the first bad option."""
         check_choice("model", self.model, MODELS)
@@ -63,14 +86,21 @@ class TrainConfig:
                      num_steps=self.num_steps, batch_size=self.batch_size,
                      num_epochs=self.num_epochs)
         check_rates(lr=self.lr, clipping_theta=self.clipping_theta, lr_decay=self.lr_decay)
-        if self.embed_size < 0 or self.decay_after < 0 or not 0 <= self.dropout < 1:
+        if self.embed_size < 0 or self.decay_after < 0 or not (
+                self.dropout == 0 or SMALLEST_NORMAL <= self.dropout < 1):
             raise ValueError("embed_size and decay_after must be >= 0 and dropout in [0, 1); got "
                              f"{self.embed_size}, {self.decay_after}, {self.dropout}")
         last = self.learning_rate(self.num_epochs)
-        if not (math.isfinite(last) and last > 0):
+        if not (0 < last and max(self.lr, last) <= FLOAT32_MAX):
             raise ValueError(f"lr {self.lr:g} with lr_decay {self.lr_decay:g} after epoch "
                              f"{self.decay_after} gives a learning rate of {last:g} by epoch "
-                             f"{self.num_epochs}; choose a lr_decay closer to 1 or fewer epochs")
+                             f"{self.num_epochs} (MXNet's optimizers need one in float32's "
+                             f"range, up to {FLOAT32_MAX:.3g}); choose a smaller lr, a lr_decay "
+                             "closer to 1 or fewer epochs")
+        if self.num_layers > MAX_LAYERS:
+            raise ValueError(f"num_layers {self.num_layers} is more than {MAX_LAYERS}: stacks of "
+                             "plain recurrent layers that deep do not train, and each minibatch "
+                             f"would take minutes; use at most {MAX_LAYERS}")
         if self.model == "scratch" and (self.num_layers != 1 or self.embed_size or self.dropout):
             raise ValueError("the scratch model is d2l's one-layer one-hot RNN: it takes no "
                              "num_layers, embed_size or dropout; use --model rnn for those")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,9 +80,26 @@ class LaunchError(RuntimeError):
     """A worker failed or the job ran out of time; the message names which."""
 
 
+# Run first in every process of a job (Linux): the kernel kills the process when the
+# launcher dies, even by SIGKILL, which no handler of the launcher's can see; then the
+# real command replaces it (the setting survives exec). A launcher already gone by then
+# is caught by the parent check.
+_GUARD = ("import ctypes, os, signal, sys\n"
+          "ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
+          "if os.getppid() != int(sys.argv[1]):\n    sys.exit(1)\n"
+          "os.execvp(sys.argv[2], sys.argv[2:])\n")
+
+
 def _start(name: str, argv: Sequence[str], env: Dict[str, str]) -> Process:
+    argv = list(argv)
+    found = shutil.which(argv[0]) if argv else None
+    if found is None:
+        raise LaunchError(f"cannot start the {name}: {argv[0] if argv else '(nothing)'}: no such "
+                          "executable file")
+    if sys.platform.startswith("linux"):
+        argv = [sys.executable, "-c", _GUARD, str(os.getpid()), found, *argv[1:]]
     try:
-        return Process(name, subprocess.Popen(list(argv), env=env, start_new_session=True))
+        return Process(name, subprocess.Popen(argv, env=env, start_new_session=True))
     except OSError as err:
         raise LaunchError(f"cannot start the {name}: {argv[0]}: {err.strerror or err}") from err
 
@@ -99,6 +117,12 @@ def _stop_all(processes: List[Process], grace: float = 5.0) -> None:
             proc.popen.wait()
 
 
+def max_processes() -> int:
+    """The most processes one local job starts: four per core, at least 16 (each one is
+    a Python process with MXNet loaded; a thousand of them would only exhaust memory)."""
+    return max(16, 4 * (os.cpu_count() or 1))
+
+
 def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
            timeout: Optional[float] = None, port: Optional[int] = None,
            poll: float = 0.2, verbose_workers: bool = False) -> None:
@@ -110,6 +134,11 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
     if num_workers < 1 or num_servers < 1:
         raise ValueError(f"need at least one worker and one server, got {num_workers} and "
                          f"{num_servers}")
+    most = max_processes()
+    if num_workers + num_servers > most:
+        raise ValueError(f"{num_workers} workers and {num_servers} servers are more than the "
+                         f"{most} processes a job on this machine's {os.cpu_count()} cores may "
+                         "start; use fewer (-n, -s)")
     if not command:
         raise ValueError("no worker command given: gluon-rnn launch -n 2 -- gluon-rnn train ...")
     shared = dict(os.environ, **dmlc_environment(num_workers, num_servers, port or free_port()))

@@ -24,6 +24,17 @@ def perplexity(loss_sum: float, num_tokens: int) -> float:
         return math.inf
 
 
+# A model whose perplexity exceeds this many times the vocabulary size (a uniform guess
+# scores exactly the vocabulary size) is worse than knowing nothing: its loss may still
+# be finite (an lr of 1e4 or 1e30 saturates every tanh), but what it learned is useless.
+DIVERGED_FACTOR = 2.0
+
+
+def diverged(perplexity_value: float, vocab_size: int) -> bool:
+    """Whether a perplexity (NaN and ``inf`` included) says training diverged."""
+    return not perplexity_value <= DIVERGED_FACTOR * vocab_size
+
+
 def split_corpus(corpus_indices: Sequence[int], valid_fraction: float = 0.1):
     """``(train, valid)`` indices: :func:`~gluon_rnn.data.corpora.split_held_out`."""
     return split_held_out(corpus_indices, valid_fraction)

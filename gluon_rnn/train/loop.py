@@ -40,7 +40,7 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
 from ..data.batches import data_iter, fitting_batch_size
-from .evaluate import evaluate_perplexity, perplexity
+from .evaluate import diverged, evaluate_perplexity, perplexity
 from .run import Run, save_checkpoint, write_metrics
 
 
@@ -198,11 +198,28 @@ def _non_finite(run: Run, epoch: int, index: int) -> None:
                         "skip such minibatches")
 
 
+def _check_diverged(run: Run, report: EpochReport) -> None:
+    """Stop, as for a NaN loss, when the epoch left the model worse than a uniform guess."""
+    if diverged(report.perplexity, len(run.vocab)):
+        kept = (f"the last good checkpoint (after epoch {run.position.epoch}) is kept in "
+                f"{run.checkpoint_path}" if run.checkpoint_path and run.position.epoch else
+                "no checkpoint was written")
+        raise Diverged(f"training diverged in epoch {report.epoch}: perplexity "
+                       f"{report.perplexity:.4g} is worse than guessing uniformly among the "
+                       f"{len(run.vocab)} tokens; {kept}. Lower --lr (now "
+                       f"{run.config.learning_rate(report.epoch):g}) or --clipping-theta")
+
+
+class Diverged(ValueError):
+    """An epoch left the model worse than a uniform guess (the loss may be finite)."""
+
+
 def _finish_epoch(run: Run, epoch: int, seconds: float, rng: random.Random) -> EpochReport:
     position, config = run.position, run.config
     report = EpochReport(epoch, perplexity(position.l_sum, position.n), seconds, position.n,
                          valid_perplexity=_held_out_perplexity(run, run.valid),
                          skipped=position.skipped)
+    _check_diverged(run, report)
     row = dataclasses.asdict(report)
     position.history.append(row)
     position.epoch, position.batch, position.l_sum, position.n = epoch, 0, 0.0, 0
@@ -233,8 +250,11 @@ def _test_perplexity(run: Run) -> Optional[float]:
 
 
 class _StopRequest:
-    """SIGINT while active sets ``requested`` instead of raising; a second one
-    raises ``KeyboardInterrupt`` at once. Outside the main thread it does nothing."""
+    """SIGINT (Ctrl-C) or SIGTERM (``kill``, a scheduler's stop) while active sets
+    ``requested`` instead of raising: training ends the minibatch and saves; a second
+    one raises ``KeyboardInterrupt`` at once. Outside the main thread it does nothing."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
@@ -247,14 +267,15 @@ class _StopRequest:
     @contextlib.contextmanager
     def active(self) -> Iterator["_StopRequest"]:
         try:
-            previous = signal.signal(signal.SIGINT, self._handle)
+            previous = [signal.signal(s, self._handle) for s in self.SIGNALS]
         except ValueError:  # not the main thread
             yield self
             return
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for signum, handler in zip(self.SIGNALS, previous):
+                signal.signal(signum, handler)
 
 
 def _rng_state(rng: random.Random) -> list:

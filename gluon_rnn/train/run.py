@@ -26,6 +26,7 @@ from ..data.corpora import TRAIN_CORPORA, TokenCorpus, data_identity, load_token
 from ..data.vocab import Vocab
 from .checkpoints import (load_training_checkpoint, restore_training_checkpoint,
                           save_training_checkpoint)
+from .sizes import check_memory
 from .config import INITIALIZERS, RESUMABLE_CHANGES, TrainConfig
 from .distributed import distributed_kvstore, distributed_kvstore_requested, \
     broadcast_initial_parameters
@@ -134,8 +135,7 @@ class Run:
 
 
 def _indices(corpus: TokenCorpus, vocab: Vocab):
-    return [vocab[tok] for tok in corpus.train], [vocab[tok] for tok in corpus.valid], \
-        [vocab[tok] for tok in corpus.test]
+    return vocab.indices(corpus.train), vocab.indices(corpus.valid), vocab.indices(corpus.test)
 
 
 def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context],
@@ -163,6 +163,7 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
     kvstore = distributed_kvstore()
     rank, workers = (kvstore.rank, kvstore.num_workers) if kvstore else (0, 1)
     _check_fits(config, train, ctxs, workers)
+    check_memory(config, len(vocab), len(ctxs))
     out = out if rank == 0 else None  # one worker writes the checkpoint and metrics
     if out is not None:  # an unwritable folder fails now, not after the first epoch
         writable_folder(Path(out), "the run folder")
@@ -187,7 +188,7 @@ def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
     """``(net, vocab, config)`` of a checkpoint, the network on ``ctx`` with its
     trained parameters (for generation; :func:`resume_run` also restores training)."""
     saved = load_training_checkpoint(checkpoint)
-    config = TrainConfig(**saved.meta["config"]).check()
+    config = TrainConfig.from_mapping(saved.meta["config"], f"the configuration in {checkpoint}")
     vocab = _vocab_of(saved.meta["vocab"])
     net = initialize(build_model(config, len(vocab)), ctx or mx.cpu())
     restore_training_checkpoint(saved, net, make_trainer(config, net), ctx or mx.cpu())
@@ -223,7 +224,7 @@ def resume_run(checkpoint: Path, ctx: Contexts = None,
                          "worker's carried state is not saved); resume with one process, or "
                          "start a new distributed run")
     saved = load_training_checkpoint(checkpoint)
-    config = TrainConfig(**saved.meta["config"])
+    config = TrainConfig.from_mapping(saved.meta["config"], f"the configuration in {checkpoint}")
     for name, value in (changes or {}).items():
         if value is None or value == getattr(config, name):
             continue
@@ -242,11 +243,22 @@ def resume_run(checkpoint: Path, ctx: Contexts = None,
     net = initialize(build_model(config, len(vocab)), ctxs)
     trainer = make_trainer(config, net)
     flat = restore_training_checkpoint(saved, net, trainer, ctxs[0])
-    position = Position(**saved.meta["position"])
+    position = _position_of(saved.meta["position"], checkpoint)
     out = Path(out) if out is not None else Path(checkpoint).parent
     return Run(config, vocab, train, valid, test, net, trainer, ctxs, out, position,
                _split_hidden(flat, saved.meta.get("hidden_contexts", 1), ctxs, checkpoint),
                data=data)
+
+
+def _position_of(saved: dict, checkpoint) -> Position:
+    """The saved :class:`Position`, its fields checked (an edited one is refused)."""
+    fields = {f.name for f in dataclasses.fields(Position)}
+    kinds = {"epoch": int, "batch": int, "n": int, "skipped": int, "l_sum": (int, float),
+             "history": list, "rng_state": (list, type(None))}
+    if set(saved) != fields or not all(isinstance(saved[k], kinds[k]) for k in fields):
+        raise ValueError(f"{checkpoint} has a damaged training position {sorted(saved)}; use "
+                         "the checkpoint `gluon-rnn train` wrote, or start a new run")
+    return Position(**saved)
 
 
 def _source(corpus: str, data: dict) -> str:

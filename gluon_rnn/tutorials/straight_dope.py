@@ -15,7 +15,6 @@ the maximum over the whole batch), the one-hot batches are built lazily (see
 """
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -26,8 +25,10 @@ from mxnet import autograd, nd
 
 from .._checks import check_counts, check_rates
 from .._files import load_npz, save_npz
+from ..train.sizes import check_bytes
 from ..data.corpora import corpus_file, strip_gutenberg_licence
 from ..data.resolve import read_file_text, read_text
+from ..train.evaluate import perplexity
 from ..train.loop import EpochReport
 
 CHAR_RNN_NAMES = ("Wxh", "Whh", "bh", "Why", "by")
@@ -189,7 +190,7 @@ def train_char_rnn(params, time_numerical: Sequence[int], vocab_size: int, num_h
             moving_loss = value if moving_loss is None else .99 * moving_loss + .01 * value
         history.append(moving_loss)
         if on_epoch is not None:
-            on_epoch(EpochReport(e + 1, math.exp(moving_loss), time.time() - start, tokens))
+            on_epoch(EpochReport(e + 1, perplexity(moving_loss, 1), time.time() - start, tokens))
     return history
 
 
@@ -199,6 +200,14 @@ def sample_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
     """The tutorial's ``sample``: run the prefix through the RNN, then
     draw ``num_chars`` characters one at a time from the softmax at ``temperature``
     (low: nearly greedy; high: nearly uniform). ``rng`` makes it repeatable."""
+    return "".join(stream_chars(prefix, num_chars, params, characters, temperature, rng, ctx))
+
+
+def stream_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
+                 temperature: float = 1.0, rng: Optional[np.random.RandomState] = None,
+                 ctx: Optional[mx.Context] = None) -> Iterator[str]:
+    """:func:`sample_chars` as it is drawn: the prefix, then each character as soon as it
+    is sampled (the prefix is checked before the first one)."""
     if not prefix:
         raise ValueError("prefix must hold at least one character")
     index = {char: i for i, char in enumerate(characters)}
@@ -206,16 +215,20 @@ def sample_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
     if unknown:
         raise ValueError(f"prefix characters {unknown} are not in the corpus's character list")
     rng = rng if rng is not None else np.random.RandomState()
-    state = nd.zeros(shape=(1, params[1].shape[0]), ctx=ctx)
-    inputs = one_hots([index[c] for c in prefix], len(characters), ctx)
-    text = prefix
-    for _ in range(num_chars):
-        outputs, state = simple_rnn(inputs, state, params, temperature=temperature)
-        probs = outputs[-1][0].asnumpy().astype(np.float64)
-        choice = int(rng.choice(len(characters), p=probs / probs.sum()))
-        text += characters[choice]
-        inputs = one_hots([choice], len(characters), ctx)
-    return text
+
+    def chars(state, inputs):
+        yield prefix
+        for _ in range(num_chars):
+            outputs, state = simple_rnn(inputs, state, params, temperature=temperature)
+            probs = outputs[-1][0].asnumpy().astype(np.float64)
+            if not np.isfinite(probs).all():
+                raise ValueError(f"temperature {temperature:g} overflowed the tutorial's "
+                                 "softmax (exp of scores / temperature); use a larger one")
+            choice = int(rng.choice(len(characters), p=probs / probs.sum()))
+            yield characters[choice]
+            inputs = one_hots([choice], len(characters), ctx)
+    return chars(nd.zeros(shape=(1, params[1].shape[0]), ctx=ctx),
+                 one_hots([index[c] for c in prefix], len(characters), ctx))
 
 
 def save_char_rnn(path: Union[str, Path], params, characters) -> Path:
@@ -272,8 +285,14 @@ def new_model(text: str, num_hidden: int = 256, seed: int = 1,
               ctx: Optional[mx.Context] = None) -> StraightDopeRNN:
     """A fresh model for ``text``'s characters: MXNet's generator seeded with ``seed``
     for the parameters, and a sampler seeded with it too."""
+    characters = character_list(text)
+    vocab_size = len(characters)  # parameters, gradients and a 64 x 32 minibatch's states
+    check_bytes(4 * 2 * (2 * vocab_size * num_hidden + num_hidden * num_hidden)
+                + 4 * 64 * 32 * (2 * vocab_size + 2 * num_hidden),
+                f"a char-RNN of {num_hidden} hidden units over {vocab_size} characters",
+                "--num-hidden")
     mx.random.seed(seed)
-    return StraightDopeRNN(character_list(text), num_hidden, ctx, seed=seed)
+    return StraightDopeRNN(characters, num_hidden, ctx, seed=seed)
 
 
 def train_model(model: StraightDopeRNN, text: str, epochs: int, learning_rate: float = .5,

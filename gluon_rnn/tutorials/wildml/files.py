@@ -12,7 +12,7 @@ from typing import Dict, List, Union
 
 import numpy as np
 
-from ..._files import atomic_write, load_npz, save_npz
+from ..._files import atomic_write, load_npz, regular_file, save_npz
 
 PARAM_NAMES = ("U", "V", "W")
 
@@ -60,10 +60,11 @@ def save_vocabulary(path: Union[str, Path], index_to_word: List[str]) -> Path:
 
 
 def load_vocabulary(path: Union[str, Path]) -> List[str]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"vocabulary file {path} does not exist; it is written beside the "
-                                "model by `gluon-rnn rnnlm train` (pass --vocab to name another)")
+    try:
+        path = regular_file(path, "vocabulary file")
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{err}; it is written beside the model by `gluon-rnn rnnlm "
+                                "train` (pass --vocab to name another)") from None
     try:
         words = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:

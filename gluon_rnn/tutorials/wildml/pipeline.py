@@ -20,6 +20,7 @@ from typing import Iterable, List, Optional, Sequence, Union
 
 import nltk
 
+from ..._files import regular_file
 from ...data.resolve import read_file_text, resolve
 from ...data.text import sentence_splitter, treebank_words
 
@@ -35,9 +36,7 @@ def read_comments(path: Union[str, Path, None] = None, column: str = "body") -> 
 
     ``path=None`` reads the tutorial's reddit CSV through the data resolver.
     """
-    source = resolve(REDDIT_CSV) if path is None else Path(path)
-    if not source.is_file():
-        raise FileNotFoundError(f"{source} does not exist")
+    source = resolve(REDDIT_CSV) if path is None else regular_file(path)
     text = read_file_text(source)
     if not text.strip():
         raise ValueError(f"{source} is empty: there is no text to train on")

@@ -4,10 +4,11 @@ generate sentences from it (the tutorial's ``generate_sentence``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
+from ...train.evaluate import diverged, perplexity
 from ..._checks import check_choice, check_counts
 from .files import (load_model_parameters, load_vocabulary, save_model_parameters,
                     save_vocabulary, vocabulary_path)
@@ -45,10 +46,13 @@ def train_rnnlm(data: Optional[str], out: Union[str, Path], model_kind: str = "n
     losses = train_with_sgd(model, X, y, learning_rate, nepoch, evaluate_loss_after,
                             callback=callback, snapshot_path=snapshot, progress=progress,
                             final_loss=True)
-    if not all(np.isfinite(p).all() for p in model.get_parameters().values()) or \
-            not np.isfinite(losses[-1][1]):
-        raise ValueError(f"training diverged (loss {losses[-1][1]:g}, parameters not finite) "
-                         f"with learning rate {learning_rate:g}; nothing was saved: lower "
+    loss = losses[-1][1]  # mean cross-entropy per word
+    finite = all(np.isfinite(p).all() for p in model.get_parameters().values())
+    if not finite or diverged(perplexity(loss, 1), words.vocabulary_size):
+        raise ValueError(f"training diverged (loss {loss:g} per word, "
+                         + ("parameters not finite" if not finite else
+                            f"worse than guessing among {words.vocabulary_size} words")
+                         + f") with learning rate {learning_rate:g}; nothing was saved: lower "
                          "--learning-rate")
     save_model_parameters(out, model)
     save_vocabulary(vocabulary_path(out), words.index_to_word)
@@ -74,17 +78,36 @@ def generate(model_path: Union[str, Path], num_sentences: int = 10, vocab: Optio
              model_kind: str = "numpy", min_length: int = 5, max_length: int = 50,
              seed: Optional[int] = None) -> List[str]:
     """``num_sentences`` sentences from a saved model, joined by spaces."""
+    return list(iter_sentences(model_path, num_sentences, vocab, model_kind, min_length,
+                               max_length, seed))
+
+
+def iter_sentences(model_path: Union[str, Path], num_sentences: int = 10,
+                   vocab: Optional[str] = None, model_kind: str = "numpy", min_length: int = 5,
+                   max_length: int = 50, seed: Optional[int] = None) -> Iterator[str]:
+    """:func:`generate`'s sentences one by one as they are drawn (model and vocabulary
+    are checked before the first)."""
     import numpy as np
 
-    index_to_word = load_vocabulary(vocab or vocabulary_path(model_path))
     model = load_model_parameters(model_path, make_model(model_kind, 2, 1))
+    vocab = vocab or vocabulary_path(model_path)
+    index_to_word = load_vocabulary(vocab)
     if model.word_dim != len(index_to_word):
         raise ValueError(f"the model has {model.word_dim} words but the vocabulary "
-                         f"{vocab or vocabulary_path(model_path)} has {len(index_to_word)}")
+                         f"{vocab} has {len(index_to_word)}")
+    missing = [w for w in (SENTENCE_START, SENTENCE_END) if w not in index_to_word]
+    if missing:
+        raise ValueError(f"the vocabulary {vocab} has no {' or '.join(missing)}: sentences are "
+                         "generated between these markers; use the vocabulary written by "
+                         "`gluon-rnn rnnlm train`")
     word_to_index = {w: i for i, w in enumerate(index_to_word)}
     rng = np.random.RandomState(seed)
-    return [" ".join(generate_sentence(model, index_to_word, word_to_index, min_length,
-                                       max_length, rng=rng)) for _ in range(num_sentences)]
+    return (" ".join(generate_sentence(model, index_to_word, word_to_index, min_length,
+                                       max_length, rng=rng)) for _ in range(num_sentences))
+
+
+class NoSentence(ValueError):
+    """The model did not end a sentence within the length limits in the tries allowed."""
 
 
 def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
@@ -117,5 +140,6 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
         words = sentence[1:-1]
         if sentence[-1] == end and min_length <= len(words) <= max_length:
             return [index_to_word[i] for i in words]
-    raise RuntimeError(f"no sentence of {min_length} to {max_length} words in {max_tries} tries; "
-                       "train the model longer or widen the length limits")
+    raise NoSentence(f"the model gave no sentence of {min_length} to {max_length} words in "
+                     f"{max_tries} tries; train it longer or widen the length limits "
+                     "(--min-length, --max-length)")

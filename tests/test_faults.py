@@ -1,0 +1,103 @@
+"""Faults at random moments: ``gluon-rnn train`` and ``gluon-rnn launch`` killed by
+SIGKILL or stopped by SIGTERM anywhere from start-up to the last epoch. After each,
+nothing of the job is left running, and the next run (resumed when a checkpoint was
+written, else started again) completes and leaves no temporary file behind."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gluon_rnn.data.corpora import time_machine_text
+from gluon_rnn.train.checkpoints import load_training_checkpoint
+
+MOMENTS = random.Random(20261201)  # fixed: a failure names a moment that can be replayed
+
+
+def _train_argv(corpus, out, epochs):
+    return [sys.executable, "-m", "gluon_rnn", "train", "--corpus", str(corpus), "--num-hiddens",
+            "16", "--num-steps", "8", "--batch-size", "4", "--num-epochs", str(epochs),
+            "--no-progress", "--out", str(out)]
+
+
+def _marked(marker: str) -> list:
+    """Live processes whose environment holds ``marker``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker.encode() in f.read():
+                    with open(f"/proc/{pid}/stat") as stat:
+                        if stat.read().split(") ")[-1][0] != "Z":
+                            found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def _gone(marker: str, seconds: float = 20.0) -> list:
+    deadline = time.time() + seconds
+    while _marked(marker) and time.time() < deadline:
+        time.sleep(0.2)
+    return _marked(marker)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("faults") / "tm.txt"
+    path.write_text(time_machine_text(6000))
+    return path
+
+
+CASES = [(how, MOMENTS.uniform(0.3, 6.0)) for how in ("SIGKILL", "SIGTERM") for _ in range(3)]
+
+
+@pytest.mark.parametrize("how, after", CASES, ids=[f"{h}-{a:.2f}s" for h, a in CASES])
+def test_train_stopped_at_a_random_moment_resumes_cleanly(corpus, tmp_path, how, after):
+    out = tmp_path / "run"
+    marker = f"GLUON_RNN_FAULT_TEST={tmp_path.name}"
+    env = dict(os.environ, GLUON_RNN_FAULT_TEST=tmp_path.name)
+    proc = subprocess.Popen(_train_argv(corpus, out, 6), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    if how == "SIGTERM" and proc.returncode not in (0, -signal.SIGTERM):
+        assert proc.returncode == 130 and "saved" in err, err  # stopped in fit: a checkpoint
+    assert _gone(marker) == []
+    resume = ["--resume"] if (out / "checkpoint.npz").is_file() else []
+    done = subprocess.run(_train_argv(corpus, out, 6) + resume, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not list(out.glob("*.tmp")), list(out.iterdir())
+    assert load_training_checkpoint(out / "checkpoint.npz").meta["position"]["epoch"] == 6
+
+
+LAUNCH_CASES = [(how, MOMENTS.uniform(0.5, 8.0)) for how in ("SIGKILL", "SIGTERM")
+                for _ in range(2)]
+
+
+@pytest.mark.parametrize("how, after", LAUNCH_CASES, ids=[f"{h}-{a:.2f}s" for h, a in LAUNCH_CASES])
+def test_launch_stopped_at_a_random_moment_leaves_nothing_running(corpus, tmp_path, how, after):
+    out = tmp_path / "run"
+    marker = f"GLUON_RNN_FAULT_TEST={tmp_path.name}"
+    env = dict(os.environ, GLUON_RNN_FAULT_TEST=tmp_path.name)
+    argv = [sys.executable, "-m", "gluon_rnn", "launch", "-n", "2", "--",
+            *_train_argv(corpus, out, 200)[1:]]  # the workers: python -m gluon_rnn train ...
+    argv[argv.index("--") + 1:argv.index("--") + 1] = [sys.executable]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(after)
+    proc.send_signal(getattr(signal, how))
+    proc.communicate(timeout=120)
+    assert _gone(marker) == [], "processes of the job outlived the launcher"
+    done = subprocess.run(_train_argv(corpus, out, 1) + ["--overwrite"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr  # the folder's lock went with the job
+    assert not list(out.glob("*.tmp")), list(out.iterdir())
