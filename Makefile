@@ -13,7 +13,7 @@ export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test venv bench figures clean
+.PHONY: run test test-slow venv bench figures clean
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test]"
 	# The real d2l 0.9.2 is the differential-test oracle; --no-deps keeps numpy pinned.
 	$(BIN)/python -m pip install -q --no-deps "$(D2L_ORACLE)"
+	# The other generations' helpers, each in its own folder (both are `d2l`-like modules;
+	# d2l 0.8.7 cannot share site-packages with 0.9.2): oracles of the differential tests.
+	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/oracles/d2lzh-1.0.0 d2lzh==1.0.0
+	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/oracles/d2l-0.8.7 d2l==0.8.7
 	$(BIN)/python -c "import numpy, mxnet; v = tuple(map(int, numpy.__version__.split('.')[:2])); assert v < (1, 24), numpy.__version__"
 	touch $(STAMP)
 	@echo "Installed. Use the command as .venv/bin/gluon-rnn, or after: source .venv/bin/activate"
@@ -33,6 +37,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the tests marked slow (the numeric table's boundary spellings, long-running values)
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow
 
 # bench/pytensor_rnnlm.py (the Theano model's peer) runs in its own environment: pytensor
 # and MXNet each pin their own packages.

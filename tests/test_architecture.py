@@ -145,6 +145,22 @@ def test_d2l_compat_only_re_exports_the_d2l_tutorial():
     assert defined == ["__getattr__"]  # the lazy ``plt`` only
 
 
+@pytest.mark.parametrize("facade, generation", [("d2lzh_compat", "D2LZH"),
+                                                ("d2l087_compat", "D2L_087")])
+def test_the_other_facades_only_re_export(facade, generation):
+    """Imports from the two d2l tutorials and plotting, names bound to one generation's
+    :class:`~gluon_rnn.tutorials.d2l_classic.Helpers`, and the lazy ``plt``: no logic."""
+    tree = ast.parse((ROOT / facade / "__init__.py").read_text())
+    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert sources <= {"gluon_rnn.tutorials.d2l", "gluon_rnn.tutorials.d2l_classic",
+                       "gluon_rnn.plotting"}
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    assert defined == ["__getattr__"]
+    bound = [node.value for node in tree.body if isinstance(node, ast.Assign)
+             and node.targets[0].id not in ("__version__", "__all__")]
+    assert bound and all(isinstance(v, ast.Attribute) and v.value.id == generation for v in bound)
+
+
 def test_docstrings_name_tutorials_not_seed_numbers():
     jargon = [f"{name}: {m.group(0)}" for name, path in MODULES.items()
               for m in re.finditer(r"seed 00[0-3]", path.read_text())]

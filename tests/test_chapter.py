@@ -25,7 +25,13 @@ def _short_copy(tmp_path, epochs: int, hidden: int = 512):
 
 
 def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
+    import random
+
+    import mxnet as mx
+
     script = _short_copy(tmp_path, epochs=100, hidden=16)
+    random.seed(0)  # seeded: untrained parameters may well predict '<unk>' (5 characters)
+    mx.random.seed(0)
     assert main(["chapter", str(script)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:3] == ["(2, 44)", "5 (2, 44)", "Using cpu(0)"]

@@ -4,26 +4,62 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Sequence
 
 from .._files import claim_output
-from ._args import actions, command, positive_float, positive_int
+from ._args import actions, command, nonnegative_int, positive_float, positive_int, print_stream
 
 
 def _add_chapter(sub) -> None:
     p = command(
-        sub, "chapter", "run an unmodified d2l (MXNet) chapter script on d2l_compat",
-        description="Run SCRIPT as __main__ with `import d2l` resolving to d2l_compat, "
-                    "passing ARGS as its command line.")
-    p.add_argument("script", nargs="?", help="path of the chapter's Python script")
+        sub, "chapter", "run an unmodified chapter (script, book page or notebook) of the "
+                        "MXNet-era d2l books",
+        description="Run CHAPTER with `import d2l` / `import d2lzh` resolving to the facade of "
+                    "the helper it was written for: d2lzh 1.0.0 (the Chinese edition), d2l "
+                    "0.8.7 (the 4-tuple API, found in the code or chosen with --d2l) or d2l "
+                    "0.9.2. A .py script runs as __main__ with ARGS as its command line; a .md "
+                    "book page runs its {.python .input} cells in order; a .ipynb notebook runs "
+                    "in a Jupyter kernel and is written back executed.")
+    p.add_argument("script", nargs="?", metavar="CHAPTER",
+                   help="the chapter: a .py script, a .md book page or a .ipynb notebook")
+    p.add_argument("--d2l", choices=("0.9.2", "0.8.7"), default=None,
+                   help="the d2l generation to bind `import d2l` to (default: the one the "
+                        "chapter's code shows; 0.9.2 when it shows none)")
+    p.add_argument("--output", default=None,
+                   help="where an executed notebook is written (default: NAME.executed.ipynb "
+                        "beside it)")
     p.add_argument("script_args", nargs=argparse.REMAINDER, metavar="ARGS",
-                   help="arguments for the script (optional)")
-    p.set_defaults(func=lambda args: _chapter(args.script, args.script_args), needs=("script",))
+                   help="arguments for a script (optional; options of chapter itself go before "
+                        "CHAPTER)")
+    p.set_defaults(func=_chapter, needs=("script",))
 
 
-def _chapter(script: str, script_args: Sequence[str]) -> int:
+def _chapter(args) -> int:
     from ..chapter import run_chapter
-    return run_chapter(script, script_args)
+    return run_chapter(args.script, args.script_args, args.d2l, args.output)
+
+
+def _add_kernel(sub) -> None:
+    p = command(
+        sub, "kernel", "install the Jupyter kernels in which `import d2l` / `import d2lzh` "
+                       "give the facades",
+        description="Install one Jupyter kernelspec per d2l generation (gluon-rnn-d2l-0.9.2, "
+                    "gluon-rnn-d2l-0.8.7; d2lzh is bound in both), so that the books' "
+                    "notebooks open unmodified in Jupyter: choose the kernel in the notebook.")
+    p.add_argument("action", choices=("install",), help="install the kernelspecs")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="into your own Jupyter folder")
+    where.add_argument("--prefix", default=None,
+                       help="into PREFIX/share/jupyter/kernels (default: this environment's)")
+    p.set_defaults(func=_cmd_kernel)
+
+
+def _cmd_kernel(args) -> int:
+    from ..notebooks import install_kernels
+
+    for folder in install_kernels(args.user, args.prefix):
+        print(f"installed {folder}")
+    print("choose the kernel 'Python 3 (gluon-rnn: d2l ...)' in Jupyter's Kernel menu")
+    return 0
 
 
 def _add_data(sub) -> None:
@@ -35,6 +71,9 @@ def _add_data(sub) -> None:
                     "($GLUON_RNN_DATA, ./data, ../data, the cache), or download one into the cache.")
     p.add_argument("--fetch", choices=sorted(DATA_FILES), action="append",
                    help="download this file into the cache when it is not found locally")
+    p.add_argument("--into", default=None, metavar="FOLDER",
+                   help="copy every data file found (or fetched) into FOLDER, e.g. ../data for "
+                        "the book pages that open ../data/<file>")
     p.set_defaults(func=_cmd_data)
 
 
@@ -43,7 +82,12 @@ def _cmd_data(args) -> int:
 
     for name in args.fetch or ():
         print(f"{name}: {resolve(name)}")
-    if not args.fetch:
+    if args.into:
+        from ..data.resolve import copy_into
+
+        for name, where in copy_into(args.into, args.fetch or None):
+            print(f"{name:<28} {where}")
+    elif not args.fetch:
         for name, path in available():
             where = str(path) if path else f"missing (source: {DATA_FILES[name].url})"
             print(f"{name:<28} {where}")
@@ -57,7 +101,7 @@ RNNLM_TRAIN = [  # (flags: the tutorial's name first, then the common alias), ke
     (("--vocabulary-size",), dict(type=positive_int, default=8000,
                                   help="words kept, UNKNOWN_TOKEN included")),
     (("--hidden-dim", "--num-hiddens"), dict(type=positive_int, default=100, help="hidden units")),
-    (("--bptt-truncate",), dict(type=int, default=4, help="BPTT truncation (steps)")),
+    (("--bptt-truncate",), dict(type=nonnegative_int, default=4, help="BPTT truncation (steps)")),
     (("--model",), dict(choices=("numpy", "symbolic"), default="symbolic", help="implementation")),
     (("--epochs", "--num-epochs"), dict(type=positive_int, default=1,
                                         help="passes over the sentences")),
@@ -67,7 +111,7 @@ RNNLM_TRAIN = [  # (flags: the tutorial's name first, then the common alias), ke
                                       help="epochs between loss reports")),
     (("--max-sentences",), dict(type=positive_int, default=None,
                                 help="train on the first N sentences only")),
-    (("--seed",), dict(type=int, default=10, help="seed of the initial parameters")),
+    (("--seed",), dict(type=nonnegative_int, default=10, help="seed of the initial parameters")),
     (("--snapshot",), dict(default=None, help="save parameters at each evaluation to this "
                            "pattern ({epoch}, {hidden}, {words}, {seen} are filled in)")),
     (("--out",), dict(default="runs/rnnlm/model.npz", help="model file to write")),
@@ -80,7 +124,7 @@ RNNLM_GENERATE = [
     (("--num-sentences",), dict(type=positive_int, default=10, help="sentences to print")),
     (("--min-length",), dict(type=positive_int, default=5, help="shortest sentence, in words")),
     (("--max-length",), dict(type=positive_int, default=50, help="longest sentence, in words")),
-    (("--seed",), dict(type=int, default=None, help="sampling seed (repeatable output)")),
+    (("--seed",), dict(type=nonnegative_int, default=None, help="sampling seed (repeatable output)")),
 ]
 
 
@@ -110,11 +154,11 @@ def _cmd_rnnlm_train(args) -> int:
 
 
 def _cmd_rnnlm_generate(args) -> int:
-    from ..tutorials.wildml.workflow import generate
+    from ..tutorials.wildml.workflow import iter_sentences
 
-    for sentence in generate(args.model, args.num_sentences, args.vocab, "numpy",
+    for sentence in iter_sentences(args.model, args.num_sentences, args.vocab, "numpy",
                              args.min_length, args.max_length, args.seed):
-        print(sentence)
+        print(sentence, flush=True)
     return 0
 
 
@@ -131,10 +175,10 @@ STRAIGHT_DOPE_TRAIN = [
     (("--max-chars",), dict(type=positive_int, default=None,
                             help="train on the first N characters only")),
     (("--prefix",), dict(default="The Time Ma", help="prefix sampled after each epoch")),
-    (("--sample-chars",), dict(type=int, default=200,
+    (("--sample-chars",), dict(type=nonnegative_int, default=200,
                                help="characters sampled after each epoch (0: none)")),
     (("--temperature",), dict(type=positive_float, default=.1, help="sampling temperature")),
-    (("--seed",), dict(type=int, default=1, help="seed for parameters and sampling")),
+    (("--seed",), dict(type=nonnegative_int, default=1, help="seed for parameters and sampling")),
     (("--out",), dict(default="runs/straight-dope/model.npz", help="model file to write")),
     (("--overwrite",), dict(action="store_true", help="replace an existing model file")),
 ]
@@ -144,7 +188,7 @@ STRAIGHT_DOPE_SAMPLE = [
     (("--num-chars",), dict(type=positive_int, default=500, help="characters to sample")),
     (("--temperature",), dict(type=positive_float, default=1.0,
                               help="low: sharper, high: noisier")),
-    (("--seed",), dict(type=int, default=None, help="sampling seed (repeatable output)")),
+    (("--seed",), dict(type=nonnegative_int, default=None, help="sampling seed (repeatable output)")),
 ]
 
 
@@ -161,6 +205,7 @@ def _add_straight_dope(sub) -> None:
 
 
 def _cmd_sd_train(args) -> int:
+    from ..train.evaluate import diverged
     from ..tutorials import straight_dope
 
     claim_output(args.out, args.overwrite, "a model")
@@ -171,8 +216,15 @@ def _cmd_sd_train(args) -> int:
 
     def on_epoch(report):
         print(f"Epoch {report.epoch - 1}. Loss: {math.log(report.perplexity):.6f}")
-        if args.sample_chars > 0:
-            print(model.sample(prefix, args.sample_chars, args.temperature))
+        if diverged(report.perplexity, len(model.characters)):
+            raise ValueError(f"training diverged in epoch {report.epoch - 1} (loss "
+                             f"{math.log(report.perplexity):g}, worse than guessing among "
+                             f"{len(model.characters)} characters); nothing was saved: lower "
+                             "--learning-rate")
+        if args.sample_chars > 0:  # model.sample, printed as it is drawn
+            print_stream(straight_dope.stream_chars(prefix, args.sample_chars, model.params,
+                                                    model.characters, args.temperature,
+                                                    model.rng, model.ctx))
 
     straight_dope.train_model(model, text, args.epochs, args.learning_rate, args.seq_length,
                               args.batch_size, on_epoch=on_epoch)
@@ -184,12 +236,12 @@ def _cmd_sd_train(args) -> int:
 def _cmd_sd_sample(args) -> int:
     import numpy as np
 
-    from ..tutorials.straight_dope import load_char_rnn, sample_chars
+    from ..tutorials.straight_dope import load_char_rnn, stream_chars
 
     params, chars = load_char_rnn(args.model)
-    print(sample_chars(args.prefix, args.num_chars, params, chars, args.temperature,
-                       np.random.RandomState(args.seed)))
+    print_stream(stream_chars(args.prefix, args.num_chars, params, chars, args.temperature,
+                              np.random.RandomState(args.seed)))
     return 0
 
 
-ADD = (_add_chapter, _add_data, _add_rnnlm, _add_straight_dope)
+ADD = (_add_chapter, _add_kernel, _add_data, _add_rnnlm, _add_straight_dope)

@@ -146,6 +146,42 @@ def _consecutive_batches(corpus, batch_size, num_steps, ctx, rng, offset=None) -
                nd.array(rows[:, i + 1:i + 1 + num_steps], ctx=ctx, dtype="float32"))
 
 
+def data_iter_random_whole(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+                           ctx: Optional[mx.Context] = None,
+                           rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """Random partitioning without an offset, as ``d2lzh==1.0.0`` (the Chinese edition)
+    does it: windows start at 0, ``num_steps`` apart, every whole window used
+    (``(len - 1) // num_steps`` of them), shuffled, grouped into ``batch_size`` rows.
+    One ``rng.shuffle`` per epoch and nothing else, so the same ``random.seed`` gives
+    d2lzh's batches."""
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    corpus = _as_array(corpus_indices)
+    num_examples = (len(corpus) - 1) // num_steps
+    if num_examples // batch_size < 1:
+        raise ValueError(f"corpus of {len(corpus)} tokens is too short for one random batch of "
+                         f"batch_size={batch_size} x num_steps={num_steps} (it needs "
+                         f"{batch_size * num_steps + 1}); lower batch_size or num_steps")
+    return _whole_windows(corpus, batch_size, num_steps, ctx, rng or random, num_examples)
+
+
+def _whole_windows(corpus, batch_size, num_steps, ctx, rng, num_examples) -> Iterator[Batch]:
+    example_indices = list(range(num_examples))
+    rng.shuffle(example_indices)
+    window = np.arange(num_steps)
+    for i in range(0, num_examples // batch_size * batch_size, batch_size):
+        starts = np.asarray(example_indices[i:i + batch_size])[:, None] * num_steps + window
+        yield (nd.array(corpus[starts], ctx=ctx, dtype="float32"),
+               nd.array(corpus[starts + 1], ctx=ctx, dtype="float32"))
+
+
+def data_iter_consecutive_from_0(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+                                 ctx: Optional[mx.Context] = None,
+                                 rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """Consecutive partitioning from the corpus's first token, as ``d2lzh==1.0.0`` does
+    (:func:`data_iter_consecutive` with ``offset=0``: no random draw)."""
+    return data_iter_consecutive(corpus_indices, batch_size, num_steps, ctx, rng, offset=0)
+
+
 def data_iter(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
               ctx: Optional[mx.Context] = None, is_random_iter: bool = True,
               rng: Optional[random.Random] = None) -> Iterator[Batch]:

@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
-from .._files import atomic_write
+from .._files import atomic_write, regular_file
 
 LOG = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
         if path.is_file():
             return path
         if not path.is_dir():
-            raise FileNotFoundError(f"{path} does not exist (it was given as the path of {entry.name})")
+            regular_file(path, f"the path given for {entry.name},")
         candidates = [path]
     else:
         candidates = []
@@ -213,6 +213,30 @@ def read_file_text(file: Path, encoding: str = "utf-8") -> str:
         return Path(file).read_text(encoding=encoding)
     except UnicodeDecodeError as err:
         raise ValueError(f"{file} is not {encoding} text ({err.reason} at byte {err.start})") from err
+
+
+def copy_into(folder: Union[str, Path], names: Optional[Sequence[str]] = None) -> List[tuple]:
+    """Copy each known data file (or those ``names``) that the resolver finds, or can
+    download, into ``folder`` (the book's ``../data`` layout); ``(name, what happened)``
+    per file: its new path, "already there", or why it is missing."""
+    import shutil
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in names or list(DATA_FILES):
+        target = folder / name
+        if target.is_file() and sha1_of(target) == DATA_FILES[name].sha1:
+            rows.append((name, f"{target} (already there)"))
+            continue
+        try:
+            source = resolve(name)
+        except (FileNotFoundError, ValueError) as err:
+            rows.append((name, f"missing: {str(err).splitlines()[0]}"))
+            continue
+        shutil.copyfile(source, target)
+        rows.append((name, str(target)))
+    return rows
 
 
 def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[tuple]:

@@ -80,16 +80,20 @@ def _check_sizes(corpus_indices, batch_size: int, num_steps: int, num_epochs: in
 
 def _fit(step: Callable, begin_state: Callable, corpus_indices: Sequence[int], batch_size: int,
          num_steps: int, ctx, is_random_iter: bool, num_epochs: int,
-         rng: Optional[random.Random], on_epoch: Optional[Callable[[EpochReport], None]]
-         ) -> List[EpochReport]:
+         rng: Optional[random.Random], on_epoch: Optional[Callable[[EpochReport], None]],
+         batches: Optional[Callable] = None) -> List[EpochReport]:
     """d2l's epoch loop around ``step(X, Y, state) -> (mean loss, state)``: random
     partitioning starts every minibatch from ``begin_state()``; consecutive
-    partitioning starts each epoch from it and carries the (detached) state."""
+    partitioning starts each epoch from it and carries the (detached) state.
+    ``batches(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng)`` makes
+    each epoch's minibatches (default: :func:`~gluon_rnn.data.batches.data_iter`, 0.9.2's;
+    the 4-tuple generation passes its own)."""
+    batches = batches or data_iter
     reports: List[EpochReport] = []
     for epoch in range(1, num_epochs + 1):
         start, l_sum, n = time.time(), 0.0, 0
         state = None if is_random_iter else begin_state()
-        for X, Y in data_iter(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
+        for X, Y in batches(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
             state = begin_state() if is_random_iter else detached(state)
             l, state = step(X, Y, state)
             l_sum += l.asscalar() * Y.size
@@ -119,20 +123,22 @@ def train_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable, num
               is_random_iter: bool, num_epochs: int, num_steps: int, lr: float,
               clipping_theta: float, batch_size: int, *,
               rng: Optional[random.Random] = None,
-              on_epoch: Optional[Callable[[EpochReport], None]] = None, params=None):
+              on_epoch: Optional[Callable[[EpochReport], None]] = None, params=None,
+              batches: Optional[Callable] = None):
     """Train a from-scratch RNN as d2l's ``train_and_predict_rnn`` does; return
     ``(params, reports)``.
 
     Each step: cross-entropy mean over ``batch_size * num_steps`` tokens, backward,
     clip to ``clipping_theta``, SGD with ``lr``. ``params`` (default: a fresh
-    ``get_params()``) are trained in place; ``on_epoch(report)`` follows epochs.
+    ``get_params()``) are trained in place; ``on_epoch(report)`` follows epochs;
+    ``batches`` as in :func:`_fit`. ``vocab`` only gives the input width (``len``).
     """
     _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter, lr,
                  clipping_theta, num_hiddens=num_hiddens)
     params = get_params() if params is None else params
     step = _scratch_step(rnn, params, len(vocab), lr, clipping_theta, ctx)
     reports = _fit(step, lambda: init_rnn_state(batch_size, num_hiddens, ctx), corpus_indices,
-                   batch_size, num_steps, ctx, is_random_iter, num_epochs, rng, on_epoch)
+                   batch_size, num_steps, ctx, is_random_iter, num_epochs, rng, on_epoch, batches)
     return params, reports
 
 
@@ -206,8 +212,8 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
                     ctx: Optional[mx.Context], num_epochs: int, num_steps: int, lr: float,
                     clipping_theta: float, batch_size: int, *,
                     rng: Optional[random.Random] = None,
-                    on_epoch: Optional[Callable[[EpochReport], None]] = None
-                    ) -> List[EpochReport]:
+                    on_epoch: Optional[Callable[[EpochReport], None]] = None,
+                    batches: Optional[Callable] = None) -> List[EpochReport]:
     """The loop of ``d2l.train_and_predict_rnn_gluon`` without the printing:
     initialise N(0, 0.01^2), plain SGD through a ``gluon.Trainer``, consecutive
     partitioning with the state carried (detached) across minibatches, clipping."""
@@ -226,7 +232,7 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
         trainer.step(1)  # the loss is already a mean
         return l, state
     return _fit(step, lambda: model.begin_state(batch_size=batch_size, ctx=ctx), corpus_indices,
-                batch_size, num_steps, ctx, False, num_epochs, rng, on_epoch)
+                batch_size, num_steps, ctx, False, num_epochs, rng, on_epoch, batches)
 
 
 def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequence[int], vocab,

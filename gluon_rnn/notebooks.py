@@ -1,0 +1,115 @@
+"""Notebooks of the MXNet-era books through a real Jupyter kernel: executed with
+``nbclient`` in an ``ipykernel`` whose ``import d2l`` / ``import d2lzh`` give the
+facades (:mod:`gluon_rnn.kernel`), each cell's output printed, the executed
+notebook (outputs and figures) written; and the kernelspecs that let a reader open
+the unmodified notebooks in Jupyter itself (``gluon-rnn kernel install``).
+
+nbclient and ipykernel are the ecosystem's own executor and kernel: what runs here is
+what Jupyter runs."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional
+
+from .helpers import FACADES, generation_of
+
+KERNEL_PREFIX = "gluon-rnn-d2l-"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def kernel_name(generation: str) -> str:
+    return KERNEL_PREFIX + generation
+
+
+def kernel_spec(generation: str) -> dict:
+    """The ``kernel.json`` of the kernel for one d2l generation (``d2lzh`` is bound
+    in every one)."""
+    return {"argv": [sys.executable, "-m", "gluon_rnn.kernel", "--d2l", generation,
+                     "-f", "{connection_file}"],
+            "display_name": f"Python 3 (gluon-rnn: d2l {generation}, d2lzh 1.0.0)",
+            "language": "python", "metadata": {"debugger": False}}
+
+
+def _write_specs(root: Path, generations=tuple(FACADES)) -> List[Path]:
+    folders = []
+    for generation in generations:
+        folder = root / kernel_name(generation)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "kernel.json").write_text(json.dumps(kernel_spec(generation), indent=1))
+        folders.append(folder)
+    return folders
+
+
+def install_kernels(user: bool = False, prefix: Optional[str] = None) -> List[str]:
+    """Install one kernelspec per d2l generation with Jupyter's own installer, into
+    ``prefix`` (default: this Python's environment, which a Jupyter installed beside it
+    finds) or the user's Jupyter folder; return where each went."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if not user and prefix is None:
+        prefix = sys.prefix
+    manager = KernelSpecManager()
+    with tempfile.TemporaryDirectory() as tmp:
+        return [manager.install_kernel_spec(str(folder), folder.name, user=user, prefix=prefix)
+                for folder in _write_specs(Path(tmp))]
+
+
+def _source(notebook) -> str:
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def _print_outputs(notebook) -> None:
+    """Each code cell's outputs as text: streams, results, errors (figures named)."""
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            kind = out.get("output_type")
+            if kind == "stream":
+                (sys.stderr if out.get("name") == "stderr" else sys.stdout).write(out["text"])
+            elif kind in ("execute_result", "display_data"):
+                data = out.get("data", {})
+                print(data.get("text/plain", "") if "image/png" not in data
+                      else f"[figure: {data.get('text/plain', 'image/png')}]")
+
+
+def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.PathLike] = None,
+                 timeout: Optional[int] = None) -> int:
+    """Execute ``path`` in a kernel with the facades bound (the generation the notebook's
+    code needs, or ``d2l``), in the notebook's folder (so ``../data`` works as in the
+    book); print the outputs; write the executed notebook to ``output`` (default:
+    ``NAME.executed.ipynb`` beside it), also when a cell fails. Returns 0, or 1 when a
+    cell failed (its traceback, pointing at the cell and line, is printed)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(str(path), as_version=4)
+    generation = generation_of(_source(notebook), d2l)
+    target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_specs(Path(tmp) / "kernels", (generation,))
+        saved = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved]))
+        client = NotebookClient(notebook, kernel_name=kernel_name(generation), timeout=timeout,
+                                resources={"metadata": {"path": str(path.parent.resolve())}})
+        try:
+            client.execute()
+            failed = None
+        except CellExecutionError as err:
+            failed = err
+        finally:
+            if saved is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = saved
+    _print_outputs(notebook)
+    nbformat.write(notebook, str(target))
+    print(f"wrote {target}", file=sys.stderr)
+    if failed is not None:
+        print(_ANSI.sub("", str(failed)), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,217 @@
+"""Book pages (d2lbook .md) and notebooks (.ipynb, through a real Jupyter kernel) of
+each helper generation, unmodified, through `gluon-rnn chapter`; the kernelspecs of
+`gluon-rnn kernel install`; which facade a chapter gets; the books' ../data pages."""
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+
+import mxnet as mx
+import pytest
+
+from conftest import FIXTURES
+from gluon_rnn.chapter import page_cells
+from gluon_rnn.cli import main
+from gluon_rnn.data.resolve import resolve
+from gluon_rnn.helpers import UnsupportedGeneration, generation_of
+
+PAGES = FIXTURES / "pages"
+TIME = re.compile(r", time [0-9.]+ sec$")
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    for name in ("jaychou_lyrics.txt.zip", "timemachine.txt"):
+        shutil.copy(resolve(name), tmp_path / "data" / name)
+    (tmp_path / "chapter").mkdir()
+    monkeypatch.chdir(tmp_path / "chapter")
+    return tmp_path / "chapter"
+
+
+@pytest.mark.parametrize("source, requested, expected", [
+    ("import d2l\ncorpus_indices, vocab = d2l.load_data_time_machine()", None, "0.9.2"),
+    ("import d2l\n(a, b, c, d) = d2l.load_data_time_machine()", None, "0.8.7"),
+    ("import d2l\na, b, c, d = d2l.load_data_jay_lyrics()", None, "0.8.7"),
+    ("import d2l\nx = d2l.load_data_timemachine()", None, "0.8.7"),
+    ("%matplotlib inline\nimport d2l\n" + "d2l.train_and_predict_rnn(" + "1, " * 18 + ")",
+     None, "0.8.7"),
+    ("import d2l\nd2l.train_and_predict_rnn(" + "1, " * 14 + ")", None, "0.9.2"),
+    ("import d2l\ncorpus_indices, vocab = d2l.load_data_time_machine()", "0.8.7", "0.8.7"),
+    ("import d2lzh as d2l\nprint(1)", None, "0.9.2"),  # d2lzh is bound whatever d2l is
+])
+def test_the_generation_a_chapter_needs(source, requested, expected):
+    assert generation_of(source, requested) == expected
+
+
+@pytest.mark.parametrize("line", ["from d2l import mxnet as d2l", "from d2l import torch as d2l",
+                                  "import d2l.mxnet"])
+def test_the_2020_books_get_one_line(tmp_path, capsys, line):
+    with pytest.raises(UnsupportedGeneration, match="2020"):
+        generation_of(line + "\n")
+    script = tmp_path / "new.py"
+    script.write_text(line + "\nprint(d2l.tensor)\n")
+    assert main(["chapter", str(script)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "gluon-rnn does not provide" in err[0] and "Traceback" not in err[0]
+
+
+def test_a_script_is_bound_to_the_facade_its_code_needs(tmp_path, capsys):
+    script = tmp_path / "which.py"
+    script.write_text("import d2l, d2lzh\nprint(d2l.__name__, d2lzh.__name__)\n"
+                      "if False:\n    (a, b, c, d) = d2l.load_data_time_machine()\n")
+    assert main(["chapter", str(script)]) == 0
+    assert capsys.readouterr().out.split() == ["d2l087_compat", "d2lzh_compat"]
+    assert main(["chapter", "--d2l", "0.9.2", str(script)]) == 0
+    assert capsys.readouterr().out.split() == ["d2l_compat", "d2lzh_compat"]
+    assert "d2l" not in sys.modules or "compat" not in sys.modules["d2l"].__name__
+
+
+def test_page_cells_in_order_with_their_lines():
+    text = (PAGES / "d2lzh_gru.md").read_text(encoding="utf-8")
+    cells = page_cells(text)
+    assert len(cells) == 3
+    lines = text.splitlines()
+    for first, code in cells:
+        assert lines[first - 1] == code.splitlines()[0]
+        assert lines[first - 2].startswith("```{.python .input")
+
+
+def _oracle_page_lines(page, oracle_name, oracle, monkeypatch, capsys):
+    """The page's cells run with the published helper bound (our runner, their helper)."""
+    from gluon_rnn import chapter
+
+    capsys.readouterr()
+    random.seed(0)
+    mx.random.seed(0)
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, oracle_name, oracle)
+        chapter._run_cells(page, page_cells(page.read_text(encoding="utf-8")))
+    return [TIME.sub("", line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_a_d2lzh_page_runs_and_prints_what_the_real_helper_prints(book, monkeypatch, capsys):
+    from test_classic_differential import _load_oracle
+
+    page = book / "gru.md"
+    shutil.copy(PAGES / "d2lzh_gru.md", page)
+    random.seed(0)
+    mx.random.seed(0)
+    assert main(["chapter", str(page)]) == 0
+    ours = [TIME.sub("", line) for line in capsys.readouterr().out.splitlines()]
+    assert ours[0] == "(1027, cpu(0))"  # the second cell's last expression, shown
+    assert [line.split(",")[0] for line in ours[1:] if line.startswith("epoch")] == \
+        ["epoch 1", "epoch 2"]
+    assert sum(line.startswith((" - 分开", " - 不分开")) for line in ours) == 4
+    oracle = _load_oracle("d2lzh-1.0.0", "d2lzh", "1.0.0")
+    assert ours == _oracle_page_lines(page, "d2lzh", oracle, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("page, first", [("d2l087_rnn.md", "43"), ("d2l092_rnn.md", "44")])
+def test_english_pages_of_both_generations_run(book, capsys, page, first):
+    shutil.copy(PAGES / page, book / page)
+    assert main(["chapter", str(book / page)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == first  # vocab_size / len(vocab), shown as Jupyter shows it
+    assert any(line.startswith(" - traveller") for line in out)
+
+
+def test_a_failing_page_shows_its_own_traceback_at_the_page_line(book, capsys):
+    page = book / "broken.md"
+    page.write_text("# Broken\n\n```{.python .input}\nx = 1\n```\n\ntext\n\n"
+                    "```{.python .input}\ny = 2\nz = x / 0\n```\n")
+    assert main(["chapter", str(page)]) == 1
+    err = capsys.readouterr().err
+    assert f'File "{page}", line 11' in err and "z = x / 0" in err
+    assert "ZeroDivisionError" in err and "gluon_rnn" not in err
+
+
+def test_a_page_that_opens_missing_book_data_gets_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "chapter").mkdir()
+    monkeypatch.chdir(tmp_path / "chapter")
+    page = tmp_path / "chapter" / "lyrics.md"
+    page.write_text("```{.python .input}\nimport zipfile\n"
+                    "with zipfile.ZipFile('../data/jaychou_lyrics.txt.zip') as zin:\n"
+                    "    print(zin.namelist())\n```\n")
+    assert main(["chapter", str(page)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "../data/jaychou_lyrics.txt.zip" in err[0]
+    assert "gluon-rnn data --into ../data" in err[0]
+    assert main(["data", "--into", "../data"]) == 0  # the command it names
+    capsys.readouterr()
+    assert main(["chapter", str(page)]) == 0
+    assert capsys.readouterr().out.strip() == "['jaychou_lyrics.txt']"
+
+
+def _notebook_of(page, target):
+    """A notebook built from a book page: prose as markdown cells, code as code cells."""
+    import nbformat
+
+    text = page.read_text(encoding="utf-8")
+    cells, last = [], 0
+    for first, code in page_cells(text):
+        start = text.rfind("```{", 0, sum(len(l) + 1 for l in text.splitlines()[:first - 1]))
+        prose = text[last:start].strip()
+        if prose:
+            cells.append(nbformat.v4.new_markdown_cell(prose))
+        cells.append(nbformat.v4.new_code_cell(code.rstrip("\n")))
+        last = text.find("```\n", start + 4 + len(code)) + 4
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(target))
+    return target
+
+
+@pytest.mark.parametrize("page, shown", [("d2lzh_gru.md", "(1027, cpu(0))"),
+                                         ("d2l087_rnn.md", "43"), ("d2l092_rnn.md", "44")])
+def test_a_notebook_runs_in_a_kernel_and_is_written_back_executed(book, capsys, page, shown):
+    import nbformat
+
+    notebook = _notebook_of(PAGES / page, book / page.replace(".md", ".ipynb"))
+    assert main(["chapter", str(notebook)]) == 0
+    out = capsys.readouterr().out
+    assert shown in out.splitlines() and "epoch 1, perplexity" in out
+    executed = nbformat.read(str(book / page.replace(".md", ".executed.ipynb")), as_version=4)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code)
+    texts = [o.get("text", "") + o.get("data", {}).get("text/plain", "")
+             for cell in code for o in cell.outputs]
+    assert shown in texts and any("epoch 2, perplexity" in t for t in texts)
+
+
+def test_a_failing_notebook_cell_shows_where_and_keeps_what_ran(book, capsys):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import d2lzh\nprint('ok')"),
+                                         nbformat.v4.new_code_cell("a = 1\nb = a / 0")])
+    path = book / "bad.ipynb"
+    nbformat.write(nb, str(path))
+    out = book / "out.ipynb"
+    assert main(["chapter", "--output", str(out), str(path)]) == 1  # options before CHAPTER
+    captured = capsys.readouterr()
+    assert "ZeroDivisionError" in captured.err and "line 2" in captured.err
+    executed = nbformat.read(str(out), as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "ok\n"
+
+
+def test_kernel_install_writes_one_kernelspec_per_generation(tmp_path, capsys):
+    assert main(["kernel", "install", "--prefix", str(tmp_path)]) == 0
+    root = tmp_path / "share" / "jupyter" / "kernels"
+    specs = {p.name: json.loads((p / "kernel.json").read_text()) for p in root.iterdir()}
+    assert sorted(specs) == ["gluon-rnn-d2l-0.8.7", "gluon-rnn-d2l-0.9.2"]
+    argv = specs["gluon-rnn-d2l-0.8.7"]["argv"]
+    assert argv[:5] == [sys.executable, "-m", "gluon_rnn.kernel", "--d2l", "0.8.7"]
+    assert "installed" in capsys.readouterr().out
+    # the kernel itself binds the facades: ask it through jupyter_client
+    code = ("from jupyter_client.manager import start_new_kernel\n"
+            "km, kc = start_new_kernel(kernel_name='gluon-rnn-d2l-0.8.7')\n"
+            "reply = kc.execute_interactive('import d2l, d2lzh; print(d2l.__name__, d2lzh.__name__)',"
+            " output_hook=lambda m: m['content'].get('text') and print(m['content']['text'], end=''))\n"
+            "kc.stop_channels(); km.shutdown_kernel(now=True)\n")
+    env = dict(__import__("os").environ, JUPYTER_PATH=str(tmp_path / "share" / "jupyter"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["d2l087_compat", "d2lzh_compat"]
