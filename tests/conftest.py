@@ -55,6 +55,37 @@ def isolated_data(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    """The books' layout: data/ (the Time Machine, Jay Chou's lyrics) beside the
+    chapter's folder, which is the working one; returns that folder."""
+    import shutil
+
+    from gluon_rnn.data.resolve import resolve
+
+    (tmp_path / "data").mkdir()
+    for name in ("jaychou_lyrics.txt.zip", "timemachine.txt"):
+        shutil.copy(resolve(name), tmp_path / "data" / name)
+    (tmp_path / "chapter").mkdir()
+    monkeypatch.chdir(tmp_path / "chapter")
+    return tmp_path / "chapter"
+
+
+def processes_with_env(marker: str) -> list:
+    """Live (not zombie) processes whose environment holds ``marker``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker.encode() in f.read():
+                    with open(f"/proc/{pid}/stat") as stat:
+                        if stat.read().split(") ")[-1][0] != "Z":
+                            found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
 MISSING_DATA = "not found; looked in"  # the resolver's message for a file it cannot find
 
 

@@ -9,7 +9,6 @@ import json
 import random
 import re
 import runpy
-import shutil
 import subprocess
 import sys
 
@@ -21,7 +20,6 @@ import d2l087_compat
 import d2lzh_compat
 from conftest import FIXTURES, ROOT
 from gluon_rnn.cli import main
-from gluon_rnn.data.resolve import resolve
 
 ORACLES = ROOT / ".venv" / "oracles"
 TIME = re.compile(r", time [0-9.]+ sec$")
@@ -49,17 +47,6 @@ def d2lzh_oracle():
 @pytest.fixture(scope="session")
 def d2l087_oracle():
     return _load_oracle("d2l-0.8.7", "d2l", "0.8.7")
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    """The books' layout: data/ beside the chapter's folder, which is the working one."""
-    (tmp_path / "data").mkdir()
-    for name in ("jaychou_lyrics.txt.zip", "timemachine.txt"):
-        shutil.copy(resolve(name), tmp_path / "data" / name)
-    (tmp_path / "chapter").mkdir()
-    monkeypatch.chdir(tmp_path / "chapter")
-    return tmp_path
 
 
 @pytest.mark.parametrize("which, loader, vocab_size", [
@@ -143,7 +130,7 @@ def _shortened(book, generation: str, page: str):
     for old, new in SHRINK:
         text = text.replace(old, new)
     assert "= 4," in text and "prefixes = 2," in text
-    script = book / "chapter" / f"{page}.py"
+    script = book / f"{page}.py"
     script.write_text(text, encoding="utf-8")
     return script
 

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from conftest import processes_with_env
 from gluon_rnn.data.corpora import time_machine_text
 from gluon_rnn.train.checkpoints import load_training_checkpoint
 
@@ -25,26 +26,11 @@ def _train_argv(corpus, out, epochs):
             "--no-progress", "--out", str(out)]
 
 
-def _marked(marker: str) -> list:
-    """Live processes whose environment holds ``marker``."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if marker.encode() in f.read():
-                    with open(f"/proc/{pid}/stat") as stat:
-                        if stat.read().split(") ")[-1][0] != "Z":
-                            found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
-
 def _gone(marker: str, seconds: float = 20.0) -> list:
     deadline = time.time() + seconds
-    while _marked(marker) and time.time() < deadline:
+    while processes_with_env(marker) and time.time() < deadline:
         time.sleep(0.2)
-    return _marked(marker)
+    return processes_with_env(marker)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from conftest import processes_with_env
 from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.cli import main
 from gluon_rnn.data.corpora import time_machine_text
@@ -132,21 +133,6 @@ def test_only_worker_0_prints_unless_verbose_workers(tmp_path, verbose):
         assert all(line.startswith(("[worker 0] ", "[worker 1] ")) for line in lines if line)
 
 
-def _job_processes(marker: str) -> list:
-    """Processes whose environment holds this test's DMLC port (scheduler, servers, workers)."""
-    import os
-
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if marker.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
-
 @pytest.mark.parametrize("how", ["missing command", "SIGTERM"])
 def test_the_launcher_leaves_nothing_running(tmp_path, how):
     import signal
@@ -163,15 +149,15 @@ def test_the_launcher_leaves_nothing_running(tmp_path, how):
     marker = f"DMLC_PS_ROOT_PORT={port}"
     if how == "SIGTERM":
         deadline = time.time() + 60
-        while len(_job_processes(marker)) < 4 and time.time() < deadline:  # 1 + 1 + 2 started
+        while len(processes_with_env(marker)) < 4 and time.time() < deadline:  # 1 + 1 + 2 started
             time.sleep(0.2)
-        assert len(_job_processes(marker)) >= 4
+        assert len(processes_with_env(marker)) >= 4
         proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert ("cannot start the worker 0: /nonexistent/cmd" in out) if how == "missing command" \
         else "stopped by SIGTERM" in out
     deadline = time.time() + 15
-    while _job_processes(marker) and time.time() < deadline:
+    while processes_with_env(marker) and time.time() < deadline:
         time.sleep(0.2)
-    assert _job_processes(marker) == []
+    assert processes_with_env(marker) == []

@@ -16,21 +16,10 @@ import pytest
 from conftest import FIXTURES
 from gluon_rnn.chapter import page_cells
 from gluon_rnn.cli import main
-from gluon_rnn.data.resolve import resolve
 from gluon_rnn.helpers import UnsupportedGeneration, generation_of
 
 PAGES = FIXTURES / "pages"
 TIME = re.compile(r", time [0-9.]+ sec$")
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    for name in ("jaychou_lyrics.txt.zip", "timemachine.txt"):
-        shutil.copy(resolve(name), tmp_path / "data" / name)
-    (tmp_path / "chapter").mkdir()
-    monkeypatch.chdir(tmp_path / "chapter")
-    return tmp_path / "chapter"
 
 
 @pytest.mark.parametrize("source, requested, expected", [

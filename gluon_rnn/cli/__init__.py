@@ -4,7 +4,8 @@
     gluon-rnn train     train a char- or word-level model (scratch, RNN, GRU, LSTM), resumable
     gluon-rnn generate  continue a prefix with a trained model
     gluon-rnn launch    run gluon-rnn train as the workers of a dist_sync job (127.0.0.1)
-    gluon-rnn chapter   run an unmodified d2l chapter script on d2l_compat
+    gluon-rnn chapter   run an unmodified chapter (script, book page, notebook) of the MXNet books
+    gluon-rnn kernel    install the Jupyter kernels in which import d2l / d2lzh give the facades
     gluon-rnn data      show where each data file is found (or fetch it)
     gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
     gluon-rnn straight-dope   The Straight Dope char-RNN: train, sample
