@@ -91,9 +91,18 @@ def _run_cells(page: Path, cells: List[Tuple[int, str]]) -> None:
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         exec(compile(tree, str(page), "exec"), namespace)
         if last is not None:
-            value = eval(compile(ast.Expression(last.value), str(page), "eval"), namespace)
-            if value is not None:
-                print(repr(value))
+            _show(eval(compile(ast.Expression(last.value), str(page), "eval"), namespace))
+
+
+def _show(value) -> None:
+    """What IPython's display hook shows for a cell's value: nothing for ``None`` or an
+    object that displays itself (``_ipython_display_``), else its ``repr``."""
+    if value is None:
+        return
+    if hasattr(value, "_ipython_display_"):
+        value._ipython_display_()
+        return
+    print(repr(value))
 
 
 def missing_book_data(err: BaseException) -> str:

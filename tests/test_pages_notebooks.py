@@ -107,6 +107,7 @@ def test_english_pages_of_both_generations_run(book, capsys, page, first):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == first  # vocab_size / len(vocab), shown as Jupyter shows it
     assert any(line.startswith(" - traveller") for line in out)
+    assert not out[-1].startswith("[")  # a training call ending a cell shows nothing, as d2l's
 
 
 def test_a_failing_page_shows_its_own_traceback_at_the_page_line(book, capsys):
@@ -168,6 +169,7 @@ def test_a_notebook_runs_in_a_kernel_and_is_written_back_executed(book, capsys, 
     texts = [o.get("text", "") + o.get("data", {}).get("text/plain", "")
              for cell in code for o in cell.outputs]
     assert shown in texts and any("epoch 2, perplexity" in t for t in texts)
+    assert [o.output_type for o in code[-1].outputs] == ["stream"] * len(code[-1].outputs)
 
 
 def test_a_failing_notebook_cell_shows_where_and_keeps_what_ran(book, capsys):

@@ -44,6 +44,15 @@ __all__ = [
 ]
 
 
+class Perplexities(list):
+    """The per-epoch perplexities the ``train_and_predict`` functions return (d2l's
+    return ``None``). A notebook cell that ends in the call shows nothing, as the
+    book's does: Jupyter calls ``_ipython_display_`` instead of showing the list."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def grad_clipping(params: Sequence[nd.NDArray], theta: float, ctx: Optional[mx.Context] = None) -> float:
     """Rescale the gradients so their joint L2 norm is at most ``theta`` (d2l
     ``grad_clipping``). Returns the norm before clipping."""
@@ -177,7 +186,7 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
                           num_steps: int, lr: float, clipping_theta: float, batch_size: int,
                           prefixes: Sequence[str], *, pred_period: Optional[int] = None,
                           pred_len: int = 50, print_period: Optional[int] = None,
-                          rng: Optional[random.Random] = None) -> List[float]:
+                          rng: Optional[random.Random] = None) -> Perplexities:
     """``d2l.train_and_predict_rnn`` (0.9.2), printing as it does, minus its crashes.
 
     d2l prints perplexity every ``num_epochs // 4`` epochs and predictions every
@@ -200,7 +209,7 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
     _, reports = train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices, vocab,
                            ctx, is_random_iter, num_epochs, num_steps, lr, clipping_theta,
                            batch_size, rng=rng, on_epoch=report, params=holder[0])
-    return [rep.perplexity for rep in reports]
+    return Perplexities(rep.perplexity for rep in reports)
 
 
 def grad_clipping_gluon(model, theta: float, ctx: Optional[mx.Context] = None) -> float:
@@ -240,7 +249,7 @@ def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequenc
                                 lr: float, clipping_theta: float, batch_size: int,
                                 prefixes: Sequence[str], *, pred_period: Optional[int] = None,
                                 pred_len: int = 50, print_period: Optional[int] = None,
-                                rng: Optional[random.Random] = None) -> List[float]:
+                                rng: Optional[random.Random] = None) -> Perplexities:
     """``d2l.train_and_predict_rnn_gluon`` (0.9.2), printing as it does, minus the
     ``num_epochs < 4`` crash; returns the per-epoch perplexities. Keywords as
     :func:`train_and_predict_rnn`."""
@@ -249,7 +258,7 @@ def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequenc
         pred_period, pred_len, print_period)
     reports = train_gluon_rnn(model, num_hiddens, corpus_indices, vocab, ctx, num_epochs,
                               num_steps, lr, clipping_theta, batch_size, rng=rng, on_epoch=report)
-    return [rep.perplexity for rep in reports]
+    return Perplexities(rep.perplexity for rep in reports)
 
 
 def predict_rnn(prefix: str, num_chars: int, rnn: Callable, params, init_rnn_state: Callable,
