@@ -39,6 +39,7 @@ SCRIPTS = [  # (script, arguments)
     ("ptb_peer.py", []),
     ("ptb.py", ["--minutes", "2"]),
     ("main_job.py", []),
+    ("big_corpus.py", []),
 ]
 
 

@@ -64,11 +64,11 @@ def test_governor_reaches_the_worker_and_stops():
         def others(self):
             return 1.0
 
+    threads.set_worker_threads(2)  # before the governor starts: set after, it could undo its switch
     governor = threads.ThreadGovernor(cores=2, interval=0.01, meter=Busy(), threads=2).start()
     try:
-        threads.set_worker_threads(2)
         for _ in range(500):
-            if governor.threads == 1:
+            if governor.threads == 1 and threads.worker_threads() == 1:
                 break
             threads.time.sleep(0.01)
         assert governor.threads == 1
