@@ -299,6 +299,10 @@ def test_finite_but_useless_training_is_refused(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "training diverged in epoch 1" in done.stderr and "no checkpoint" in done.stderr
     assert not (out / "checkpoint.npz").exists()
+    compared = gluon_rnn("compare", "--lr", "1e30", "--epochs", "2", "--num-examples", "2000",
+                         "--no-progress", "--out", tmp_path / "cmp")
+    assert compared.returncode == 2 and "training diverged" in compared.stderr
+    assert "checkpoint" not in compared.stderr  # compare writes none: nothing to say about one
 
 
 def test_a_one_line_corpus_is_indexed_in_one_pass():

@@ -190,23 +190,27 @@ def _non_finite(run: Run, epoch: int, index: int) -> None:
     if run.config.skip_nonfinite:
         run.position.skipped += 1
         return
-    kept = (f"the last good checkpoint (after epoch {run.position.epoch}) is kept in "
-            f"{run.checkpoint_path}" if run.checkpoint_path and run.position.epoch else
-            "no checkpoint was written")
-    raise NonFiniteLoss(f"the loss became NaN or infinite in epoch {epoch}, minibatch {index + 1}; "
-                        f"{kept}. Lower --lr or --clipping-theta, or pass --skip-nonfinite to "
-                        "skip such minibatches")
+    raise NonFiniteLoss(f"the loss became NaN or infinite in epoch {epoch}, minibatch {index + 1}"
+                        f"{_kept(run)}. Lower --lr or --clipping-theta, or pass --skip-nonfinite "
+                        "to skip such minibatches")
+
+
+def _kept(run: Run) -> str:
+    """What a stopped run leaves: its last good checkpoint, none, or (no folder) nothing to say."""
+    if run.checkpoint_path is None:
+        return ""
+    if run.position.epoch:
+        return (f"; the last good checkpoint (after epoch {run.position.epoch}) is kept in "
+                f"{run.checkpoint_path}")
+    return "; no checkpoint was written"
 
 
 def _check_diverged(run: Run, report: EpochReport) -> None:
     """Stop, as for a NaN loss, when the epoch left the model worse than a uniform guess."""
     if diverged(report.perplexity, len(run.vocab)):
-        kept = (f"the last good checkpoint (after epoch {run.position.epoch}) is kept in "
-                f"{run.checkpoint_path}" if run.checkpoint_path and run.position.epoch else
-                "no checkpoint was written")
         raise Diverged(f"training diverged in epoch {report.epoch}: perplexity "
                        f"{report.perplexity:.4g} is worse than guessing uniformly among the "
-                       f"{len(run.vocab)} tokens; {kept}. Lower --lr (now "
+                       f"{len(run.vocab)} tokens{_kept(run)}. Lower --lr (now "
                        f"{run.config.learning_rate(report.epoch):g}) or --clipping-theta")
 
 
