@@ -9,6 +9,7 @@ what Jupyter runs."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sys
@@ -84,6 +85,7 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     ``NAME.executed.ipynb`` beside it), also when a cell fails. Returns 0, or 1 when a
     cell failed (its traceback, pointing at the cell and line, is printed)."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -94,14 +96,22 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
         _write_specs(Path(tmp) / "kernels", (generation,))
         saved = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved]))
-        client = NotebookClient(notebook, kernel_name=kernel_name(generation), timeout=timeout,
+        # IPC sockets in the temporary folder: the kernel is ours and local, and over TCP
+        # ipykernel 7 warns (rightly) that anyone on the machine could connect
+        manager = KernelManager(kernel_name=kernel_name(generation), transport="ipc",
+                                ip=str(Path(tmp) / "kernel-ipc"))
+        client = NotebookClient(notebook, km=manager, timeout=timeout,
                                 resources={"metadata": {"path": str(path.parent.resolve())}})
+        # jupyter_client's chatter when its zmq contexts are collected at exit: not ours to show
+        logging.getLogger("traitlets").setLevel(logging.ERROR)
         try:
             client.execute()
             failed = None
         except CellExecutionError as err:
             failed = err
         finally:
+            if manager.has_kernel:  # a kernel manager passed in is ours to shut down
+                manager.shutdown_kernel()
             if saved is None:
                 os.environ.pop("JUPYTER_PATH", None)
             else:
