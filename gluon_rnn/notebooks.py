@@ -20,6 +20,7 @@ from typing import List, Optional
 from .helpers import FACADES, generation_of
 
 KERNEL_PREFIX = "gluon-rnn-d2l-"
+INLINE = "module://matplotlib_inline.backend_inline"  # ipykernel's own figure backend
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -73,8 +74,9 @@ def _print_outputs(notebook) -> None:
                 (sys.stderr if out.get("name") == "stderr" else sys.stdout).write(out["text"])
             elif kind in ("execute_result", "display_data"):
                 data = out.get("data", {})
-                print(data.get("text/plain", "") if "image/png" not in data
-                      else f"[figure: {data.get('text/plain', 'image/png')}]")
+                images = [kind for kind in data if kind.startswith("image/")]
+                print(f"[figure: {data.get('text/plain', images[0])}]" if images
+                      else data.get("text/plain", ""))
 
 
 def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.PathLike] = None,
@@ -94,8 +96,9 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
     with tempfile.TemporaryDirectory() as tmp:
         _write_specs(Path(tmp) / "kernels", (generation,))
-        saved = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved]))
+        saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "MPLBACKEND")}
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved["JUPYTER_PATH"]]))
+        os.environ["MPLBACKEND"] = INLINE  # figures go into the notebook, as in Jupyter
         # IPC sockets in the temporary folder: the kernel is ours and local, and over TCP
         # ipykernel 7 warns (rightly) that anyone on the machine could connect
         manager = KernelManager(kernel_name=kernel_name(generation), transport="ipc",
@@ -112,10 +115,11 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
         finally:
             if manager.has_kernel:  # a kernel manager passed in is ours to shut down
                 manager.shutdown_kernel()
-            if saved is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = saved
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
     _print_outputs(notebook)
     nbformat.write(notebook, str(target))
     print(f"wrote {target}", file=sys.stderr)

@@ -173,6 +173,21 @@ def test_a_notebook_runs_in_a_kernel_and_is_written_back_executed(book, capfd, p
     assert [o.output_type for o in code[-1].outputs] == ["stream"] * len(code[-1].outputs)
 
 
+def test_a_notebook_keeps_its_figures(book, capsys):
+    """A plot through the facade's d2l.plt lands in the executed notebook as an image."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import d2lzh as d2l\nd2l.set_figsize((3, 2))\nd2l.plt.plot([1, 3, 2])\nd2l.plt.show()")])
+    path = book / "plot.ipynb"
+    nbformat.write(nb, str(path))
+    assert main(["chapter", str(path)]) == 0
+    assert "[figure: <Figure size 300x200 with 1 Axes>]" in capsys.readouterr().out
+    executed = nbformat.read(str(book / "plot.executed.ipynb"), as_version=4)
+    kinds = [kind for o in executed.cells[0].outputs for kind in o.get("data", {})]
+    assert "image/svg+xml" in kinds  # set_figsize asks for SVG, as the books' helpers do
+
+
 def test_a_failing_notebook_cell_shows_where_and_keeps_what_ran(book, capsys):
     import nbformat
 
