@@ -133,7 +133,7 @@ def save_npz(path: Union[str, Path], arrays: Dict[str, np.ndarray]) -> Path:
 def load_npz(path: Union[str, Path], names: tuple, what: str) -> Dict[str, np.ndarray]:
     """The arrays of an npz file that holds exactly ``names``, never unpickling and
     never allocating more than the file holds (:mod:`gluon_rnn._npz`)."""
-    from ._npz import PickledArray, read_npz
+    from ._npz import PickledArray, SingleArray, read_npz
 
     path = regular_file(path, "model file")
     try:
@@ -141,9 +141,9 @@ def load_npz(path: Union[str, Path], names: tuple, what: str) -> Dict[str, np.nd
     except PickledArray as err:
         raise ValueError(f"{path} holds pickled objects, which are refused; {what} holds "
                          f"plain numeric arrays ({err})") from err
+    except SingleArray as err:
+        raise ValueError(f"{path} is a single .npy array, not an npz model file") from err
     except ValueError as err:
-        if "single .npy" in str(err):
-            raise ValueError(f"{path} is a single .npy array, not an npz model file") from err
         raise ValueError(f"{path} is not a readable npz model file ({err})") from err
     if sorted(data) != sorted(names):
         raise ValueError(f"{path} holds arrays {sorted(data)}; {what} holds exactly "

@@ -24,6 +24,10 @@ class PickledArray(ValueError):
     """A member holds Python objects, which are never unpickled."""
 
 
+class SingleArray(UnreadableArchive):
+    """The file is one ``.npy`` array, not an npz archive."""
+
+
 def _header(stream, version):
     if version == (1, 0):
         return npy_format.read_array_header_1_0(stream)
@@ -51,18 +55,19 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
 def read_npz(path: Union[str, Path]) -> Dict[str, np.ndarray]:
     """Every array of the npz file ``path`` by name (``.npy`` stripped), sizes checked
     before reading. Raises ``FileNotFoundError`` unless ``path`` is a regular file, and
-    ``UnreadableArchive`` or ``PickledArray`` (both ``ValueError``) otherwise."""
+    ``UnreadableArchive`` (``SingleArray`` for one ``.npy``) or ``PickledArray`` (all
+    ``ValueError``) otherwise."""
     path = Path(path)
     if not path.is_file():  # callers name it first (``_files.regular_file``); never open a FIFO
         raise FileNotFoundError(f"{path} is not an existing regular file")
     with open(path, "rb") as f:
         if f.read(6) == b"\x93NUMPY":
-            raise UnreadableArchive("a single .npy array, not an npz archive")
+            raise SingleArray("a single .npy array, not an npz archive")
     try:
         with zipfile.ZipFile(path) as archive:
             return {info.filename[:-4] if info.filename.endswith(".npy") else info.filename:
                     _member(archive, info) for info in archive.infolist()}
+    except (UnreadableArchive, PickledArray):
+        raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, SyntaxError, KeyError) as err:
-        if isinstance(err, (UnreadableArchive, PickledArray)):
-            raise
         raise UnreadableArchive(str(err) or type(err).__name__) from err

@@ -46,10 +46,10 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
     the chapter's code; ``output`` is where an executed notebook is written."""
     path = regular_file(path, "chapter")
     os.environ.setdefault("MPLBACKEND", "Agg")  # chapter plots must not need a display
-    source = path.read_text(encoding="utf-8")
     if path.suffix == ".ipynb":
         from .notebooks import run_notebook
         return run_notebook(path, d2l, output)
+    source = path.read_text(encoding="utf-8")
     cells = page_cells(source) if path.suffix == ".md" else [(1, source)]
     if path.suffix == ".md" and not cells:
         raise ValueError(f"{path} holds no {{.python .input}} cells: is it a d2lbook page?")

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Iterator
 
+from .._checks import SMALLEST_NORMAL
 from ..train.distributed import VERBOSE_WORKERS_ENV
 
 EXIT_USAGE = 2
@@ -63,8 +64,8 @@ def positive_float(text: str) -> float:
     value = any_float(text)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    if value < sys.float_info.min:
-        raise argparse.ArgumentTypeError(f"must be at least {sys.float_info.min:.3g} (smaller "
+    if value < SMALLEST_NORMAL:
+        raise argparse.ArgumentTypeError(f"must be at least {SMALLEST_NORMAL:.3g} (smaller "
                                          f"numbers are subnormal, which MXNet refuses), got {text}")
     return value
 

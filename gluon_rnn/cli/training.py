@@ -34,7 +34,8 @@ def _add_compare(sub) -> None:
                    help="characters of The Time Machine to train on (as d2l reads it)")
     p.add_argument("--valid-examples", type=nonnegative_int, default=5000,
                    help="characters after the training text held out for validation (0: none)")
-    p.add_argument("--seed", type=nonnegative_int, default=d.seed, help="seed for parameters and batches")
+    p.add_argument("--seed", type=nonnegative_int, default=d.seed,
+                   help="seed for parameters and batches")
     p.add_argument("--model", choices=("scratch", "rnn", "gru", "lstm"), default=d.model,
                    help="scratch: d2l 8.5's RNN; rnn/gru/lstm: Gluon layers (as gluon-rnn train)")
     p.add_argument("--runs", type=positive_int, default=config.runs,
@@ -139,8 +140,8 @@ def _add_train(sub) -> None:
                     "exactly where it stopped.")
     for flag, kind, choices, text in TRAIN_OPTIONS:
         default = getattr(defaults, flag[2:].replace("-", "_"))
-        add_option(p, (flag, *ALIASES.get(flag, ())), type=_PARSERS.get(kind, kind), choices=choices, default=None,
-                   help=f"{text} (default: {default})")
+        add_option(p, (flag, *ALIASES.get(flag, ())), type=_PARSERS.get(kind, kind),
+                   choices=choices, default=None, help=f"{text} (default: {default})")
     p.add_argument("--ctx", default="auto",
                    help="context, or a comma-separated list for data-parallel training over "
                         "several (cpu:0,cpu:1 or gpu:0,gpu:1; gradients summed through a KVStore): "
@@ -238,7 +239,8 @@ def _add_generate(sub) -> None:
     how.add_argument("--temperature", type=positive_float, default=1.0,
                      help="sampling temperature: low is nearly greedy, high nearly uniform")
     how.add_argument("--greedy", action="store_true", help="always take the most likely token")
-    p.add_argument("--seed", type=nonnegative_int, default=None, help="sampling seed (repeatable output)")
+    p.add_argument("--seed", type=nonnegative_int, default=None,
+                   help="sampling seed (repeatable output)")
     p.add_argument("--ctx", default="auto", help="context: auto (GPU if any), cpu, gpu:N")
     p.set_defaults(func=_cmd_generate)
 

@@ -10,6 +10,8 @@ from ._args import actions, command, nonnegative_int, positive_float, positive_i
 
 
 def _add_chapter(sub) -> None:
+    from ..helpers import FACADES
+
     p = command(
         sub, "chapter", "run an unmodified chapter (script, book page or notebook) of the "
                         "MXNet-era d2l books",
@@ -21,7 +23,7 @@ def _add_chapter(sub) -> None:
                     "in a Jupyter kernel and is written back executed.")
     p.add_argument("script", nargs="?", metavar="CHAPTER",
                    help="the chapter: a .py script, a .md book page or a .ipynb notebook")
-    p.add_argument("--d2l", choices=("0.9.2", "0.8.7"), default=None,
+    p.add_argument("--d2l", choices=tuple(FACADES), default=None,
                    help="the d2l generation to bind `import d2l` to (default: the one the "
                         "chapter's code shows; 0.9.2 when it shows none)")
     p.add_argument("--output", default=None,

@@ -113,7 +113,7 @@ def _meta_problem(meta) -> str:
     return ""
 
 
-def _check_states(checkpoint: TrainingCheckpoint, net, trainer) -> None:
+def _check_states(checkpoint: TrainingCheckpoint, trainer) -> None:
     """Refuse a checkpoint whose optimizer state does not match what the optimizer
     keeps for each parameter (missing or extra arrays, other shapes)."""
     optimizer = trainer._optimizer
@@ -148,7 +148,7 @@ def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ct
                              f"model shape {tuple(param.shape)}; it was written for a model of "
                              "another size")
         param.set_data(nd.array(checkpoint.params[name], dtype=param.dtype))
-    _check_states(checkpoint, net, trainer)
+    _check_states(checkpoint, trainer)
     optimizer = trainer._optimizer
     counts = {int(k): v for k, v in checkpoint.meta["optimizer"]["index_update_count"].items()}
     for updater, context in zip(trainer._updaters, trainer._contexts):

@@ -73,7 +73,8 @@ class TrainConfig:
         for name, value in values.items():
             kind = kinds[fields[name].type]
             if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kind):
-                raise ValueError(f"{where} gives {name}={value!r}, which is not of type {fields[name].type}")
+                raise ValueError(f"{where} gives {name}={value!r}, which is not of type "
+                                 f"{fields[name].type}")
         return cls(**values).check()
 
     def check(self) -> "TrainConfig":

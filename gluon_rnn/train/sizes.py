@@ -20,10 +20,10 @@ def parameter_count(config: TrainConfig, vocab_size: int) -> int:
     output = hidden * vocab_size + vocab_size
     if config.model == "scratch":
         return vocab_size * hidden + hidden * hidden + hidden + output
-    width = config.embed_size or vocab_size
-    layers = sum(gates * hidden * ((width if layer == 0 else hidden) + hidden) + 2 * gates * hidden
-                 for layer in range(min(config.num_layers, 2)))
-    layers += max(config.num_layers - 2, 0) * (gates * hidden * 2 * hidden + 2 * gates * hidden)
+
+    def layer(width: int) -> int:  # i2h and h2h weights, their two biases
+        return gates * hidden * (width + hidden) + 2 * gates * hidden
+    layers = layer(config.embed_size or vocab_size) + (config.num_layers - 1) * layer(hidden)
     return layers + output + config.embed_size * vocab_size
 
 
