@@ -1,35 +1,64 @@
 # The two commands (see README.md):
 #   make run    train on The Time Machine and compare random vs sequential partitioning
 #   make test   run the test suite
-# Each builds .venv on first use (and again when setup.cfg changes).
+# Each builds .venv on first use, and again when setup.cfg changes or when PYTHON is not
+# the interpreter .venv was built with.
+#
+# PYTHON: the newest supported interpreter found (python3.13 ... python3.9, then python3),
+# or the one you name: make test PYTHON=python3.12. tools/check_python.py says in one line
+# why an interpreter cannot be used (the versions come from setup.cfg's python_requires).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+SUPPORTED_PYTHONS := 3.13 3.12 3.11 3.10 3.9
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,$(SUPPORTED_PYTHONS:%=python%) python3,\
+	$(shell $(p) tools/check_python.py --quiet >/dev/null 2>&1 && echo $(p))))
+endif
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-D2L_ORACLE := d2l==0.9.2
+PYTHON_ID := $(VENV)/.python
+ORACLES := $(VENV)/oracles
 SHARED_DATA := $(abspath ../shared/data)
 export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-slow venv bench figures clean
+.PHONY: run test test-slow venv bench figures clean FORCE
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+# Which interpreter .venv holds ("3.12 /path/to/python3.12"); .venv is rebuilt from
+# scratch when another one is chosen, so a failed try with one needs no `make clean`.
+$(PYTHON_ID): FORCE
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "no supported Python found (tried $(SUPPORTED_PYTHONS:%=python%) and python3): gluon-rnn needs Python $(lastword $(SUPPORTED_PYTHONS)) to $(firstword $(SUPPORTED_PYTHONS)); install one and pass it as PYTHON=python3.12"; \
+	  exit 1; fi
+	@id="$$($(PYTHON) tools/check_python.py 2>&1)"; status=$$?; \
+	if [ $$status -ne 0 ]; then \
+	  case "$$id" in \
+	    "gluon-rnn needs"*|"MXNet 1.9.1"*) echo "$$id" ;; \
+	    *) echo "PYTHON=$(PYTHON) does not run here ($$(echo "$$id" | head -n 1)); pass an interpreter of Python $(lastword $(SUPPORTED_PYTHONS)) to $(firstword $(SUPPORTED_PYTHONS)), e.g. PYTHON=python3.12" ;; \
+	  esac; exit 1; fi; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$id" ]; then \
+	  if [ -e $(VENV) ]; then \
+	    echo "$(VENV) was built with $$(cat $@ 2>/dev/null || echo another interpreter, or its build failed); rebuilding it with Python $$id"; \
+	    rm -rf $(VENV); fi; \
+	  mkdir -p $(VENV) && echo "$$id" > $@; fi
+
+$(STAMP): setup.cfg pyproject.toml $(PYTHON_ID)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel
 	$(BIN)/python -m pip install -q -e ".[test]"
 	# The real d2l 0.9.2 is the differential-test oracle; --no-deps keeps numpy pinned.
-	$(BIN)/python -m pip install -q --no-deps "$(D2L_ORACLE)"
+	$(BIN)/python -m pip install -q --no-deps "d2l==0.9.2"
 	# The other generations' helpers, each in its own folder (both are `d2l`-like modules;
 	# d2l 0.8.7 cannot share site-packages with 0.9.2): oracles of the differential tests.
-	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/oracles/d2lzh-1.0.0 d2lzh==1.0.0
-	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/oracles/d2l-0.8.7 d2l==0.8.7
-	$(BIN)/python -c "import numpy, mxnet; v = tuple(map(int, numpy.__version__.split('.')[:2])); assert v < (1, 24), numpy.__version__"
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
+	# MXNet loads beside the numpy pinned for this Python (setup.cfg), which nothing upgraded
+	$(BIN)/python -c "import gluon_rnn, mxnet, numpy; assert numpy.__version__ < '2', numpy.__version__"
 	touch $(STAMP)
-	@echo "Installed. Use the command as .venv/bin/gluon-rnn, or after: source .venv/bin/activate"
+	@echo "Installed with Python $$(cat $(PYTHON_ID)). Use the command as $(BIN)/gluon-rnn, or after: source $(BIN)/activate"
 	@echo "Data: make sets GLUON_RNN_DATA=$(GLUON_RNN_DATA); elsewhere export it, or fetch files with gluon-rnn data --fetch NAME"
 
 run: $(STAMP)
@@ -62,3 +91,5 @@ bench: $(STAMP) $(PYTENSOR_STAMP)
 
 clean:
 	rm -rf $(VENV) $(PYTENSOR_VENV) runs .pytest_cache
+
+FORCE:

@@ -16,11 +16,17 @@ From Python::
     print(generate_text(net, vocab, "time traveller", 50))
 
 Importing the package loads nothing heavy: each public name is imported on first
-use, so :func:`gluon_rnn.blas.configure_blas` can still run before MXNet loads.
+use, so :func:`gluon_rnn.blas.configure_blas` can still run before MXNet loads. What
+MXNet 1.9.1 needs on Python 3.12+ and numpy 1.24+ is put back just before MXNet's first
+import (:mod:`gluon_rnn.mxnet_compat`).
 """
 from __future__ import annotations
 
 import importlib
+
+from . import mxnet_compat
+
+mxnet_compat.install()  # a finder that acts only when mxnet is first imported
 
 __version__ = "0.1.0"
 

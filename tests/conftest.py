@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import gluon_rnn  # noqa: F401 - before any test imports mxnet: gluon_rnn.mxnet_compat
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

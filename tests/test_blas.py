@@ -88,7 +88,7 @@ def test_operator_tuning_off_changes_no_result():
     """Elementwise operators on every thread (MXNET_USE_OPERATOR_TUNING=0) give the
     same bits as MXNet's tuned single-thread choice: tanh, its gradient, the scalar
     power and sum of d2l's clipping, and the fused SGD update."""
-    code = ("import hashlib, mxnet as mx\n"
+    code = ("import hashlib, gluon_rnn, mxnet as mx\n"
             "from mxnet import nd, autograd\n"
             "mx.random.seed(0)\n"
             "x = nd.random.normal(shape=(64, 32, 512)); g = nd.random.normal(shape=x.shape)\n"

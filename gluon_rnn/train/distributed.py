@@ -142,7 +142,9 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
     if not command:
         raise ValueError("no worker command given: gluon-rnn launch -n 2 -- gluon-rnn train ...")
     shared = dict(os.environ, **dmlc_environment(num_workers, num_servers, port or free_port()))
-    serve = [sys.executable, "-c", "import mxnet"]
+    # a scheduler or server is MXNet's import itself (ps-lite starts it by DMLC_ROLE);
+    # gluon_rnn first, so that MXNet finds what it needs on Python 3.12+ (mxnet_compat)
+    serve = [sys.executable, "-c", "import gluon_rnn, mxnet"]
     worker_env = dict(shared, DMLC_ROLE="worker")
     if verbose_workers:
         worker_env[VERBOSE_WORKERS_ENV] = "1"
