@@ -76,7 +76,7 @@ def _gluon_epoch(epochs: int, repeats: int) -> float:
 
     from gluon_rnn.data.corpora import load_data_time_machine
     from gluon_rnn.models.gluon import RNNModel
-    from gluon_rnn.tutorials.d2l import train_gluon_rnn
+    from gluon_rnn.tutorials.d2l.d2l092 import train_gluon_rnn
 
     corpus_indices, vocab = load_data_time_machine()
     mx.random.seed(0)

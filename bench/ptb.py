@@ -18,6 +18,7 @@ a unigram model's perplexity after one epoch (valid 707).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -78,7 +79,7 @@ def main(argv=None) -> None:
     budget, start, last = args.minutes * 60, time.perf_counter(), 0.0
     result = None
     while run.position.epoch == 0 or time.perf_counter() - start + last <= budget:
-        run.config.num_epochs = run.position.epoch + 1
+        run.config = dataclasses.replace(run.config, num_epochs=run.position.epoch + 1)
         result = fit(run, handle_sigint=False)
         rep = result.reports[-1]
         last = rep.seconds

@@ -2,14 +2,14 @@
 recurrent-network names: ``import d2lzh_compat as d2l`` and the chapter's pages run
 unchanged.
 
-Every name is a re-export: the 4-tuple API of :mod:`gluon_rnn.tutorials.d2l_classic`
+Every name is a re-export: the 4-tuple API of :mod:`gluon_rnn.tutorials.d2l.classic`
 bound to its ``d2lzh`` iterators (no random offset), and the helpers it shares with
 ``d2l==0.9.2``; nothing here holds logic of its own. Differences from ``d2lzh`` are
 documented there (no crash on an unknown prefix character, a ``pred_period`` of 0 or a
 diverged model; data found through the resolver)."""
-from gluon_rnn.tutorials.d2l import (RNNModel, semilogy, set_figsize, sgd, to_onehot,
+from gluon_rnn.tutorials.d2l.d2l092 import (RNNModel, semilogy, set_figsize, sgd, to_onehot,
                                     try_all_gpus, try_gpu, use_svg_display)
-from gluon_rnn.tutorials.d2l_classic import (D2LZH, grad_clipping, load_data_jay_lyrics,
+from gluon_rnn.tutorials.d2l.classic import (D2LZH, grad_clipping, load_data_jay_lyrics,
                                             load_data_time_machine)
 
 data_iter_random = D2LZH.data_iter_random
@@ -32,6 +32,6 @@ __all__ = [
 def __getattr__(name: str):
     """``d2l.plt`` is matplotlib's pyplot, loaded when first used."""
     if name == "plt":
-        from gluon_rnn.plotting import pyplot
+        from gluon_rnn.tutorials.d2l.plotting import pyplot
         return pyplot()
     raise AttributeError(f"module 'd2lzh_compat' has no attribute {name!r}")

@@ -4,8 +4,9 @@ The core knows nothing of any tutorial: :mod:`~gluon_rnn.data` (resolver, corpor
 tokenisers, vocabulary, batches), :mod:`~gluon_rnn.models` (the chapter's scratch RNN,
 ``RNNModel``), :mod:`~gluon_rnn.train` (configuration, loop, runs and checkpoints,
 distributed), :mod:`~gluon_rnn.sampling` and :mod:`~gluon_rnn.compare`. The tutorials
-stand on it in :mod:`gluon_rnn.tutorials` (``d2l``, ``wildml``, ``gates``,
-``straight_dope``); :mod:`~gluon_rnn.cli` and :mod:`~gluon_rnn.chapter` sit on top.
+stand on it in :mod:`gluon_rnn.tutorials` (``d2l`` with one module per helper generation
+of the books, ``wildml``, ``gates``, ``straight_dope``); :mod:`~gluon_rnn.books` (running
+the books' scripts, pages and notebooks) and :mod:`~gluon_rnn.cli` sit on top.
 
 From Python::
 
@@ -38,7 +39,6 @@ _PUBLIC = {  # name: the module that defines it
     "generate_text": "sampling",
     "Vocab": "data.vocab", "resolve": "data.resolve", "DATA_FILES": "data.resolve",
     "DataFile": "data.resolve", "load_token_corpus": "data.corpora",
-    "load_data_time_machine": "data.corpora",
     "data_iter_random": "data.batches", "data_iter_consecutive": "data.batches",
     "RNNModel": "models.gluon", "evaluate_perplexity": "train.evaluate",
 }

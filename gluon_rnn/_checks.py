@@ -8,6 +8,7 @@ import numbers
 
 SMALLEST_NORMAL = sys.float_info.min  # MXNet's parameter parser refuses anything smaller
 FLOAT32_MAX = 3.4028234663852886e38  # MXNet's optimizers take learning rates as float32
+FLOAT32_TINY = 1.1754943508222875e-38  # the smallest normal float32: below it a rate is 0
 
 
 def check_counts(**values) -> None:

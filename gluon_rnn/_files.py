@@ -1,18 +1,16 @@
-"""Atomic file writes and safe npz files: a write goes to a temporary file beside its target and is
-renamed over it only when complete, so an interrupted write never leaves a
-half-written or missing file. The result has the mode a plain ``open`` would give
-it: the user's umask for a new file, the old file's mode for a replaced one
-(``mkstemp`` alone would leave every result at 0600)."""
+"""Files: atomic writes, output paths checked before the work, a path named as what it is.
+
+A write goes to a temporary file beside its target and is renamed over it only when
+complete, so an interrupted write never leaves a half-written or missing file. The result
+has the mode a plain ``open`` would give it: the user's umask for a new file, the old
+file's mode for a replaced one (``mkstemp`` alone would leave every result at 0600)."""
 from __future__ import annotations
 
-import io
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Dict, Union
-
-import numpy as np
+from typing import Callable, Union
 
 
 def _umask() -> int:
@@ -113,39 +111,3 @@ def atomic_write(path: Union[str, Path], write: Callable[[Path], None]) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
-
-
-def save_npz(path: Union[str, Path], arrays: Dict[str, np.ndarray]) -> Path:
-    """Write ``arrays`` as npz to ``path`` (the name kept as given), atomically.
-
-    The archive is built in memory and written in one piece: when the disk fills
-    up, the write fails with one error and no half-closed ``ZipFile`` is left to
-    fail again (with a traceback) when it is collected."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            f.write(buffer.getbuffer())
-    return atomic_write(path, write)
-
-
-def load_npz(path: Union[str, Path], names: tuple, what: str) -> Dict[str, np.ndarray]:
-    """The arrays of an npz file that holds exactly ``names``, never unpickling and
-    never allocating more than the file holds (:mod:`gluon_rnn._npz`)."""
-    from ._npz import PickledArray, SingleArray, read_npz
-
-    path = regular_file(path, "model file")
-    try:
-        data = read_npz(path)
-    except PickledArray as err:
-        raise ValueError(f"{path} holds pickled objects, which are refused; {what} holds "
-                         f"plain numeric arrays ({err})") from err
-    except SingleArray as err:
-        raise ValueError(f"{path} is a single .npy array, not an npz model file") from err
-    except ValueError as err:
-        raise ValueError(f"{path} is not a readable npz model file ({err})") from err
-    if sorted(data) != sorted(names):
-        raise ValueError(f"{path} holds arrays {sorted(data)}; {what} holds exactly "
-                         f"{', '.join(names)}")
-    return data

@@ -20,12 +20,9 @@ from ._files import atomic_write
 from .data.batches import check_fits
 from .data.corpora import TokenCorpus
 from .sampling import generate_text
-from .train.config import TrainConfig
+from .train.config import ITERATORS, TrainConfig
 from .train.loop import EpochReport, fit
 from .train.run import new_run
-
-ITERATORS = ("random", "consecutive")
-
 
 def chapter_config(**changes) -> TrainConfig:
     """The chapter's settings for the comparison (its from-scratch RNN, 256 hidden

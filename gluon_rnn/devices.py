@@ -7,37 +7,29 @@ import mxnet as mx
 from mxnet import nd
 
 
-def try_gpu(device_id: int = 0) -> mx.Context:
-    """``mx.gpu(device_id)`` if that GPU exists and works, else ``mx.cpu()`` (d2l ``try_gpu``).
-
-    Unlike d2l, it asks MXNet how many GPUs there are before touching one, so
-    the CPU wheel answers at once."""
-    try:
-        if mx.context.num_gpus() <= device_id:
-            return mx.cpu()
-        ctx = mx.gpu(device_id)
-        nd.array([0], ctx=ctx).wait_to_read()
-        return ctx
-    except mx.base.MXNetError:
-        return mx.cpu()
-
-
-def try_all_gpus() -> List[mx.Context]:
-    """Every working GPU, or ``[mx.cpu()]`` when there is none (d2l ``try_all_gpus``)."""
+def working_gpus() -> List[mx.Context]:
+    """Every GPU MXNet can allocate on (none with the CPU wheel, which answers at once:
+    MXNet is asked how many GPUs there are before any is touched)."""
     try:
         count = mx.context.num_gpus()
     except mx.base.MXNetError:
-        count = 0
-    gpus = [try_gpu(i) for i in range(count)]
-    gpus = [ctx for ctx in gpus if ctx.device_type == "gpu"]
-    return gpus or [mx.cpu()]
+        return []
+    gpus = []
+    for device_id in range(count):
+        try:
+            nd.array([0], ctx=mx.gpu(device_id)).wait_to_read()
+        except mx.base.MXNetError:
+            continue
+        gpus.append(mx.gpu(device_id))
+    return gpus
 
 
 def parse_ctx(text: str) -> mx.Context:
-    """``'cpu'``, ``'cpu:0'``, ``'gpu'``, ``'gpu:1'`` or ``'auto'`` (:func:`try_gpu`) to a context."""
+    """``'cpu'``, ``'cpu:0'``, ``'gpu'``, ``'gpu:1'`` or ``'auto'`` (the first working GPU,
+    else the CPU) to a context."""
     text = text.strip().lower()
     if text == "auto":
-        return try_gpu()
+        return (working_gpus() or [mx.cpu()])[0]
     kind, _, index = text.partition(":")
     if kind not in ("cpu", "gpu") or (index and not (index.isascii() and index.isdigit())):
         raise ValueError(f"--ctx: context {text!r} is not one of auto, cpu, cpu:N, gpu, gpu:N "

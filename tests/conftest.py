@@ -40,7 +40,7 @@ def d2l_oracle():
 @pytest.fixture(scope="session")
 def time_machine():
     """(corpus_indices, vocab) of the default 10,000 characters."""
-    from gluon_rnn.data.corpora import load_data_time_machine
+    from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
     return load_data_time_machine()
 
 

@@ -8,7 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from gluon_rnn.data.corpora import load_data_time_machine, load_data_time_machine_split, load_token_corpus, time_machine_text
+from gluon_rnn.data.corpora import load_data_time_machine_split, load_token_corpus, time_machine_text
+from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
 from gluon_rnn.data.resolve import resolve
 from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.train.run import load_model
@@ -160,11 +161,11 @@ CASES = [
     ("generate --checkpoint {huge} --prefix the", "declares shape (1000000000000,)"),
     ("rnnlm generate --model {huge}", "declares shape (1000000000000,)"),
     ("straight-dope sample --model {huge}", "declares shape (1000000000000,)"),
-    ("generate --checkpoint {edited_unknown_key} --prefix the", "unknown options ['colour']"),
+    ("generate --checkpoint {edited_unknown_key} --prefix the", "meta.config has unknown fields ['colour']"),
     ("generate --checkpoint {edited_missing_key} --prefix the", "no value for ['num_hiddens']"),
-    ("generate --checkpoint {edited_wrong_type} --prefix the", "num_hiddens='8', which is not"),
-    ("generate --checkpoint {edited_vocab_lists} --prefix the", "'vocab' is not a non-empty list"),
-    ("generate --checkpoint {edited_no_vocab} --prefix the", "'vocab' is missing"),
+    ("generate --checkpoint {edited_wrong_type} --prefix the", "meta.config.num_hiddens must be an integer, got '8'"),
+    ("generate --checkpoint {edited_vocab_lists} --prefix the", "meta.vocab[0] must be a string"),
+    ("generate --checkpoint {edited_no_vocab} --prefix the", "meta has no value for ['vocab']"),
     ("generate --checkpoint {edited_no_optimizer_state} --prefix the",
      "holds shapes [], Adam keeps [(8,), (8,)]"),
     ("train --corpus {good_corpus} --num-layers 100000", "num_layers 100000 is more than 100"),

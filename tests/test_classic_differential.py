@@ -165,3 +165,28 @@ def test_book_pages_print_what_the_real_helper_prints(book, d2lzh_oracle, d2l087
     assert len(epochs) == (4 if page in ("rnn_scratch", "gru", "lstm") else 2)
     assert all(0 < float(line.split("perplexity ")[1]) < 2000 for line in epochs)
     assert sum(line.startswith(" - ") for line in ours) == 2 * len(epochs)
+
+
+@pytest.mark.parametrize("is_random_iter", [False, True])
+def test_a_corpus_d2lzh_trains_on_is_not_refused(d2lzh_oracle, capsys, is_random_iter):
+    """100 tokens, batch 9 x 10 steps: d2lzh (no start offset) has one batch either way and
+    trains; a size rule that allowed for 0.9.2's random offset (up to 9) refused it. Both
+    print the same lines; d2l 0.8.7 (0.9.2's offsets) refuses it, naming the sizes."""
+    from gluon_rnn.models.scratch import get_params, init_rnn_state, rnn
+
+    corpus = [i % 20 for i in range(100)]
+    idx_to_char = [chr(ord("a") + i) for i in range(20)]
+    char_to_idx = {c: i for i, c in enumerate(idx_to_char)}
+
+    def train(helper):
+        return lambda: helper.train_and_predict_rnn(
+            rnn, lambda: get_params(20, 8, 20, mx.cpu()), init_rnn_state, 8, 20, mx.cpu(),
+            corpus, idx_to_char, char_to_idx, is_random_iter, 2, 10, 1.0, 1.0, 9, 1, 5,
+            ["abc"])
+
+    ours = _printed(train(d2lzh_compat), capsys)
+    assert ours == _printed(train(d2lzh_oracle), capsys)
+    assert [line.split(",")[0] for line in ours if line.startswith("epoch")] == \
+        ["epoch 1", "epoch 2"]
+    with pytest.raises(ValueError, match=r"corpus length 100 .*batch_size=9 x num_steps=10"):
+        train(d2l087_compat)()

@@ -294,9 +294,9 @@ def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
 
     import mxnet as mx
 
-    from gluon_rnn.data.corpora import load_data_time_machine
+    from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
     from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-    from gluon_rnn.tutorials.d2l import train_rnn
+    from gluon_rnn.tutorials.d2l.d2l092 import train_rnn
 
     assert main(["compare", *TINY, "--seed", "2", "--out", str(tmp_path),
                  "--valid-examples", "0"]) == 0

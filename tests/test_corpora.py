@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gluon_rnn.data.corpora import load_data_time_machine, time_machine_text
+from gluon_rnn.data.corpora import time_machine_text
+from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
 from gluon_rnn.data.resolve import DATA_FILES, read_text, sha1_of
 from gluon_rnn.data.resolve import ChecksumError, DataFile, resolve
 

@@ -14,9 +14,9 @@ import mxnet as mx
 import pytest
 
 from conftest import FIXTURES
-from gluon_rnn.chapter import page_cells
+from gluon_rnn.books.pages import page_cells
 from gluon_rnn.cli import main
-from gluon_rnn.helpers import UnsupportedGeneration, generation_of
+from gluon_rnn.books.generations import UnsupportedGeneration, generation_of
 
 PAGES = FIXTURES / "pages"
 TIME = re.compile(r", time [0-9.]+ sec$")
@@ -72,14 +72,15 @@ def test_page_cells_in_order_with_their_lines():
 
 def _oracle_page_lines(page, oracle_name, oracle, monkeypatch, capsys):
     """The page's cells run with the published helper bound (our runner, their helper)."""
-    from gluon_rnn import chapter
+    from gluon_rnn.books.figures import FigureSink
+    from gluon_rnn.books.pages import run_page
 
     capsys.readouterr()
     random.seed(0)
     mx.random.seed(0)
     with monkeypatch.context() as patch:
         patch.setitem(sys.modules, oracle_name, oracle)
-        chapter._run_cells(page, page_cells(page.read_text(encoding="utf-8")))
+        run_page(page, page_cells(page.read_text(encoding="utf-8")), FigureSink(None, page.stem))
     return [TIME.sub("", line) for line in capsys.readouterr().out.splitlines()]
 
 
@@ -209,7 +210,7 @@ def test_kernel_install_writes_one_kernelspec_per_generation(tmp_path, capsys):
     specs = {p.name: json.loads((p / "kernel.json").read_text()) for p in root.iterdir()}
     assert sorted(specs) == ["gluon-rnn-d2l-0.8.7", "gluon-rnn-d2l-0.9.2"]
     argv = specs["gluon-rnn-d2l-0.8.7"]["argv"]
-    assert argv[:5] == [sys.executable, "-m", "gluon_rnn.kernel", "--d2l", "0.8.7"]
+    assert argv[:5] == [sys.executable, "-m", "gluon_rnn.books.kernel", "--d2l", "0.8.7"]
     assert "installed" in capsys.readouterr().out
     # the kernel itself binds the facades: ask it through jupyter_client
     code = ("from jupyter_client.manager import start_new_kernel\n"

@@ -2,6 +2,7 @@
 resume exactly, Ctrl-C saves, writes are atomic, generation reads checkpoints."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -20,7 +21,7 @@ from gluon_rnn.train.run import (CHECKPOINT_NAME, checkpoint_bytes, load_model, 
 from gluon_rnn.data.corpora import TokenCorpus, time_machine_text
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
 from gluon_rnn.sampling import generate_text
-from gluon_rnn.tutorials.d2l import predict_rnn_gluon, train_rnn
+from gluon_rnn.tutorials.d2l.d2l092 import predict_rnn_gluon, train_rnn
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,7 @@ def test_failed_checkpoint_write_keeps_previous_checkpoint(small_corpus, tmp_pat
         file.write(b"PK\x03\x04 half a zip")
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(np, "savez", broken_savez)
-    run.config.num_epochs = 2
+    run.config = dataclasses.replace(run.config, num_epochs=2)
     with pytest.raises(OSError, match="No space"):
         fit(run, handle_sigint=False)
     assert path.read_bytes() == before

@@ -9,8 +9,8 @@ import pytest
 from mxnet import autograd, nd
 
 from gluon_rnn.models.scratch import (get_params, init_rnn_state, params_factory, rnn, rnn_scores, to_onehot)
-from gluon_rnn.tutorials.d2l import predict_rnn
-from gluon_rnn.tutorials.d2l import grad_clipping, sgd
+from gluon_rnn.tutorials.d2l.d2l092 import predict_rnn
+from gluon_rnn.tutorials.d2l.d2l092 import grad_clipping, sgd
 from gluon_rnn.data.vocab import Vocab
 
 

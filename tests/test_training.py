@@ -11,7 +11,7 @@ from mxnet import nd
 
 from gluon_rnn.data.batches import num_consecutive_batches
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-from gluon_rnn.tutorials.d2l import perplexity, train_and_predict_rnn, train_rnn
+from gluon_rnn.tutorials.d2l.d2l092 import perplexity, train_and_predict_rnn, train_rnn
 
 HIDDEN = 8
 
@@ -113,7 +113,7 @@ def test_perplexity_of_nothing_is_an_error():
 def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
     """clip_global_norm (gluon-rnn train) gives grad_clipping's norm and gradients to
     float rounding; _sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
-    from gluon_rnn.tutorials.d2l import _sgd_step, grad_clipping, sgd
+    from gluon_rnn.tutorials.d2l.d2l092 import _sgd_step, grad_clipping, sgd
     from gluon_rnn.train.loop import clip_global_norm
 
     def make():

@@ -183,6 +183,10 @@ def _train_and_report(args, run, no_progress: bool) -> int:
     from ..train.loop import fit
 
     c, pos = run.config, run.position
+    if run.finished:
+        print(f"the run in {args.out} has already trained all {c.num_epochs} epochs; nothing "
+              "to do (pass --num-epochs with more to train on)", file=sys.stderr)
+        return 0
     print(f"{c.corpus} ({c.level}s): {len(run.train)} training, {len(run.valid)} validation, "
           f"{len(run.test)} test tokens; vocabulary {len(run.vocab)}; model {c.model}, "
           f"{c.num_layers}x{c.num_hiddens}; context {', '.join(map(str, run.ctxs))}"

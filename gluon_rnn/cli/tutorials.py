@@ -10,7 +10,7 @@ from ._args import actions, command, nonnegative_int, positive_float, positive_i
 
 
 def _add_chapter(sub) -> None:
-    from ..helpers import FACADES
+    from ..books.generations import FACADES
 
     p = command(
         sub, "chapter", "run an unmodified chapter (script, book page or notebook) of the "
@@ -27,8 +27,11 @@ def _add_chapter(sub) -> None:
                    help="the d2l generation to bind `import d2l` to (default: the one the "
                         "chapter's code shows; 0.9.2 when it shows none)")
     p.add_argument("--output", default=None,
-                   help="where an executed notebook is written (default: NAME.executed.ipynb "
-                        "beside it)")
+                   help="notebooks: where the executed notebook is written (default: "
+                        "NAME.executed.ipynb beside it)")
+    p.add_argument("--figures", default=None, metavar="DIR",
+                   help="scripts and pages: write each figure as DIR/NAME-N.png (default: "
+                        "figures are counted, not shown)")
     p.add_argument("script_args", nargs=argparse.REMAINDER, metavar="ARGS",
                    help="arguments for a script (optional; options of chapter itself go before "
                         "CHAPTER)")
@@ -36,8 +39,8 @@ def _add_chapter(sub) -> None:
 
 
 def _chapter(args) -> int:
-    from ..chapter import run_chapter
-    return run_chapter(args.script, args.script_args, args.d2l, args.output)
+    from ..books.chapter import run_chapter
+    return run_chapter(args.script, args.script_args, args.d2l, args.output, args.figures)
 
 
 def _add_kernel(sub) -> None:
@@ -56,7 +59,7 @@ def _add_kernel(sub) -> None:
 
 
 def _cmd_kernel(args) -> int:
-    from ..notebooks import install_kernels
+    from ..books.kernel import install_kernels
 
     for folder in install_kernels(args.user, args.prefix):
         print(f"installed {folder}")

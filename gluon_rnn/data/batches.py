@@ -1,6 +1,5 @@
 """Minibatches of (X, Y) from a token-index sequence: random and consecutive
-(sequential) partitioning, as in d2l's "Recurrent Neural Networks from Scratch"
-(``d2l==0.9.2``).
+(sequential) partitioning, as in d2l's "Recurrent Neural Networks from Scratch".
 
 A corpus of 26 tokens ``a b c ... z``, ``batch_size=2``, ``num_steps=3``, offset 1::
 
@@ -17,12 +16,20 @@ A corpus of 26 tokens ``a b c ... z``, ``batch_size=2``, ``num_steps=3``, offset
                       [nop]      [opq]                    [qrs]      [rst]
         row r of batch i + 1 continues row r of batch i: the state carries over
 
-Both iterators draw their randomness from ``rng`` (default: the :mod:`random`
-module itself), in exactly the order ``d2l==0.9.2`` does, so that after the same
-``random.seed`` they yield bit-identical batches. They differ from d2l in one
-way: a corpus too short for a single batch raises ``ValueError`` when the
-iterator is created, where d2l silently yields nothing (and its training loop
-then divides by zero).
+Two building blocks cut any such layout: :func:`window_batches` (windows at given
+starts, in the given order) and :func:`row_batches` (rows of a given length from an
+offset). The helper generations of the books differ only in how they choose the offset,
+how many windows or columns they use and how they shuffle (``gluon_rnn.tutorials.d2l``
+builds each on these blocks, with its own size rule).
+
+The library's own partitioning (:func:`data_iter_random`, :func:`data_iter_consecutive`,
+used by ``gluon-rnn train`` and ``compare``) is that of ``d2l==0.9.2``: an offset drawn
+from ``rng`` (default: the :mod:`random` module) as ``int(rng.uniform(0, num_steps))``,
+unless the caller gives one (evaluation reads from offset 0 and draws nothing). After the
+same ``random.seed`` it yields d2l's batches bit for bit. Where it differs from d2l: a
+corpus too short for a single batch raises ``ValueError`` when the iterator is created
+(:func:`check_fits`), where d2l silently yields nothing (and its training loop then
+divides by zero).
 """
 from __future__ import annotations
 
@@ -38,7 +45,8 @@ from .._checks import check_counts
 Batch = Tuple[nd.NDArray, nd.NDArray]
 
 
-def _as_array(corpus_indices: Sequence[int]) -> np.ndarray:
+def as_corpus(corpus_indices: Sequence[int]) -> np.ndarray:
+    """The corpus as a flat array, or a ``ValueError`` for anything else."""
     array = np.asarray(corpus_indices)
     if array.ndim != 1:
         raise ValueError(f"corpus_indices must be a flat sequence of token indices, "
@@ -46,36 +54,63 @@ def _as_array(corpus_indices: Sequence[int]) -> np.ndarray:
     return array
 
 
+def window_batches(corpus: np.ndarray, starts: Sequence[int], batch_size: int, num_steps: int,
+                   ctx: Optional[mx.Context] = None) -> Iterator[Batch]:
+    """Windows ``corpus[s:s + num_steps]`` (``Y``: shifted by one) at ``starts``, in their
+    order, ``batch_size`` to a batch (a last incomplete batch is dropped); float32 arrays
+    of shape ``(batch_size, num_steps)`` on ``ctx``."""
+    window = np.arange(num_steps)
+    for i in range(0, len(starts) // batch_size * batch_size, batch_size):
+        rows = np.asarray(starts[i:i + batch_size])[:, None] + window
+        yield (nd.array(corpus[rows], ctx=ctx, dtype="float32"),
+               nd.array(corpus[rows + 1], ctx=ctx, dtype="float32"))
+
+
+def row_batches(corpus: np.ndarray, batch_size: int, num_steps: int, offset: int,
+                row_length: int, num_batches: int,
+                ctx: Optional[mx.Context] = None) -> Iterator[Batch]:
+    """Row ``r`` is ``corpus[offset + r * row_length:]``; batch ``i`` holds its columns
+    ``i * num_steps`` to ``(i + 1) * num_steps`` (``Y``: the next token of each)."""
+    columns = np.arange(batch_size)[:, None] * row_length + offset
+    for i in range(num_batches):
+        positions = columns + i * num_steps + np.arange(num_steps)
+        yield (nd.array(corpus[positions], ctx=ctx, dtype="float32"),
+               nd.array(corpus[positions + 1], ctx=ctx, dtype="float32"))
+
+
+def require_batches(count: int, corpus_len: int, batch_size: int, num_steps: int, kind: str,
+                    offsets: str) -> None:
+    """The one "corpus too short" error: ``count`` batches (for the worst offset the
+    iterator may use, described by ``offsets``) must be at least one."""
+    if count < 1:
+        raise ValueError(
+            f"the corpus is too short for {kind} partitioning: corpus length {corpus_len} "
+            f"gives no full batch of batch_size={batch_size} x num_steps={num_steps} "
+            f"(+1 target, {offsets}). Use a longer corpus or smaller batch_size/num_steps.")
+
+
 def num_random_batches(corpus_len: int, batch_size: int, num_steps: int, offset: int) -> int:
-    """Batches :func:`data_iter_random` yields for a given start offset."""
+    """Batches :func:`data_iter_random` yields from a given start offset."""
     num_examples = (corpus_len - offset - 1) // num_steps - 1
     return max(num_examples, 0) // batch_size
 
 
 def num_consecutive_batches(corpus_len: int, batch_size: int, num_steps: int, offset: int) -> int:
-    """Batches :func:`data_iter_consecutive` yields for a given start offset."""
+    """Batches :func:`data_iter_consecutive` yields from a given start offset."""
     num_indices = (corpus_len - offset) // batch_size * batch_size
     return max((num_indices // batch_size - 1) // num_steps, 0)
 
 
-def _require_a_batch(count_fn, corpus_len: int, batch_size: int, num_steps: int, kind: str) -> None:
-    # The offset is drawn from [0, num_steps); the worst case is the largest one.
-    if count_fn(corpus_len, batch_size, num_steps, num_steps - 1) < 1:
-        raise ValueError(
-            f"the corpus is too short for {kind} partitioning: corpus length {corpus_len} "
-            f"gives no full batch of batch_size={batch_size} x num_steps={num_steps} "
-            f"(+1 target, random start offset up to {num_steps - 1}). "
-            "Use a longer corpus or smaller batch_size/num_steps.")
-
-
-def check_fits(corpus_len: int, batch_size: int, num_steps: int, is_random_iter: bool) -> None:
-    """Raise ``ValueError`` (naming the sizes) unless the corpus gives at least one
-    full batch for every start offset the iterator may draw."""
+def check_fits(corpus_len: int, batch_size: int, num_steps: int, is_random_iter: bool,
+               offset: Optional[int] = None) -> None:
+    """Raise ``ValueError`` (naming the sizes) unless the corpus gives at least one full
+    batch from ``offset``, or, without one, from every offset the iterator may draw."""
     check_counts(batch_size=batch_size, num_steps=num_steps)
-    if is_random_iter:
-        _require_a_batch(num_random_batches, corpus_len, batch_size, num_steps, "random")
-    else:
-        _require_a_batch(num_consecutive_batches, corpus_len, batch_size, num_steps, "consecutive")
+    worst = num_steps - 1 if offset is None else offset
+    offsets = f"random start offset up to {worst}" if offset is None else f"start offset {offset}"
+    count = num_random_batches if is_random_iter else num_consecutive_batches
+    require_batches(count(corpus_len, batch_size, num_steps, worst), corpus_len, batch_size,
+                    num_steps, "random" if is_random_iter else "consecutive", offsets)
 
 
 def fitting_batch_size(corpus_len: int, batch_size: int, num_steps: int) -> int:
@@ -85,39 +120,34 @@ def fitting_batch_size(corpus_len: int, batch_size: int, num_steps: int) -> int:
     return max(0, min(batch_size, (corpus_len - num_steps + 1) // (num_steps + 1)))
 
 
-def _checked(corpus_indices, batch_size: int, num_steps: int, count_fn, kind: str) -> np.ndarray:
-    """Validate the sizes eagerly (before the generator starts) and return the corpus array."""
-    check_counts(batch_size=batch_size, num_steps=num_steps)
-    corpus = _as_array(corpus_indices)
-    _require_a_batch(count_fn, len(corpus), batch_size, num_steps, kind)
-    return corpus
+def draw_offset(rng, num_steps: int) -> int:
+    """The start offset of an epoch, d2l 0.9.2's draw: ``int(rng.uniform(0, num_steps))``."""
+    return int(rng.uniform(0, num_steps))
 
 
 def data_iter_random(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
-                     ctx: Optional[mx.Context] = None,
-                     rng: Optional[random.Random] = None) -> Iterator[Batch]:
+                     ctx: Optional[mx.Context] = None, rng: Optional[random.Random] = None,
+                     offset: Optional[int] = None) -> Iterator[Batch]:
     """Random partitioning: each example is a random, non-overlapping window.
 
-    Reproduces ``d2l.data_iter_random``: a random offset in ``[0, num_steps)``,
-    windows starting every ``num_steps`` tokens after it, shuffled, then grouped
-    into ``batch_size`` rows; ``Y`` is ``X`` shifted by one token. Arrays are
-    float32 on ``ctx``, shape ``(batch_size, num_steps)``.
+    ``d2l.data_iter_random`` (0.9.2): an offset in ``[0, num_steps)`` (drawn from ``rng``
+    unless given), windows starting every ``num_steps`` tokens after it (the last one
+    whose target would reach the end left out, as d2l does), shuffled with ``rng``,
+    ``batch_size`` to a batch; ``Y`` is ``X`` shifted by one token. Arrays are float32
+    on ``ctx``, shape ``(batch_size, num_steps)``.
     """
-    corpus = _checked(corpus_indices, batch_size, num_steps, num_random_batches, "random")
-    return _random_batches(corpus, batch_size, num_steps, ctx, rng or random)
+    corpus = as_corpus(corpus_indices)
+    check_fits(len(corpus), batch_size, num_steps, True, offset)
+    return _random(corpus, batch_size, num_steps, ctx, rng or random, offset)
 
 
-def _random_batches(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
-    offset = int(rng.uniform(0, num_steps))
+def _random(corpus, batch_size, num_steps, ctx, rng, offset) -> Iterator[Batch]:
+    # a generator, as d2l's: the draws happen when the first batch is asked for
+    offset = draw_offset(rng, num_steps) if offset is None else offset
     num_examples = (len(corpus) - offset - 1) // num_steps - 1
-    num_batches = num_examples // batch_size
-    example_indices = list(range(offset, offset + num_examples * num_steps, num_steps))
-    rng.shuffle(example_indices)
-    window = np.arange(num_steps)
-    for i in range(0, batch_size * num_batches, batch_size):
-        starts = np.asarray(example_indices[i:i + batch_size])[:, None] + window
-        yield (nd.array(corpus[starts], ctx=ctx, dtype="float32"),
-               nd.array(corpus[starts + 1], ctx=ctx, dtype="float32"))
+    starts = list(range(offset, offset + num_examples * num_steps, num_steps))
+    rng.shuffle(starts)
+    yield from window_batches(corpus, starts, batch_size, num_steps, ctx)
 
 
 def data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
@@ -127,59 +157,20 @@ def data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int, num_st
     """Consecutive (sequential) partitioning: row ``r`` of batch ``i + 1``
     continues row ``r`` of batch ``i``, so the hidden state can be carried over.
 
-    Reproduces ``d2l.data_iter_consecutive``: a random offset in
-    ``[0, num_steps)``, the corpus cut into ``batch_size`` equal rows, read
-    ``num_steps`` columns at a time. A fixed ``offset`` (evaluation: 0) replaces
-    the random one and draws nothing from ``rng``.
+    ``d2l.data_iter_consecutive`` (0.9.2): an offset in ``[0, num_steps)`` (drawn from
+    ``rng`` unless given: evaluation reads from 0 and draws nothing), the corpus cut into
+    ``batch_size`` equal rows, read ``num_steps`` columns at a time.
     """
-    corpus = _checked(corpus_indices, batch_size, num_steps, num_consecutive_batches, "consecutive")
-    return _consecutive_batches(corpus, batch_size, num_steps, ctx, rng or random, offset)
+    corpus = as_corpus(corpus_indices)
+    check_fits(len(corpus), batch_size, num_steps, False, offset)
+    return _consecutive(corpus, batch_size, num_steps, ctx, rng or random, offset)
 
 
-def _consecutive_batches(corpus, batch_size, num_steps, ctx, rng, offset=None) -> Iterator[Batch]:
-    offset = int(rng.uniform(0, num_steps)) if offset is None else offset
-    num_indices = (len(corpus) - offset) // batch_size * batch_size
-    rows = corpus[offset:offset + num_indices].reshape((batch_size, -1))
-    num_batches = (num_indices // batch_size - 1) // num_steps
-    for i in range(0, num_batches * num_steps, num_steps):
-        yield (nd.array(rows[:, i:i + num_steps], ctx=ctx, dtype="float32"),
-               nd.array(rows[:, i + 1:i + 1 + num_steps], ctx=ctx, dtype="float32"))
-
-
-def data_iter_random_whole(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
-                           ctx: Optional[mx.Context] = None,
-                           rng: Optional[random.Random] = None) -> Iterator[Batch]:
-    """Random partitioning without an offset, as ``d2lzh==1.0.0`` (the Chinese edition)
-    does it: windows start at 0, ``num_steps`` apart, every whole window used
-    (``(len - 1) // num_steps`` of them), shuffled, grouped into ``batch_size`` rows.
-    One ``rng.shuffle`` per epoch and nothing else, so the same ``random.seed`` gives
-    d2lzh's batches."""
-    check_counts(batch_size=batch_size, num_steps=num_steps)
-    corpus = _as_array(corpus_indices)
-    num_examples = (len(corpus) - 1) // num_steps
-    if num_examples // batch_size < 1:
-        raise ValueError(f"corpus of {len(corpus)} tokens is too short for one random batch of "
-                         f"batch_size={batch_size} x num_steps={num_steps} (it needs "
-                         f"{batch_size * num_steps + 1}); lower batch_size or num_steps")
-    return _whole_windows(corpus, batch_size, num_steps, ctx, rng or random, num_examples)
-
-
-def _whole_windows(corpus, batch_size, num_steps, ctx, rng, num_examples) -> Iterator[Batch]:
-    example_indices = list(range(num_examples))
-    rng.shuffle(example_indices)
-    window = np.arange(num_steps)
-    for i in range(0, num_examples // batch_size * batch_size, batch_size):
-        starts = np.asarray(example_indices[i:i + batch_size])[:, None] * num_steps + window
-        yield (nd.array(corpus[starts], ctx=ctx, dtype="float32"),
-               nd.array(corpus[starts + 1], ctx=ctx, dtype="float32"))
-
-
-def data_iter_consecutive_from_0(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
-                                 ctx: Optional[mx.Context] = None,
-                                 rng: Optional[random.Random] = None) -> Iterator[Batch]:
-    """Consecutive partitioning from the corpus's first token, as ``d2lzh==1.0.0`` does
-    (:func:`data_iter_consecutive` with ``offset=0``: no random draw)."""
-    return data_iter_consecutive(corpus_indices, batch_size, num_steps, ctx, rng, offset=0)
+def _consecutive(corpus, batch_size, num_steps, ctx, rng, offset) -> Iterator[Batch]:
+    offset = draw_offset(rng, num_steps) if offset is None else offset
+    row_length = (len(corpus) - offset) // batch_size
+    num_batches = num_consecutive_batches(len(corpus), batch_size, num_steps, offset)
+    yield from row_batches(corpus, batch_size, num_steps, offset, row_length, num_batches, ctx)
 
 
 def data_iter(corpus_indices: Sequence[int], batch_size: int, num_steps: int,

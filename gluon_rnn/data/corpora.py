@@ -25,37 +25,22 @@ def time_machine_text(num_examples: Optional[int] = 10000,
     return text if num_examples is None else text[:num_examples]
 
 
-def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, None] = None):
-    """``d2l.load_data_time_machine`` (0.9.2): the first ``num_examples``
-    characters of the prepared Time Machine and their character vocabulary.
-
-    Returns ``(corpus_indices, vocab)``; 44 tokens (with ``<unk>``) for the
-    default 10,000 characters. Unlike d2l, the file is found through
-    :func:`resolve` instead of the fixed path ``../data/timemachine.txt``.
-    """
-    corpus_indices, vocab, _ = load_data_time_machine_split(num_examples, 0, path)
-    return corpus_indices, vocab
-
-
 def load_data_time_machine_split(num_examples: int = 10000, valid_examples: int = 0,
                                  path: Union[str, Path, None] = None):
-    """``(corpus_indices, vocab, valid_indices)``: the training part equals
-    :func:`load_data_time_machine`'s; the next ``valid_examples`` characters of the
-    book are held out, indexed with the training vocabulary (unseen characters
-    become ``<unk>``)."""
+    """``(corpus_indices, vocab, valid_indices)``: the first ``num_examples`` characters of
+    :func:`time_machine_text` and their character vocabulary (what d2l 0.9.2's
+    ``load_data_time_machine`` returns: 44 tokens with ``<unk>`` for 10,000 characters),
+    and the next ``valid_examples`` characters of the book held out, indexed with the
+    training vocabulary (unseen characters become ``<unk>``)."""
     check_counts(num_examples=num_examples)
     if valid_examples:
         check_counts(valid_examples=valid_examples)
     text = time_machine_text(num_examples + valid_examples, path)
     vocab = Vocab(text[:num_examples])
-    return ([vocab[char] for char in text[:num_examples]], vocab,
-            [vocab[char] for char in text[num_examples:]])
+    return vocab.indices(text[:num_examples]), vocab, vocab.indices(text[num_examples:])
 
 
 GUTENBERG_END_MARKER = "End of Project Gutenberg"
-
-
-
 
 
 def strip_gutenberg_licence(text: str) -> str:

@@ -1,36 +1,128 @@
-"""Training checkpoints of ``gluon-rnn train``: parameters, optimizer state, where
-training stands (epoch, minibatch, RNG state, carried hidden state) and the
-vocabulary, in one npz file whose metadata is JSON text.
+"""The checkpoint format of ``gluon-rnn train``, whole: parameters, optimizer state, where
+training stands (:class:`Position`: epoch, minibatch, the minibatch generator's state,
+the running loss, the carried hidden state) and the vocabulary, in one npz file whose
+``meta`` member is JSON text.
 
-Reads never unpickle (``allow_pickle=False``) and check keys and shapes; writes
-are atomic (temporary file, then rename), so a failed write keeps the old file.
+One reader (:func:`load_training_checkpoint`) and one schema (:func:`meta_schema`):
+every metadata field is checked for type, range and nesting before anything uses it, the
+arrays through the safe npz reader (sizes bounded before inflating, float32 only), so a
+damaged or edited file is one ``ValueError`` naming what is wrong. Writes are atomic
+(temporary file, then rename), so a failed write keeps the previous checkpoint.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
+import random
+import re
 from pathlib import Path
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .._files import save_npz
-
+from .. import _schema as S
+from ..npzfile import read_npz, save_npz
+from .config import TrainConfig
 
 CHECKPOINT_FORMAT = "gluon-rnn-checkpoint/1"
+_MT_STATE = 625  # words of a random.Random state (624 and the position)
+
+
+@dataclasses.dataclass
+class Position:
+    """Where training stands: ``epoch`` epochs done, ``batch`` minibatches of the
+    next one done, with the minibatch generator's state at that epoch's start, the
+    running loss sum and token count of the epoch, the minibatches skipped, and one
+    row per finished epoch."""
+
+    epoch: int = 0
+    batch: int = 0
+    rng_state: Optional[list] = None
+    l_sum: float = 0.0
+    n: int = 0
+    skipped: int = 0
+    history: List[dict] = dataclasses.field(default_factory=list)
+
+
+def rng_state(rng: random.Random) -> list:
+    """A ``random.Random``'s state as JSON-able lists."""
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def set_rng_state(rng: random.Random, state: list) -> None:
+    rng.setstate((state[0], tuple(state[1]), state[2]))
+
+
+def _history_row() -> S.Check:
+    return S.record({"epoch": S.integer(1), "perplexity": S.number(1, finite=False),
+                     "seconds": S.number(0), "tokens": S.integer(1),
+                     "valid_perplexity": S.nullable(S.number(1, finite=False)),
+                     "skipped": S.integer(0)})
+
+
+def meta_schema(config_schema: S.Check) -> S.Check:
+    """The checkpoint's metadata: every field, its type and range."""
+    word = S.integer(0, 2**32 - 1)
+    position = S.record({
+        "epoch": S.integer(0), "batch": S.integer(0),
+        "rng_state": S.nullable(S.tuple_of(S.integer(3, 3),
+                                           S.list_of(word, _MT_STATE, _MT_STATE),
+                                           S.nullable(S.number()))),
+        "l_sum": S.number(0), "n": S.integer(0), "skipped": S.integer(0),
+        "history": S.list_of(_history_row())})
+    return S.record({
+        "format": S.string((CHECKPOINT_FORMAT,)),
+        "config": config_schema,
+        "position": position,
+        "vocab": S.list_of(S.string(), min_len=1, distinct=True),
+        "hidden_contexts": S.integer(1, 1024),
+        "data": S.nullable(S.record({"path": S.string(), "sha1": S.string(pattern="[0-9a-f]{40}")})),
+        "optimizer": S.record({"num_update": S.integer(0), "lr": S.number(0),
+                               "index_update_count": S.mapping(S.string(pattern="[0-9]{1,9}"),
+                                                               S.integer(0))}),
+    }, optional=("data", "hidden_contexts"))
 
 
 @dataclasses.dataclass
 class TrainingCheckpoint:
     """What :func:`load_training_checkpoint` returns: ``params`` by structural name
     (``'rnn.l0_i2h_weight'``, ``'dense.weight'``, ...), optimizer ``states`` by
-    parameter index, the carried ``hidden`` state (empty at epoch boundaries) and
-    ``meta`` (config, position, history, vocabulary, optimizer counters)."""
+    parameter index, the carried ``hidden`` state (empty at epoch boundaries), the
+    ``config``, the ``position`` and ``meta`` (all the metadata, checked)."""
 
     params: Dict[str, np.ndarray]
     states: Dict[int, List[np.ndarray]]
     hidden: List[np.ndarray]
+    config: TrainConfig
+    position: Position
     meta: dict
+
+
+_FUSED = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
+
+
+def named_parameters(block, prefix: str = "") -> dict:
+    """A network's parameters by structural name (``'rnn._unfused.0.i2h_weight'``,
+    ``'dense.weight'``), the names Gluon's ``_collect_params_with_prefix`` gives, for any
+    number of layers: Gluon's own pattern for fused RNN layers reads one digit, so a
+    network of 11 layers could not be saved."""
+    from mxnet.gluon.rnn.rnn_layer import _RNNLayer
+
+    prefix = prefix + "." if prefix else ""
+    own = block._reg_params
+    if isinstance(block, _RNNLayer):
+        matches = {key: _FUSED.match(key) for key in own}
+        bidirectional = any(m.group(1) == "r" for m in matches.values())
+        names = {key: (f"_unfused.{m.group(2)}.{m.group(1)}_cell.{m.group(3)}_{m.group(4)}"
+                       if bidirectional else f"_unfused.{m.group(2)}.{m.group(3)}_{m.group(4)}")
+                 for key, m in matches.items()}
+    else:
+        names = {key: key for key in own}
+    found = {prefix + names[key]: param for key, param in own.items()}
+    for name, child in block._children.items():
+        found.update(named_parameters(child, prefix + name))
+    return found
 
 
 def _optimizer_states(trainer) -> Dict[str, np.ndarray]:
@@ -42,75 +134,83 @@ def _optimizer_states(trainer) -> Dict[str, np.ndarray]:
     return arrays
 
 
-def save_training_checkpoint(path: Union[str, Path], net, trainer, meta: dict,
-                             hidden: Sequence = ()) -> Path:
-    """Write ``net``'s parameters, ``trainer``'s optimizer state and counters,
-    ``hidden`` and ``meta`` (JSON-able) to ``path``, atomically. With several
-    contexts the first context's copies are written (all copies are equal)."""
+def save_training_checkpoint(path: Union[str, Path], net, trainer, config: TrainConfig,
+                             position: Position, meta: dict, hidden: Sequence = ()) -> Path:
+    """Write ``net``'s parameters, ``trainer``'s optimizer state and counters, the
+    ``config``, the ``position``, ``hidden`` and ``meta`` (JSON-able: the vocabulary, the
+    data's identity) to ``path``, atomically. With several contexts the first context's
+    copies are written (all copies are equal)."""
     arrays = {f"param/{name}": p.list_data()[0].asnumpy()
-              for name, p in net._collect_params_with_prefix().items()}
+              for name, p in named_parameters(net).items()}
     arrays.update(_optimizer_states(trainer))
     arrays.update({f"hidden/{j}": h.asnumpy() for j, h in enumerate(hidden)})
     optimizer = trainer._optimizer
     counts = optimizer._all_index_update_counts.get(trainer._contexts[0].device_id, {})
-    meta = dict(meta, format=CHECKPOINT_FORMAT, optimizer={
-        "num_update": optimizer.num_update, "lr": trainer.learning_rate,
-        "index_update_count": {str(k): v for k, v in counts.items()}})
+    meta = dict(meta, format=CHECKPOINT_FORMAT, config=dataclasses.asdict(config),
+                position=dataclasses.asdict(position), optimizer={
+                    "num_update": optimizer.num_update, "lr": trainer.learning_rate,
+                    "index_update_count": {str(k): v for k, v in counts.items()}})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     return save_npz(path, arrays)
 
 
 def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
-    """Read a :func:`save_training_checkpoint` file (never unpickling), with a
-    one-line error for anything that is not one."""
-    from .._files import regular_file
-    from .._npz import read_npz
-
-    path = regular_file(path, "checkpoint")
-    try:
-        arrays = read_npz(path)
-    except ValueError as err:
-        raise ValueError(f"{path} is not a readable gluon-rnn checkpoint ({err})") from err
-    try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-        assert meta.get("format") == CHECKPOINT_FORMAT
-    except (KeyError, ValueError, AssertionError, AttributeError) as err:
+    """Read a :func:`save_training_checkpoint` file (never unpickling), every field and
+    array checked, with a one-line error for anything that is not one."""
+    arrays = read_npz(path, "gluon-rnn checkpoint", kinds={"meta": "u"})
+    if "meta" not in arrays or arrays["meta"].dtype != np.uint8 or arrays["meta"].ndim != 1:
         raise ValueError(f"{path} is not a gluon-rnn checkpoint (no {CHECKPOINT_FORMAT} "
-                         "metadata); pass a file written by `gluon-rnn train`") from err
-    problem = _meta_problem(meta)
-    if problem:
-        raise ValueError(f"{path} has damaged metadata: {problem}; it was edited or written by "
-                         "something else: use the checkpoint `gluon-rnn train` wrote")
+                         "metadata); pass a file written by `gluon-rnn train`")
+    where = f"the checkpoint {path}"
+    try:
+        meta = S.loads(arrays.pop("meta").tobytes(), where)
+        meta = meta_schema(TrainConfig.schema())(meta, "meta")
+        config = TrainConfig(**meta["config"]).check()
+        position = Position(**meta["position"])
+        _check_position(position, config)
+        params, states, hidden = _split_arrays(arrays)
+    except ValueError as err:
+        raise ValueError(f"{where} is damaged: {err}; it was edited or written by something "
+                         "else: use the checkpoint `gluon-rnn train` wrote") from None
+    return TrainingCheckpoint(params, states, hidden, config, position, meta)
+
+
+def _check_position(position: Position, config: TrainConfig) -> None:
+    """What the schema cannot see alone: the position against the run it belongs to."""
+    if position.epoch > config.num_epochs:
+        raise S.SchemaError(f"position.epoch {position.epoch} is past the run's "
+                            f"{config.num_epochs} epochs")
+    if len(position.history) != position.epoch or \
+            [row["epoch"] for row in position.history] != list(range(1, position.epoch + 1)):
+        raise S.SchemaError(f"position.history does not hold one row for each of the "
+                            f"{position.epoch} epochs done")
+    if position.batch and position.rng_state is None:
+        raise S.SchemaError("position.rng_state is missing inside an epoch")
+
+
+def _split_arrays(arrays: Dict[str, np.ndarray]):
+    """Parameters, optimizer states by parameter index and the hidden list, by name."""
     params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
     states: Dict[int, List[np.ndarray]] = {}
+    hidden_keys = []
+    for key in arrays:
+        kind, _, rest = key.partition("/")
+        if kind == "state" and re.fullmatch(r"\d{1,9}/\d{1,3}", rest):
+            continue
+        if kind == "hidden" and rest.isdigit() and len(rest) <= 4:
+            hidden_keys.append(int(rest))
+        elif kind != "param":
+            raise S.SchemaError(f"array {key!r} is not one a checkpoint holds")
     for key in sorted((k for k in arrays if k.startswith("state/")),
                       key=lambda k: tuple(int(x) for x in k.split("/")[1:])):
-        states.setdefault(int(key.split("/")[1]), []).append(arrays[key])
-    hidden = [arrays[f"hidden/{j}"] for j in range(sum(k.startswith("hidden/") for k in arrays))]
-    return TrainingCheckpoint(params, states, hidden, meta)
-
-
-def _meta_problem(meta) -> str:
-    """What is wrong with a checkpoint's metadata (``''`` when nothing): the shapes
-    its readers rely on, checked before any of them looks inside."""
-    if not isinstance(meta, dict):
-        return "it is not a JSON object"
-    kinds = {"config": dict, "position": dict, "vocab": list, "optimizer": dict}
-    for key, kind in kinds.items():
-        if not isinstance(meta.get(key), kind):
-            return f"{key!r} is {'missing' if key not in meta else type(meta[key]).__name__}, " \
-                   f"not a {kind.__name__}"
-    vocab = meta["vocab"]
-    if not vocab or not all(isinstance(t, str) for t in vocab) or len(set(vocab)) != len(vocab):
-        return "'vocab' is not a non-empty list of distinct strings"
-    optimizer = meta["optimizer"]
-    numbers = (isinstance(optimizer.get("num_update"), int)
-               and isinstance(optimizer.get("lr"), (int, float))
-               and isinstance(optimizer.get("index_update_count"), dict))
-    if not numbers or not all(k.isdigit() and isinstance(v, int)
-                              for k, v in optimizer["index_update_count"].items()):
-        return "'optimizer' lacks its counters (num_update, lr, index_update_count)"
-    return ""
+        _, index, part = key.split("/")
+        states.setdefault(int(index), []).append(arrays[key])
+        if int(part) != len(states[int(index)]) - 1:
+            raise S.SchemaError(f"optimizer state {key!r} has a gap before it")
+    if sorted(hidden_keys) != list(range(len(hidden_keys))):
+        raise S.SchemaError(f"hidden states {sorted(hidden_keys)} are not numbered 0, 1, ...")
+    hidden = [arrays[f"hidden/{j}"] for j in range(len(hidden_keys))]
+    return params, states, hidden
 
 
 def _check_states(checkpoint: TrainingCheckpoint, trainer) -> None:
@@ -138,7 +238,7 @@ def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ct
     as NDArrays on ``ctx``."""
     from mxnet import nd
 
-    own = net._collect_params_with_prefix()
+    own = named_parameters(net)
     if sorted(own) != sorted(checkpoint.params):
         raise ValueError(f"the checkpoint holds parameters {sorted(checkpoint.params)}, the model "
                          f"{sorted(own)}: it was written for a different model")

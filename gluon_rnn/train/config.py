@@ -1,4 +1,5 @@
-"""What defines a training run (:class:`TrainConfig`), its checks, and named presets."""
+"""What defines a training run (:class:`TrainConfig`), its checks, and named presets.
+Nothing here loads MXNet (``gluon-rnn --help`` reads the defaults)."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,9 +7,8 @@ import math
 import types
 from typing import Mapping
 
-from mxnet import init
-
-from .._checks import FLOAT32_MAX, SMALLEST_NORMAL, check_choice, check_counts, check_rates
+from .. import _schema as S
+from .._checks import FLOAT32_MAX, FLOAT32_TINY, SMALLEST_NORMAL, check_choice, check_counts, check_rates
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 
@@ -22,14 +22,23 @@ OPTIMIZERS = ("sgd", "adam")
 MAX_LAYERS = 100  # see TrainConfig.check
 
 
-INITIALIZERS = {  # name: (initializer, what it is)
-    "normal": (lambda: init.Normal(0.01), "N(0, 0.01^2), d2l's"),
-    "uniform": (lambda: init.Uniform(0.1), "U(-0.1, 0.1), Zaremba et al.'s"),
-    "xavier": (lambda: init.Xavier(), "Xavier (Glorot) uniform"),
+INITIALIZERS = {  # name: what it is
+    "normal": "N(0, 0.01^2), d2l's",
+    "uniform": "U(-0.1, 0.1), Zaremba et al.'s",
+    "xavier": "Xavier (Glorot) uniform",
 }
 
 
-@dataclasses.dataclass
+def initializer(name: str):
+    """The MXNet initializer of :data:`INITIALIZERS` ``name``."""
+    from mxnet import init
+
+    check_choice("init", name, tuple(INITIALIZERS))
+    return {"normal": lambda: init.Normal(0.01), "uniform": lambda: init.Uniform(0.1),
+            "xavier": lambda: init.Xavier()}[name]()
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a run. Defaults follow d2l's "Concise Implementation
     of Recurrent Neural Networks" (256 hidden units, 35 steps, batch 32, SGD with
@@ -57,25 +66,19 @@ class TrainConfig:
     skip_nonfinite: bool = False
 
     @classmethod
+    def schema(cls) -> S.Check:
+        """Each field with its type (a checkpoint's JSON is checked against it; the ranges
+        are :meth:`check`'s)."""
+        kinds = {"int": S.integer(), "float": S.number(finite=False), "str": S.string(),
+                 "bool": S.boolean()}
+        return S.record({f.name: kinds[str(f.type)] for f in dataclasses.fields(cls)})
+
+    @classmethod
     def from_mapping(cls, values: Mapping, where: str = "the configuration") -> "TrainConfig":
-        """The configuration a mapping (a checkpoint's JSON) describes, checked: an
-        unknown or missing field, or a value of the wrong kind, is a ``ValueError``
-        naming it and ``where`` it came from."""
-        if not isinstance(values, Mapping):
-            raise ValueError(f"{where} is not a mapping of options (got {type(values).__name__})")
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown, missing = sorted(set(values) - set(fields)), sorted(set(fields) - set(values))
-        if unknown or missing:
-            raise ValueError(f"{where} has " + "; ".join(
-                part for part in (unknown and f"unknown options {unknown}",
-                                  missing and f"no value for {missing}") if part))
-        kinds = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
-        for name, value in values.items():
-            kind = kinds[fields[name].type]
-            if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kind):
-                raise ValueError(f"{where} gives {name}={value!r}, which is not of type "
-                                 f"{fields[name].type}")
-        return cls(**values).check()
+        """The configuration a mapping describes, checked: an unknown or missing field, a
+        value of the wrong kind or out of range is a ``ValueError`` naming it and
+        ``where`` it came from."""
+        return cls(**cls.schema()(values, where)).check()
 
     def check(self) -> "TrainConfig":
         """Raise ``ValueError`` naming the first bad option."""
@@ -92,12 +95,16 @@ class TrainConfig:
             raise ValueError("embed_size and decay_after must be >= 0 and dropout in [0, 1); got "
                              f"{self.embed_size}, {self.decay_after}, {self.dropout}")
         last = self.learning_rate(self.num_epochs)
-        if not (0 < last and max(self.lr, last) <= FLOAT32_MAX):
+        if not (FLOAT32_TINY <= min(self.lr, last) and max(self.lr, last) <= FLOAT32_MAX):
             raise ValueError(f"lr {self.lr:g} with lr_decay {self.lr_decay:g} after epoch "
                              f"{self.decay_after} gives a learning rate of {last:g} by epoch "
-                             f"{self.num_epochs} (MXNet's optimizers need one in float32's "
-                             f"range, up to {FLOAT32_MAX:.3g}); choose a smaller lr, a lr_decay "
-                             "closer to 1 or fewer epochs")
+                             f"{self.num_epochs} (MXNet's optimizers take it as a float32, "
+                             f"from {FLOAT32_TINY:.3g} to {FLOAT32_MAX:.3g}: outside that it "
+                             "becomes 0 or infinite); choose another lr, a lr_decay closer to 1 "
+                             "or fewer epochs")
+        if not 0 < self.valid_fraction < 1 or not 0 <= self.seed <= 2**31 - 1:
+            raise ValueError("valid_fraction must be between 0 and 1 and seed from 0 to "
+                             f"2**31 - 1; got {self.valid_fraction}, {self.seed}")
         if self.num_layers > MAX_LAYERS:
             raise ValueError(f"num_layers {self.num_layers} is more than {MAX_LAYERS}: stacks of "
                              "plain recurrent layers that deep do not train, and each minibatch "
@@ -121,7 +128,7 @@ class TrainConfig:
 RESUMABLE_CHANGES = ("num_epochs", "skip_nonfinite")
 
 
-PRESETS: Mapping[str, TrainConfig] = types.MappingProxyType({
+PRESETS: Mapping[str, TrainConfig] = types.MappingProxyType({  # frozen configs
     # Zaremba et al. (2014), the small non-regularised LSTM on the Penn Treebank, in
     # this library's loss normalisation (mean over batch_size x num_steps tokens, where
     # they sum over the 20 steps): their lr 1 and clipping at 5 are lr 20 and 0.25 here.
@@ -135,7 +142,7 @@ PRESETS: Mapping[str, TrainConfig] = types.MappingProxyType({
 
 
 def preset(name: str, **changes) -> TrainConfig:
-    """A fresh copy of a named preset (:data:`PRESETS`), with ``changes``."""
+    """A named preset (:data:`PRESETS`), with ``changes``."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(PRESETS))}")
     return dataclasses.replace(PRESETS[name], **changes).check()

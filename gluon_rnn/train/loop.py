@@ -8,7 +8,7 @@ minibatch; random partitioning starts each minibatch from a zero state, consecut
 partitioning carries it (detached) across minibatches. What it adds is what long
 runs need:
 
-* the run's :class:`~gluon_rnn.train.run.Position` is saved with every checkpoint, so
+* the run's :class:`~gluon_rnn.train.checkpoints.Position` is saved with every checkpoint, so
   an interrupted run resumed from its checkpoint computes exactly what the
   uninterrupted run computes;
 * a NaN or infinite loss stops training with a message, keeping the last good
@@ -41,7 +41,9 @@ from mxnet.gluon import loss as gloss
 
 from ..data.batches import data_iter, fitting_batch_size
 from .evaluate import diverged, evaluate_perplexity, perplexity
-from .run import Run, save_checkpoint, write_metrics
+from .checkpoints import rng_state, set_rng_state
+from .folder import write_metrics
+from .run import Run, save_checkpoint
 
 
 @dataclasses.dataclass
@@ -85,8 +87,8 @@ def _epoch_batches(run: Run, rng: random.Random, epoch: int):
     """The epoch's minibatches from the position's generator state, skipping those done."""
     position = run.position
     if position.rng_state is not None:
-        _set_rng_state(rng, position.rng_state)
-    position.rng_state = _rng_state(rng)
+        set_rng_state(rng, position.rng_state)
+    position.rng_state = rng_state(rng)
     batches = data_iter(run.train, run.config.batch_size, run.config.num_steps, run.ctx,
                         run.config.iter == "random", rng)
     for index, batch in enumerate(batches):
@@ -228,7 +230,7 @@ def _finish_epoch(run: Run, epoch: int, seconds: float, rng: random.Random) -> E
     position.history.append(row)
     position.epoch, position.batch, position.l_sum, position.n = epoch, 0, 0.0, 0
     position.skipped = 0
-    position.rng_state = _rng_state(rng)
+    position.rng_state = rng_state(rng)
     run.hidden = []
     if run.out is not None:
         save_checkpoint(run)
@@ -280,15 +282,6 @@ class _StopRequest:
         finally:
             for signum, handler in zip(self.SIGNALS, previous):
                 signal.signal(signum, handler)
-
-
-def _rng_state(rng: random.Random) -> list:
-    version, internal, gauss = rng.getstate()
-    return [version, list(internal), gauss]
-
-
-def _set_rng_state(rng: random.Random, state: list) -> None:
-    rng.setstate((state[0], tuple(state[1]), state[2]))
 
 
 def detached(state):

@@ -24,7 +24,7 @@ import numpy as np
 from mxnet import autograd, nd
 
 from .._checks import check_counts, check_rates
-from .._files import load_npz, save_npz
+from ..npzfile import read_npz, save_npz
 from ..train.sizes import check_bytes
 from ..data.corpora import corpus_file, strip_gutenberg_licence
 from ..data.resolve import read_file_text, read_text
@@ -240,8 +240,14 @@ def save_char_rnn(path: Union[str, Path], params, characters) -> Path:
 
 def load_char_rnn(path: Union[str, Path], ctx=None):
     """``(params, characters)`` from :func:`save_char_rnn`'s file, shapes checked."""
-    arrays = load_npz(path, CHAR_RNN_NAMES + ("characters",), "a char-RNN model file")
+    arrays = read_npz(path, "npz char-RNN model file", CHAR_RNN_NAMES + ("characters",),
+                      kinds={"characters": "U"})
+    if arrays["characters"].ndim != 1 or arrays["Whh"].ndim != 2:
+        raise ValueError(f"{path}: characters must be a list and Whh a matrix, got shapes "
+                         f"{arrays['characters'].shape} and {arrays['Whh'].shape}")
     characters = [str(c) for c in arrays["characters"]]
+    if len(set(characters)) != len(characters) or any(len(c) != 1 for c in characters):
+        raise ValueError(f"{path}: its character list must hold distinct single characters")
     V, H = len(characters), arrays["Whh"].shape[0]
     expected = {"Wxh": (V, H), "Whh": (H, H), "bh": (H,), "Why": (H, V), "by": (V,)}
     for name, shape in expected.items():

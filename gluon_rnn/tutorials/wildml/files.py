@@ -12,7 +12,8 @@ from typing import Dict, List, Union
 
 import numpy as np
 
-from ..._files import atomic_write, load_npz, regular_file, save_npz
+from ..._files import atomic_write, regular_file
+from ...npzfile import read_npz, save_npz
 
 PARAM_NAMES = ("U", "V", "W")
 
@@ -25,14 +26,14 @@ def save_model_parameters(path: Union[str, Path], model) -> Path:
 
 def read_model_parameters(path: Union[str, Path]) -> Dict[str, np.ndarray]:
     """``{'U', 'V', 'W'}`` from an npz file, after checking keys, dtypes and shapes."""
-    return check_shapes(load_npz(path, PARAM_NAMES, "a model file"), str(path))
+    return check_shapes(read_npz(path, "npz model file", PARAM_NAMES), str(path))
 
 
 def check_shapes(params: Dict[str, np.ndarray], source: str = "parameters") -> Dict[str, np.ndarray]:
-    """Check U (hidden, words), V (words, hidden), W (hidden, hidden), numeric and finite."""
+    """Check U (hidden, words), V (words, hidden), W (hidden, hidden), floating point."""
     for name in PARAM_NAMES:
-        if params[name].dtype.kind not in "fiu" or params[name].ndim != 2:
-            raise ValueError(f"{source}: {name} must be a 2-D numeric array, got "
+        if params[name].dtype.kind != "f" or params[name].ndim != 2:
+            raise ValueError(f"{source}: {name} must be a 2-D floating-point array, got "
                              f"{params[name].dtype} of shape {params[name].shape}")
     hidden_dim, word_dim = params["U"].shape
     expected = {"U": (hidden_dim, word_dim), "V": (word_dim, hidden_dim), "W": (hidden_dim, hidden_dim)}

@@ -8,9 +8,10 @@ vocab_size)`` (index order from ``list(set(text))``, so it depends on
 ``train_and_predict_rnn(rnn, get_params, init_rnn_state, num_hiddens, vocab_size, ctx,
 corpus_indices, idx_to_char, char_to_idx, is_random_iter, ...)`` and print every
 ``pred_period`` epochs. They differ in the iterators only: ``d2lzh``'s start at the
-corpus's first token (:data:`D2LZH`), 0.8.7's at a random offset as 0.9.2's do
-(:data:`D2L_087`). :class:`Helpers` binds one generation; ``d2lzh_compat`` and
-``d2l087_compat`` re-export one each.
+corpus's first token and use every whole window (:data:`D2LZH`), 0.8.7's are 0.9.2's
+(:data:`D2L_087`); each generation's size rule is its own iterators' (a corpus d2lzh
+trains on is never refused for an offset d2lzh does not draw). :class:`Helpers` binds
+one generation; ``d2lzh_compat`` and ``d2l087_compat`` re-export one each.
 
 Where ours differs from theirs: the data files are found through the resolver (as well
 as in ``../data``); a prefix character outside the vocabulary, a ``pred_period`` of 0
@@ -24,18 +25,20 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+import random
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import mxnet as mx
 from mxnet import nd
 
-from .._checks import check_counts
-from ..data.batches import (data_iter_consecutive, data_iter_consecutive_from_0,
-                            data_iter_random, data_iter_random_whole)
-from ..data.resolve import read_text, resolve
-from ..sampling import greedy_text
-from ..train.loop import EpochReport
-from . import d2l as _d2l
+from ..._checks import check_counts
+from ...data.batches import (Batch, as_corpus, check_fits, data_iter_consecutive,
+                             data_iter_random, require_batches, row_batches, window_batches)
+from ...data.resolve import read_text, resolve
+from ...sampling import greedy_text
+from ...train.loop import EpochReport
+from . import d2l092 as _d2l
+from .d2l092 import Partitioning
 
 Corpus = Tuple[List[int], Dict[str, int], List[str], int]
 
@@ -101,17 +104,59 @@ def _period_reporter(pred_period: int, prefixes: Sequence[str], predict: Callabl
     return report
 
 
+def _d2lzh_random_batches(corpus_len: int, batch_size: int, num_steps: int) -> int:
+    return (corpus_len - 1) // num_steps // batch_size
+
+
+def _d2lzh_consecutive_geometry(corpus_len: int, batch_size: int, num_steps: int):
+    """(row length, batches) of d2lzh's consecutive partitioning (no offset)."""
+    row_length = corpus_len // batch_size
+    return row_length, max(row_length - 1, 0) // num_steps
+
+
+def d2lzh_check_fits(corpus_len: int, batch_size: int, num_steps: int,
+                     is_random_iter: bool) -> None:
+    """d2lzh's size rule: at least one batch from the corpus's first token."""
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    count = _d2lzh_random_batches(corpus_len, batch_size, num_steps) if is_random_iter else \
+        _d2lzh_consecutive_geometry(corpus_len, batch_size, num_steps)[1]
+    require_batches(count, corpus_len, batch_size, num_steps,
+                    "random" if is_random_iter else "consecutive", "no start offset")
+
+
+def d2lzh_data_iter_random(corpus_indices: Sequence[int], batch_size: int, num_steps: int,
+                           ctx: Optional[mx.Context] = None,
+                           rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """d2lzh's ``data_iter_random``: windows from position 0, ``num_steps`` apart, every
+    whole one used (``(len - 1) // num_steps``), shuffled, ``batch_size`` to a batch. One
+    ``rng.shuffle`` per epoch (default: the :mod:`random` module) and nothing else, so the
+    same ``random.seed`` gives d2lzh's batches."""
+    corpus = as_corpus(corpus_indices)
+    d2lzh_check_fits(len(corpus), batch_size, num_steps, True)
+    return _shuffled_windows(corpus, batch_size, num_steps, ctx, rng or random)
+
+
+def _shuffled_windows(corpus, batch_size, num_steps, ctx, rng) -> Iterator[Batch]:
+    starts = list(range(0, (len(corpus) - 1) // num_steps * num_steps, num_steps))
+    rng.shuffle(starts)  # when the first batch is asked for, as d2lzh's generator does
+    yield from window_batches(corpus, starts, batch_size, num_steps, ctx)
+
+
+def d2lzh_data_iter_consecutive(corpus_indices: Sequence[int], batch_size: int,
+                                num_steps: int, ctx: Optional[mx.Context] = None,
+                                rng: Optional[random.Random] = None) -> Iterator[Batch]:
+    """d2lzh's ``data_iter_consecutive``: rows from the corpus's first token, no random
+    draw (``rng`` is accepted for the common signature and not used)."""
+    corpus = as_corpus(corpus_indices)
+    d2lzh_check_fits(len(corpus), batch_size, num_steps, False)
+    row_length, num_batches = _d2lzh_consecutive_geometry(len(corpus), batch_size, num_steps)
+    return row_batches(corpus, batch_size, num_steps, 0, row_length, num_batches, ctx)
+
+
 @dataclasses.dataclass(frozen=True)
-class Helpers:
-    """One generation of the 4-tuple API: its two iterators, and the functions that
-    train with them."""
-
-    data_iter_random: Callable
-    data_iter_consecutive: Callable
-
-    def batches(self, corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
-        make = self.data_iter_random if is_random_iter else self.data_iter_consecutive
-        return make(corpus_indices, batch_size, num_steps, ctx, rng)
+class Helpers(Partitioning):
+    """One generation of the 4-tuple API: its iterators and size rule
+    (:class:`~.d2l092.Partitioning`), and the functions that train with them."""
 
     def predict_rnn(self, prefix: str, num_chars: int, rnn: Callable, params,
                     init_rnn_state: Callable, num_hiddens: int, vocab_size: int,
@@ -147,13 +192,13 @@ class Helpers:
         report = _period_reporter(pred_period, prefixes, lambda prefix: self.predict_rnn(
             prefix, pred_len, rnn, holder[0], init_rnn_state, num_hiddens, vocab_size, ctx,
             idx_to_char, char_to_idx))
-        _d2l._check_sizes(corpus_indices, batch_size, num_steps, num_epochs, False, lr,
-                          clipping_theta, num_hiddens=num_hiddens, pred_len=pred_len)
+        _d2l._check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter,
+                          lr, clipping_theta, self, num_hiddens=num_hiddens, pred_len=pred_len)
         holder.append(get_params())
         _d2l.train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices,
                        range(vocab_size), ctx, is_random_iter, num_epochs, num_steps, lr,
                        clipping_theta, batch_size, on_epoch=report, params=holder[0],
-                       batches=self.batches)
+                       partitioning=self)
 
     def train_and_predict_rnn_gluon(self, model, num_hiddens: int, vocab_size: int,
                                     ctx: Optional[mx.Context], corpus_indices: Sequence[int],
@@ -168,7 +213,7 @@ class Helpers:
         check_counts(pred_len=pred_len)
         _d2l.train_gluon_rnn(model, num_hiddens, corpus_indices, range(vocab_size), ctx,
                              num_epochs, num_steps, lr, clipping_theta, batch_size,
-                             on_epoch=report, batches=self.batches)
+                             on_epoch=report, partitioning=self)
 
 
 def grad_clipping(params: Sequence[nd.NDArray], theta: Optional[float],
@@ -177,5 +222,5 @@ def grad_clipping(params: Sequence[nd.NDArray], theta: Optional[float],
     return None if theta is None else _d2l.grad_clipping(params, theta, ctx)
 
 
-D2LZH = Helpers(data_iter_random_whole, data_iter_consecutive_from_0)
-D2L_087 = Helpers(data_iter_random, data_iter_consecutive)
+D2LZH = Helpers(d2lzh_data_iter_random, d2lzh_data_iter_consecutive, d2lzh_check_fits)
+D2L_087 = Helpers(data_iter_random, data_iter_consecutive, check_fits)

@@ -14,26 +14,28 @@ functions return the perplexities.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
-from typing import Callable, List, Optional, Sequence
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Union
 
 import mxnet as mx
 from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss
 
-from .._checks import check_counts, check_rates
-from ..data.batches import check_fits, data_iter, data_iter_consecutive, data_iter_random
-from ..data.corpora import load_data_time_machine
-from ..data.vocab import Vocab
-from ..devices import try_all_gpus, try_gpu
-from ..models.gluon import RNNModel
-from ..models.scratch import (get_params, init_rnn_state, params_factory, rnn, step_scores,
-                              to_onehot)
-from ..plotting import semilogy, set_figsize, use_svg_display
-from ..sampling import greedy_text
-from ..train.evaluate import perplexity
-from ..train.loop import EpochReport, detached
+from ..._checks import check_counts, check_rates
+from ...data.batches import check_fits, data_iter_consecutive, data_iter_random
+from ...data.corpora import time_machine_text
+from ...data.vocab import Vocab
+from ...devices import working_gpus
+from ...models.gluon import RNNModel
+from ...models.scratch import (get_params, init_rnn_state, params_factory, rnn, step_scores,
+                               to_onehot)
+from ...sampling import greedy_text
+from ...train.evaluate import perplexity
+from ...train.loop import EpochReport, detached
+from .plotting import semilogy, set_figsize, use_svg_display
 
 __all__ = [
     "RNNModel", "Vocab", "data_iter_consecutive", "data_iter_random", "get_params",
@@ -42,6 +44,31 @@ __all__ = [
     "sgd", "to_onehot", "train_and_predict_rnn", "train_and_predict_rnn_gluon",
     "train_gluon_rnn", "train_rnn", "try_all_gpus", "try_gpu", "use_svg_display",
 ]
+
+
+def load_data_time_machine(num_examples: int = 10000, path: Union[str, Path, None] = None):
+    """``d2l.load_data_time_machine`` (0.9.2): the first ``num_examples`` characters of
+    The Time Machine (lines joined, lower-cased, runs of white space one space) and their
+    character vocabulary: ``(corpus_indices, vocab)``, 44 tokens (with ``<unk>``) for the
+    default 10,000 characters. Unlike d2l, the file is found through the data resolver
+    (``$GLUON_RNN_DATA``, ``./data``, ``../data``, the cache) instead of the fixed path
+    ``../data/timemachine.txt``."""
+    check_counts(num_examples=num_examples)
+    text = time_machine_text(num_examples, path)
+    vocab = Vocab(text)
+    return vocab.indices(text), vocab
+
+
+def try_gpu(device_id: int = 0) -> mx.Context:
+    """``mx.gpu(device_id)`` if that GPU works, else ``mx.cpu()`` (d2l ``try_gpu``). Unlike
+    d2l, MXNet is asked how many GPUs there are before one is touched, so the CPU wheel
+    answers at once."""
+    return next((gpu for gpu in working_gpus() if gpu.device_id == device_id), mx.cpu())
+
+
+def try_all_gpus() -> List[mx.Context]:
+    """Every working GPU, or ``[mx.cpu()]`` when there is none (d2l ``try_all_gpus``)."""
+    return working_gpus() or [mx.cpu()]
 
 
 class Perplexities(list):
@@ -79,30 +106,48 @@ def _sgd_step(params: Sequence[nd.NDArray], lr: float) -> None:
         nd.sgd_update(param, param.grad, lr=lr, wd=0.0, rescale_grad=1.0, out=param)
 
 
+@dataclasses.dataclass(frozen=True)
+class Partitioning:
+    """A helper generation's two iterators, ``(corpus_indices, batch_size, num_steps, ctx,
+    rng)``, and the size rule that goes with them, ``check_fits(corpus_len, batch_size,
+    num_steps, is_random_iter)`` (each generation draws its own offsets, so each knows
+    which corpora give a batch)."""
+
+    data_iter_random: Callable
+    data_iter_consecutive: Callable
+    check_fits: Callable[[int, int, int, bool], None]
+
+    def batches(self, corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
+        make = self.data_iter_random if is_random_iter else self.data_iter_consecutive
+        return make(corpus_indices, batch_size, num_steps, ctx, rng)
+
+
+D2L_092 = Partitioning(data_iter_random, data_iter_consecutive, check_fits)
+
+
 def _check_sizes(corpus_indices, batch_size: int, num_steps: int, num_epochs: int,
-                 is_random_iter: bool, lr: float, clipping_theta: float, **counts) -> None:
+                 is_random_iter: bool, lr: float, clipping_theta: float,
+                 partitioning: Partitioning = D2L_092, **counts) -> None:
     """Fail before any work: bad counts or rates, or no batch that fits."""
     check_counts(num_epochs=num_epochs, num_steps=num_steps, batch_size=batch_size, **counts)
     check_rates(lr=lr, clipping_theta=clipping_theta)
-    check_fits(len(corpus_indices), batch_size, num_steps, is_random_iter)
+    partitioning.check_fits(len(corpus_indices), batch_size, num_steps, is_random_iter)
 
 
 def _fit(step: Callable, begin_state: Callable, corpus_indices: Sequence[int], batch_size: int,
          num_steps: int, ctx, is_random_iter: bool, num_epochs: int,
          rng: Optional[random.Random], on_epoch: Optional[Callable[[EpochReport], None]],
-         batches: Optional[Callable] = None) -> List[EpochReport]:
+         partitioning: Partitioning = D2L_092) -> List[EpochReport]:
     """d2l's epoch loop around ``step(X, Y, state) -> (mean loss, state)``: random
     partitioning starts every minibatch from ``begin_state()``; consecutive
-    partitioning starts each epoch from it and carries the (detached) state.
-    ``batches(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng)`` makes
-    each epoch's minibatches (default: :func:`~gluon_rnn.data.batches.data_iter`, 0.9.2's;
-    the 4-tuple generation passes its own)."""
-    batches = batches or data_iter
+    partitioning starts each epoch from it and carries the (detached) state. Each
+    epoch's minibatches come from ``partitioning`` (0.9.2's, or a 4-tuple generation's)."""
     reports: List[EpochReport] = []
     for epoch in range(1, num_epochs + 1):
         start, l_sum, n = time.time(), 0.0, 0
         state = None if is_random_iter else begin_state()
-        for X, Y in batches(corpus_indices, batch_size, num_steps, ctx, is_random_iter, rng):
+        for X, Y in partitioning.batches(corpus_indices, batch_size, num_steps, ctx,
+                                         is_random_iter, rng):
             state = begin_state() if is_random_iter else detached(state)
             l, state = step(X, Y, state)
             l_sum += l.asscalar() * Y.size
@@ -133,21 +178,23 @@ def train_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable, num
               clipping_theta: float, batch_size: int, *,
               rng: Optional[random.Random] = None,
               on_epoch: Optional[Callable[[EpochReport], None]] = None, params=None,
-              batches: Optional[Callable] = None):
+              partitioning: Partitioning = D2L_092):
     """Train a from-scratch RNN as d2l's ``train_and_predict_rnn`` does; return
     ``(params, reports)``.
 
     Each step: cross-entropy mean over ``batch_size * num_steps`` tokens, backward,
     clip to ``clipping_theta``, SGD with ``lr``. ``params`` (default: a fresh
-    ``get_params()``) are trained in place; ``on_epoch(report)`` follows epochs;
-    ``batches`` as in :func:`_fit`. ``vocab`` only gives the input width (``len``).
+    ``get_params()``) are trained in place; ``on_epoch(report)`` follows epochs; the
+    minibatches come from ``partitioning`` (0.9.2's iterators by default). ``vocab`` only
+    gives the input width (``len``).
     """
     _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter, lr,
-                 clipping_theta, num_hiddens=num_hiddens)
+                 clipping_theta, partitioning, num_hiddens=num_hiddens)
     params = get_params() if params is None else params
     step = _scratch_step(rnn, params, len(vocab), lr, clipping_theta, ctx)
     reports = _fit(step, lambda: init_rnn_state(batch_size, num_hiddens, ctx), corpus_indices,
-                   batch_size, num_steps, ctx, is_random_iter, num_epochs, rng, on_epoch, batches)
+                   batch_size, num_steps, ctx, is_random_iter, num_epochs, rng, on_epoch,
+                   partitioning)
     return params, reports
 
 
@@ -222,11 +269,13 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
                     clipping_theta: float, batch_size: int, *,
                     rng: Optional[random.Random] = None,
                     on_epoch: Optional[Callable[[EpochReport], None]] = None,
-                    batches: Optional[Callable] = None) -> List[EpochReport]:
+                    partitioning: Partitioning = D2L_092) -> List[EpochReport]:
     """The loop of ``d2l.train_and_predict_rnn_gluon`` without the printing:
     initialise N(0, 0.01^2), plain SGD through a ``gluon.Trainer``, consecutive
-    partitioning with the state carried (detached) across minibatches, clipping."""
-    _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, False, lr, clipping_theta)
+    partitioning (``partitioning``'s) with the state carried (detached) across
+    minibatches, clipping."""
+    _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, False, lr, clipping_theta,
+                 partitioning)
     loss = gloss.SoftmaxCrossEntropyLoss()
     model.initialize(ctx=ctx, force_reinit=True, init=init.Normal(0.01))
     trainer = gluon.Trainer(model.collect_params(), 'sgd',
@@ -241,7 +290,7 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
         trainer.step(1)  # the loss is already a mean
         return l, state
     return _fit(step, lambda: model.begin_state(batch_size=batch_size, ctx=ctx), corpus_indices,
-                batch_size, num_steps, ctx, False, num_epochs, rng, on_epoch, batches)
+                batch_size, num_steps, ctx, False, num_epochs, rng, on_epoch, partitioning)
 
 
 def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequence[int], vocab,

@@ -1,64 +1,25 @@
 """Notebooks of the MXNet-era books through a real Jupyter kernel: executed with
 ``nbclient`` in an ``ipykernel`` whose ``import d2l`` / ``import d2lzh`` give the
-facades (:mod:`gluon_rnn.kernel`), each cell's output printed, the executed
-notebook (outputs and figures) written; and the kernelspecs that let a reader open
-the unmodified notebooks in Jupyter itself (``gluon-rnn kernel install``).
+facades (:mod:`gluon_rnn.books.kernel`), each cell's output printed, the executed
+notebook (outputs and figures) written.
 
 nbclient and ipykernel are the ecosystem's own executor and kernel: what runs here is
 what Jupyter runs."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
-from .helpers import FACADES, generation_of
+from .generations import generation_of
+from .kernel import kernel_name, write_specs
 
-KERNEL_PREFIX = "gluon-rnn-d2l-"
 INLINE = "module://matplotlib_inline.backend_inline"  # ipykernel's own figure backend
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def kernel_name(generation: str) -> str:
-    return KERNEL_PREFIX + generation
-
-
-def kernel_spec(generation: str) -> dict:
-    """The ``kernel.json`` of the kernel for one d2l generation (``d2lzh`` is bound
-    in every one)."""
-    return {"argv": [sys.executable, "-m", "gluon_rnn.kernel", "--d2l", generation,
-                     "-f", "{connection_file}"],
-            "display_name": f"Python 3 (gluon-rnn: d2l {generation}, d2lzh 1.0.0)",
-            "language": "python", "metadata": {"debugger": False}}
-
-
-def _write_specs(root: Path, generations=tuple(FACADES)) -> List[Path]:
-    folders = []
-    for generation in generations:
-        folder = root / kernel_name(generation)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "kernel.json").write_text(json.dumps(kernel_spec(generation), indent=1))
-        folders.append(folder)
-    return folders
-
-
-def install_kernels(user: bool = False, prefix: Optional[str] = None) -> List[str]:
-    """Install one kernelspec per d2l generation with Jupyter's own installer, into
-    ``prefix`` (default: this Python's environment, which a Jupyter installed beside it
-    finds) or the user's Jupyter folder; return where each went."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if not user and prefix is None:
-        prefix = sys.prefix
-    manager = KernelSpecManager()
-    with tempfile.TemporaryDirectory() as tmp:
-        return [manager.install_kernel_spec(str(folder), folder.name, user=user, prefix=prefix)
-                for folder in _write_specs(Path(tmp))]
 
 
 def _source(notebook) -> str:
@@ -95,7 +56,7 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     generation = generation_of(_source(notebook), d2l)
     target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
     with tempfile.TemporaryDirectory() as tmp:
-        _write_specs(Path(tmp) / "kernels", (generation,))
+        write_specs(Path(tmp) / "kernels", (generation,))
         saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "MPLBACKEND")}
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved["JUPYTER_PATH"]]))
         os.environ["MPLBACKEND"] = INLINE  # figures go into the notebook, as in Jupyter

@@ -1,0 +1,121 @@
+"""Running an unmodified chapter of the MXNet-era books: a script (``.py``, as ``python
+script.py`` runs it), a book page (d2lbook markdown, ``.md``, in IPython's shell:
+:mod:`~gluon_rnn.books.pages`) or a notebook (``.ipynb``, in a Jupyter kernel:
+:mod:`~gluon_rnn.books.notebooks`), with ``import d2l`` and ``import d2lzh`` bound to
+the facade of the helper generation the chapter was written for
+(:mod:`~gluon_rnn.books.generations`).
+
+A chapter's own failure looks as it would under ``python script.py`` or in Jupyter (its
+own traceback, from its own frame); a chapter whose code opens ``../data/<file>`` that
+is not there gets one line naming the file and the command that puts it there. Options
+that do not apply to the kind of chapter given are refused, not ignored.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from .._files import regular_file
+from ..data.resolve import read_file_text
+from .errors import exit_status, missing_book_data, print_traceback_from
+from .figures import FigureSink
+from .generations import generation_of, helpers_bound
+
+KINDS = {".py": "a script", ".md": "a book page", ".ipynb": "a notebook"}
+
+
+@contextlib.contextmanager
+def _as_main(path: Path, argv: Sequence[str]) -> Iterator[None]:
+    """``sys.argv`` is the chapter's and its folder leads ``sys.path``; both restored."""
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    sys.argv = [str(path), *argv]
+    sys.path.insert(0, str(path.parent))
+    try:
+        yield
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+
+
+def _check_options(path: Path, argv: Sequence[str], output, figures) -> None:
+    kind = KINDS.get(path.suffix)
+    if kind is None:
+        raise ValueError(f"{path} is not a chapter gluon-rnn can run: give a .py script, a .md "
+                         "book page or a .ipynb notebook")
+    if argv and path.suffix != ".py":
+        raise ValueError(f"arguments after the chapter ({' '.join(argv)}) are a script's command "
+                         f"line; {path.name} is {kind}, which takes none (chapter's own options "
+                         "go before CHAPTER)")
+    if output is not None and path.suffix != ".ipynb":
+        raise ValueError(f"--output is where an executed notebook is written; {path.name} is "
+                         f"{kind}, whose output is printed")
+    if figures is not None and path.suffix == ".ipynb":
+        raise ValueError("--figures is for scripts and pages; a notebook keeps its figures in "
+                         "the executed notebook (--output)")
+
+
+def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] = None,
+                output: Optional[os.PathLike] = None,
+                figures: Optional[os.PathLike] = None) -> int:
+    """Run a chapter (script, book page or notebook) with its helper bound; return its
+    exit status (0 when it ends normally). ``d2l`` chooses the d2l generation instead of
+    the chapter's code; ``output`` is where an executed notebook is written; ``figures``
+    a folder for the PNG files of a script's or page's figures."""
+    path = regular_file(path, "chapter")
+    _check_options(path, argv, output, figures)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # chapter plots must not need a display
+    if path.suffix == ".ipynb":
+        from .notebooks import run_notebook
+        return run_notebook(path, d2l, output)
+    sink = FigureSink(None if figures is None else Path(figures), path.stem)
+    try:
+        with helpers_bound(_generation(path, d2l)), _as_main(path, argv):
+            return _run_page(path, sink) if path.suffix == ".md" else _run_script(path, sink)
+    finally:
+        note = sink.summary()
+        if note:
+            print(note, file=sys.stderr)
+
+
+def _generation(path: Path, requested: Optional[str]) -> str:
+    source = read_file_text(path)
+    if path.suffix == ".md":
+        from .pages import page_cells
+
+        cells = page_cells(source)
+        if not cells:
+            raise ValueError(f"{path} holds no {{.python .input}} cells: is it a d2lbook page?")
+        source = "\n".join(code for _, code in cells)
+    return generation_of(source, requested)
+
+
+def _run_script(path: Path, figures: FigureSink) -> int:
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as stop:
+        return exit_status(stop.code)
+    except Exception as err:  # noqa: BLE001 - the chapter's own error, shown as Python shows it
+        missing = missing_book_data(err)
+        if missing:
+            raise FileNotFoundError(missing) from None
+        print_traceback_from(str(path), err)
+        return 1
+    finally:
+        figures.take_open_figures()
+    return 0
+
+
+def _run_page(path: Path, figures: FigureSink) -> int:
+    from .pages import PageFailed, page_cells, run_page
+
+    try:
+        run_page(path, page_cells(read_file_text(path)), figures)
+    except PageFailed as failed:
+        missing = missing_book_data(failed.error) if failed.error is not None else None
+        if missing:
+            raise FileNotFoundError(missing) from None
+        return failed.status
+    return 0

@@ -1,0 +1,43 @@
+"""A chapter's own failures, shown as Python shows them: ``sys.exit`` statuses, tracebacks
+from the chapter's own frame on, and one line (not a traceback) for the books' data
+folder that is not there."""
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+
+def exit_status(code) -> int:
+    """``sys.exit(code)`` as Python's own exit status (a message is printed, status 1)."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
+def print_traceback_from(filename: str, error: BaseException, tb=None) -> None:
+    """The traceback from the first frame of ``filename`` on (the runner's frames dropped)."""
+    tb = tb or error.__traceback__
+    start = tb
+    while start is not None and \
+            Path(start.tb_frame.f_code.co_filename).resolve() != Path(filename).resolve():
+        start = start.tb_next
+    traceback.print_exception(type(error), error, start or tb, file=sys.stderr)
+
+
+def missing_book_data(err: BaseException) -> Optional[str]:
+    """For a chapter that opened ``../data/<file>`` of a known data file that is not
+    there: what to do (else None)."""
+    from ..data.resolve import DATA_FILES
+
+    name = getattr(err, "filename", None)
+    if not isinstance(err, FileNotFoundError) or not name:
+        return None
+    wanted = Path(name)
+    if wanted.name not in DATA_FILES or wanted.parent.name != "data":
+        return None
+    return (f"the chapter opens {name}, which is not there (it expects the book's data folder "
+            f"at {wanted.parent.resolve()}); put the known data files there with: "
+            f"gluon-rnn data --into {wanted.parent}")

@@ -1,0 +1,161 @@
+"""Book pages (d2lbook markdown, ``.md``): their ``{.python .input}`` cells run in order in
+IPython's own ``InteractiveShell``, the engine inside Jupyter's Python kernel, so a page
+runs as its notebook does: ``%time``, ``%matplotlib inline`` and the other magics, the
+display of each cell's last value (nothing for ``None``, a trailing ``;`` or an object
+that displays itself), ``_`` and ``Out``.
+
+What differs from a notebook is where output goes: text to the terminal as it comes,
+figures to :class:`~gluon_rnn.books.figures.FigureSink` (PNG files with ``--figures``),
+and a failing cell's traceback, pointing at the page's own file and line, to stderr,
+after which no further cell runs. The shell runs in this process (live output, the
+CLI's thread settings) with a temporary IPython folder (no profile or history of the
+reader's is read or written).
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tempfile
+import traceback
+import warnings
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from .errors import exit_status, missing_book_data, print_traceback_from
+
+_CELL = re.compile(r"^```\{\.python \.input[^}]*\}[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+
+
+def page_cells(text: str) -> List[Tuple[int, str]]:
+    """The ``{.python .input}`` cells of a d2lbook page, in order, as ``(line of the
+    cell's first code line in the page, code)``."""
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _CELL.finditer(text)]
+
+
+class PageFailed(Exception):
+    """A cell of the page failed (its traceback is printed); ``status`` is the exit status,
+    ``error`` the exception."""
+
+    def __init__(self, status: int, error: Optional[BaseException]) -> None:
+        super().__init__(status)
+        self.status, self.error = status, error
+
+
+def _shell_classes():
+    """IPython's shell, compiler, display formatter and publisher, adapted to a page (built
+    on first use: IPython loads only when a page runs)."""
+    from IPython.core.compilerop import CachingCompiler
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.formatters import DisplayFormatter
+    from IPython.core.interactiveshell import InteractiveShell
+
+    class PageCompiler(CachingCompiler):
+        """Cells compile under the page's own file name and are not cached as IPython's
+        ``<ipython-input-N>``: tracebacks then read their lines from the page itself."""
+
+        page = "<page>"
+
+        def get_code_name(self, raw_code, transformed_code, number):
+            return self.page
+
+        def cache(self, transformed_code, number=0, raw_code=None):
+            return self.page
+
+    class Prompts(DisplayHook):
+        """A cell's value as Jupyter's console output shows it: no ``Out[N]:`` prompt."""
+
+        def write_output_prompt(self):
+            pass
+
+    class FigureFormatter(DisplayFormatter):
+        """A matplotlib figure shown (``display(fig)``, a cell ending in one, the inline
+        backend's flush) goes to the run's figure sink instead of printing its repr."""
+
+        def format(self, obj, include=None, exclude=None):
+            sink = getattr(self.parent, "figures", None)
+            if sink is not None and type(obj).__name__ == "Figure" \
+                    and type(obj).__module__.startswith("matplotlib"):
+                sink.take(obj)
+                return {}, {}
+            return super().format(obj, include, exclude)
+
+    class Publisher(DisplayPublisher):
+        def clear_output(self, wait=False):
+            """Nothing to clear on a terminal (IPython's default writes escape codes)."""
+
+    class PageShell(InteractiveShell):
+        figures = None
+        offset = 0  # page line of the running cell's first line, minus one
+        failure: Optional[PageFailed] = None
+
+        def enable_gui(self, gui=None):
+            """No event loop to join: figures go to the sink (``%matplotlib inline`` works)."""
+
+        def init_display_formatter(self):
+            self.display_formatter = FigureFormatter(parent=self)
+            self.configurables.append(self.display_formatter)
+
+        def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
+                          exception_only=False, running_compiled_code=False):
+            etype, value, tb = exc_tuple or sys.exc_info()
+            if isinstance(value, KeyboardInterrupt):
+                raise value  # Ctrl-C stops the page, as it stops a script
+            if isinstance(value, SystemExit):
+                self.failure = PageFailed(exit_status(value.code), value)
+                return
+            if missing_book_data(value) is None:  # else one line, from the runner
+                print_traceback_from(self.compile.page, value, tb)
+            self.failure = PageFailed(1, value)
+
+        def showsyntaxerror(self, filename=None, running_compiled_code=False):
+            etype, value, _ = sys.exc_info()
+            if isinstance(value, SyntaxError) and value.lineno is not None:
+                value.lineno += self.offset  # the cell's line, as the page's
+                value.filename = self.compile.page
+            traceback.print_exception(etype, value, None, file=sys.stderr)
+            self.failure = PageFailed(1, value)
+
+        def showindentationerror(self):
+            self.showsyntaxerror()
+
+    return PageShell, PageCompiler, Prompts, Publisher
+
+
+class _PageLines(ast.NodeTransformer):
+    """Line numbers of a cell's code as the page's (IPython parses each cell alone)."""
+
+    def __init__(self, shell) -> None:
+        self.shell = shell
+
+    def visit(self, node):
+        return ast.increment_lineno(node, self.shell.offset)
+
+
+def run_page(path: Path, cells: List[Tuple[int, str]], figures) -> None:
+    """Run ``cells`` of the page ``path`` in order in one IPython shell; raise
+    :class:`PageFailed` when a cell fails (its traceback printed) or exits."""
+    from traitlets.config import Config
+
+    PageShell, PageCompiler, Prompts, Publisher = _shell_classes()
+    config = Config()
+    config.HistoryManager.enabled = False
+    with tempfile.TemporaryDirectory(prefix="gluon-rnn-ipython-") as folder, \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="To exit: use 'exit'")
+        shell = PageShell.instance(config=config, ipython_dir=folder, colors="NoColor",
+                                   compiler_class=PageCompiler, displayhook_class=Prompts,
+                                   display_pub_class=Publisher)
+        try:
+            shell.figures, shell.compile.page = figures, str(path)
+            shell.ast_transformers.append(_PageLines(shell))
+            shell.user_ns.update(__file__=str(path))
+            for first_line, code in cells:
+                shell.offset = first_line - 1
+                shell.run_cell(code, store_history=True)
+                figures.take_open_figures()
+                if shell.failure is not None:
+                    raise shell.failure
+        finally:
+            PageShell.clear_instance()
