@@ -23,7 +23,7 @@ export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-slow venv bench figures clean FORCE
+.PHONY: run test test-slow lint venv bench figures figures-check clean FORCE
 
 venv: $(STAMP)
 
@@ -67,6 +67,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (pyproject.toml: E, F, W, B, I) over everything, mypy over the typed modules
+LINT_STAMP := $(VENV)/.lint-installed
+$(LINT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 # the tests marked slow (the numeric table's boundary spellings, long-running values)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow
@@ -85,6 +95,10 @@ $(PYTENSOR_STAMP):
 # checks README against the same run).
 figures: $(STAMP)
 	$(BIN)/python docs/figures.py
+
+# README's figures against a fresh main job (about a minute), without writing anything
+figures-check: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow tests/test_readme.py
 
 bench: $(STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

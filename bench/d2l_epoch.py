@@ -20,8 +20,16 @@ import json
 import sys
 import time
 
-from _harness import (add_load_argument, best_of, competing, last_json, loads, python,
-                      result, run_child)
+from _harness import (
+    add_load_argument,
+    best_of,
+    competing,
+    last_json,
+    loads,
+    python,
+    result,
+    run_child,
+)
 
 NUM_HIDDENS, NUM_STEPS, BATCH_SIZE = 512, 64, 32
 

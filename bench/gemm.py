@@ -36,10 +36,14 @@ def child(kind: str, repeats: int) -> dict:
         a = nd.random.normal(shape=(m, k))
         if kind == "dot":
             b = nd.random.normal(shape=(k, n))
-            op = lambda: nd.dot(a, b)  # noqa: E731
+
+            def op(a=a, b=b):
+                return nd.dot(a, b)
         else:
             b = nd.random.normal(shape=(n, k))
-            op = lambda: nd.FullyConnected(a, b, no_bias=True, num_hidden=n)  # noqa: E731
+
+            def op(a=a, b=b, n=n):
+                return nd.FullyConnected(a, b, no_bias=True, num_hidden=n)
         op().wait_to_read()
         calls = max(3, int(2e9 / (2 * m * k * n)))  # about 2 GFLOP a block
         best = float("inf")
@@ -82,7 +86,8 @@ def main() -> None:
     for threads in sorted({1, cores()}):
         table = {}
         for name, setting in OPENBLAS.items():
-            table[f"nd.dot, OpenBLAS {name}"] = (setting, measure("dot", setting, threads, args.repeats))
+            table[f"nd.dot, OpenBLAS {name}"] = (setting, measure("dot", setting, threads,
+                                                                  args.repeats))
         for name, setting in ONEDNN.items():
             table[f"FullyConnected, oneDNN {name}"] = (setting, measure("fc", setting, threads,
                                                                         args.repeats))
@@ -95,7 +100,8 @@ def main() -> None:
         for label, (_, rates) in table.items():
             print(f"{label:42}" + "".join(f"{rates[key]:8.1f} ({rates[key] / peak:4.0%})"
                                           for key in keys))
-        dots = {label: rates for label, (setting, rates) in table.items() if label.startswith("nd.dot")}
+        dots = {label: rates for label, (setting, rates) in table.items()
+                if label.startswith("nd.dot")}
         best = max(dots, key=lambda label: sum(dots[label][key] for key in keys))
         ours = next(label for label, (setting, _) in table.items()
                     if label.startswith("nd.dot") and setting == chosen)

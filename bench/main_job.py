@@ -33,7 +33,8 @@ def main() -> None:
     idle = wall(args.epochs)
     with competing(1):
         busy = wall(args.epochs)
-    print(f"gluon-rnn compare ({'default epochs' if not args.epochs else f'{args.epochs} epochs'}): "
+    epochs = "default epochs" if not args.epochs else f"{args.epochs} epochs"
+    print(f"gluon-rnn compare ({epochs}): "
           f"idle {idle:.0f} s, with one competing process {busy:.0f} s (x{busy / idle:.2f})")
     result("make run (gluon-rnn compare, defaults), wall time", busy, idle, "s",
            "the same run on an idle machine", "busy within 2x of idle", busy <= 2 * idle,

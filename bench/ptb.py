@@ -61,8 +61,8 @@ def main(argv=None) -> None:
 
     start_thread_governor()
 
-    from gluon_rnn.train.run import TrainConfig, new_run
     from gluon_rnn.train.loop import fit
+    from gluon_rnn.train.run import TrainConfig, new_run
 
     config = TrainConfig(model=args.model, iter="consecutive", corpus="ptb", level="word",
                          num_hiddens=args.num_hiddens, num_layers=args.num_layers,

@@ -58,8 +58,8 @@ def ours(count: int, repeats: int) -> float:
     import mxnet as mx
     from mxnet.gluon import loss as gloss
 
-    from gluon_rnn.train.run import TrainConfig, new_run
     from gluon_rnn.train.loop import _train_step
+    from gluon_rnn.train.run import TrainConfig, new_run
 
     config = TrainConfig(model="lstm", iter="consecutive", corpus="ptb", level="word",
                          num_hiddens=HIDDEN, num_layers=LAYERS, embed_size=HIDDEN, dropout=0.0,

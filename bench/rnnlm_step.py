@@ -23,7 +23,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import ROOT, add_load_argument, best_of, competing, last_json, loads, result, run_child
+from _harness import (
+    ROOT,
+    add_load_argument,
+    best_of,
+    competing,
+    last_json,
+    loads,
+    result,
+    run_child,
+)
+
 from gluon_rnn.blas import configure_blas
 
 BLAS = configure_blas()  # before mxnet loads
@@ -31,10 +41,10 @@ BLAS = configure_blas()  # before mxnet loads
 import numpy as np  # noqa: E402
 from mxnet import nd  # noqa: E402
 
-from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy, tutorial_bptt  # noqa: E402
-from gluon_rnn.tutorials.wildml.symbolic import RNNSymbolic  # noqa: E402
-from gluon_rnn.tutorials.wildml.pipeline import load_word_data  # noqa: E402
 from gluon_rnn.threads import start_thread_governor  # noqa: E402
+from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy, tutorial_bptt  # noqa: E402
+from gluon_rnn.tutorials.wildml.pipeline import load_word_data  # noqa: E402
+from gluon_rnn.tutorials.wildml.symbolic import RNNSymbolic  # noqa: E402
 
 GOVERNOR = start_thread_governor()
 
@@ -116,7 +126,8 @@ def measure_and_report(X, Y, steps: int, repeats: int, load: str, processes: int
     print(f"-- {load}")
     print(f"tutorial numpy code {tutorial_ms:7.2f} ms/step (peer)")
     print(f"RNNNumpy            {numpy_ms:7.2f} ms/step  x{tutorial_ms / numpy_ms:.2f} vs peer")
-    print(f"RNNSymbolic float32 {symbolic_ms:7.2f} ms/step  x{tutorial_ms / symbolic_ms:.2f} vs peer")
+    print(f"RNNSymbolic float32 {symbolic_ms:7.2f} ms/step  "
+          f"x{tutorial_ms / symbolic_ms:.2f} vs peer")
     print(f"RNNSymbolic vs RNNNumpy x{numpy_ms / symbolic_ms:.2f}; "
           f"vs pytensor's 8.2 ms (issue figure) x{8.2 / symbolic_ms:.2f}", flush=True)
     if port:

@@ -29,8 +29,12 @@ def one_pass(path: str, times: int) -> dict:
     import mxnet as mx
 
     from gluon_rnn.data import batches as partitionings
-    from gluon_rnn.tutorials.straight_dope import (char_batches, character_list, encode_chars,
-                                                   load_char_corpus)
+    from gluon_rnn.tutorials.straight_dope import (
+        char_batches,
+        character_list,
+        encode_chars,
+        load_char_corpus,
+    )
 
     text = load_char_corpus("timemachine") * times
     chars = character_list(text)

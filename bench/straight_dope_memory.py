@@ -23,9 +23,13 @@ def one_epoch(times: int, num_hidden: int, fraction: float) -> dict:
     configure_blas()
     import mxnet as mx
 
-    from gluon_rnn.tutorials.straight_dope import load_char_corpus
-    from gluon_rnn.tutorials.straight_dope import character_list, encode_chars, get_params
-    from gluon_rnn.tutorials.straight_dope import train_char_rnn
+    from gluon_rnn.tutorials.straight_dope import (
+        character_list,
+        encode_chars,
+        get_params,
+        load_char_corpus,
+        train_char_rnn,
+    )
 
     base = load_char_corpus("tinyshakespeare")
     text = base[:int(len(base) * fraction)] * times

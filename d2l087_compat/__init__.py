@@ -6,10 +6,23 @@ unchanged.
 Every name is a re-export: the 4-tuple API of :mod:`gluon_rnn.tutorials.d2l.classic`
 bound to 0.8.7's iterators (a random offset, as 0.9.2's), and the helpers it shares
 with ``d2l==0.9.2``; nothing here holds logic of its own."""
-from gluon_rnn.tutorials.d2l.d2l092 import (RNNModel, semilogy, set_figsize, sgd, to_onehot,
-                                    try_all_gpus, try_gpu, use_svg_display)
-from gluon_rnn.tutorials.d2l.classic import (D2L_087, grad_clipping, load_data_jay_lyrics,
-                                            load_data_time_machine, load_data_timemachine)
+from gluon_rnn.tutorials.d2l.classic import (
+    D2L_087,
+    grad_clipping,
+    load_data_jay_lyrics,
+    load_data_time_machine,
+    load_data_timemachine,
+)
+from gluon_rnn.tutorials.d2l.d2l092 import (
+    RNNModel,
+    semilogy,
+    set_figsize,
+    sgd,
+    to_onehot,
+    try_all_gpus,
+    try_gpu,
+    use_svg_display,
+)
 
 data_iter_random = D2L_087.data_iter_random
 data_iter_consecutive = D2L_087.data_iter_consecutive

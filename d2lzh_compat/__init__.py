@@ -7,10 +7,22 @@ bound to its ``d2lzh`` iterators (no random offset), and the helpers it shares w
 ``d2l==0.9.2``; nothing here holds logic of its own. Differences from ``d2lzh`` are
 documented there (no crash on an unknown prefix character, a ``pred_period`` of 0 or a
 diverged model; data found through the resolver)."""
-from gluon_rnn.tutorials.d2l.d2l092 import (RNNModel, semilogy, set_figsize, sgd, to_onehot,
-                                    try_all_gpus, try_gpu, use_svg_display)
-from gluon_rnn.tutorials.d2l.classic import (D2LZH, grad_clipping, load_data_jay_lyrics,
-                                            load_data_time_machine)
+from gluon_rnn.tutorials.d2l.classic import (
+    D2LZH,
+    grad_clipping,
+    load_data_jay_lyrics,
+    load_data_time_machine,
+)
+from gluon_rnn.tutorials.d2l.d2l092 import (
+    RNNModel,
+    semilogy,
+    set_figsize,
+    sgd,
+    to_onehot,
+    try_all_gpus,
+    try_gpu,
+    use_svg_display,
+)
 
 data_iter_random = D2LZH.data_iter_random
 data_iter_consecutive = D2LZH.data_iter_consecutive

@@ -59,7 +59,8 @@ def cpu() -> str:
                     flags = line
     except OSError:
         pass
-    return f"{model}, {'AVX-512' if ' avx512f' in flags else 'AVX2' if ' avx2' in flags else 'no AVX2'}"
+    isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
+    return f"{model}, {isa}"
 
 
 def quoted(readme: str) -> tuple:

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import math
-import sys
 import numbers
-
+import sys
 
 SMALLEST_NORMAL = sys.float_info.min  # MXNet's parameter parser refuses anything smaller
 FLOAT32_MAX = 3.4028234663852886e38  # MXNet's optimizers take learning rates as float32

@@ -34,7 +34,7 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def regular_file(path: Union[str, Path], what: str = "") -> Path:
+def regular_file(path: Union[str, "os.PathLike[str]"], what: str = "") -> Path:
     """``path`` when it is a regular file (or a link to one); else ``FileNotFoundError``
     when nothing is there, ``ValueError`` saying what is there (a directory, a FIFO,
     a device) instead. ``what`` (e.g. ``"model file"``) starts the message."""

@@ -78,7 +78,8 @@ def integer(low: Optional[int] = None, high: Optional[int] = None) -> Check:
 
 def number(low: Optional[float] = None, finite: bool = True) -> Check:
     """An int or float (not a bool), finite unless ``finite=False``, at least ``low``."""
-    wanted = ("a finite number" if finite else "a number") + (f" >= {low}" if low is not None else "")
+    wanted = ("a finite number" if finite else "a number") + \
+        (f" >= {low}" if low is not None else "")
 
     def check(value, path):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \

@@ -41,7 +41,6 @@ import os
 import sys
 from typing import Dict, Optional
 
-
 _AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}  # SkylakeX kernels
 
 

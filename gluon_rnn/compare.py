@@ -11,18 +11,17 @@ import csv
 import dataclasses
 import statistics
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
-
-import mxnet as mx
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
 
 from ._checks import check_choice, check_counts
 from ._files import atomic_write
-from .data.batches import check_fits
-from .data.corpora import TokenCorpus
-from .sampling import generate_text
+from .options import option
 from .train.config import ITERATORS, TrainConfig
-from .train.loop import EpochReport, fit
-from .train.run import new_run
+
+if TYPE_CHECKING:  # the training modules load MXNet: imported where a comparison runs
+    import mxnet as mx
+
+    from .train.loop import EpochReport
 
 def chapter_config(**changes) -> TrainConfig:
     """The chapter's settings for the comparison (its from-scratch RNN, 256 hidden
@@ -30,16 +29,25 @@ def chapter_config(**changes) -> TrainConfig:
     return dataclasses.replace(TrainConfig(model="scratch", num_epochs=250), **changes)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class CompareConfig:
     """The comparison: the training configuration both partitionings share (``train``;
     its ``iter`` and ``seed`` are set for each run: seeds ``train.seed``,
-    ``train.seed + 1``, ... up to ``runs`` per partitioning), and what to sample."""
+    ``train.seed + 1``, ... up to ``runs`` per partitioning), the text (the first
+    ``num_examples`` characters of The Time Machine, the next ``valid_examples`` held
+    out), and what to sample."""
 
     train: TrainConfig = dataclasses.field(default_factory=chapter_config)
-    prefixes: Sequence[str] = ("traveller", "time traveller")
-    pred_len: int = 50
-    runs: int = 1
+    prefixes: Sequence[str] = option(("traveller", "time traveller"), "prefix to continue after "
+                                     "training (repeatable)", "text", aliases=("--prefix",))
+    pred_len: int = option(50, "characters to predict", "count")
+    runs: int = option(1, "seeds per partitioning (SEED, SEED+1, ...): the table shows "
+                       "mean±std, the plot the mean and the band between lowest and highest",
+                       "count")
+    num_examples: int = option(10000, "characters of The Time Machine to train on (as d2l "
+                               "reads it)", "count")
+    valid_examples: int = option(5000, "characters after the training text held out for "
+                                 "validation (0: none)", "count0")
 
 
 @dataclasses.dataclass
@@ -97,6 +105,14 @@ def run_comparison(corpus_indices: Sequence[int], vocab, config: CompareConfig,
     ``valid_indices`` (held-out text, never trained on) each epoch's report also
     carries its validation perplexity. Runs of the same seed share their initial
     parameters; with ``model='scratch'`` each run is d2l's ``train_and_predict_rnn``."""
+    import mxnet as mx
+
+    from .data.batches import check_fits
+    from .data.corpora import TokenCorpus
+    from .sampling import generate_text
+    from .train.loop import fit
+    from .train.run import new_run
+
     ctx = ctx or mx.cpu()
     base = config.train
     if valid_indices is not None:  # fail before training when no validation batch fits
@@ -153,7 +169,8 @@ def write_csv(results: Dict[str, PartitionResult], path) -> Path:
             for name, result in results.items():
                 for run, reports in enumerate(result.seed_reports):
                     for rep in reports:
-                        valid = "" if rep.valid_perplexity is None else f"{rep.valid_perplexity:.6f}"
+                        valid = "" if rep.valid_perplexity is None else \
+                            f"{rep.valid_perplexity:.6f}"
                         out.writerow([name, rep.epoch, f"{rep.perplexity:.6f}", valid,
                                       f"{rep.seconds:.4f}", f"{rep.tokens_per_second:.1f}", run])
     return atomic_write(Path(path), write)

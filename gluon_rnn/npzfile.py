@@ -53,7 +53,8 @@ def _header(stream, version):
         return npy_format.read_array_header_1_0(stream)
     if version == (2, 0):
         return npy_format.read_array_header_2_0(stream)
-    return npy_format._read_array_header(stream, version)  # 3.0: no public reader in numpy 1.23
+    # 3.0: no public reader in numpy 1.23
+    return npy_format._read_array_header(stream, version)  # type: ignore[attr-defined]
 
 
 def _check_kind(name: str, dtype: np.dtype, kinds: Mapping[str, str]) -> None:

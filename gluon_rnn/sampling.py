@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, List, Optional, Sequence
 
-import numpy as np
-
 import mxnet as mx
+import numpy as np
 from mxnet import nd
 
 from ._checks import check_counts, check_rates
@@ -50,22 +49,40 @@ def greedy_text(prefix: str, num_chars: int, vocab, state, step: Callable) -> st
     return "".join(str(token) for token in _decode(prefix, num_chars, vocab, state, step, _argmax))
 
 
+def draw(weights, rng: np.random.RandomState, banned: Sequence[Optional[int]] = ()) -> int:
+    """The one sampling step of every decoder: an index drawn with probability
+    proportional to ``weights`` (renormalised in float64), never one of ``banned`` (its
+    weight set to zero and the rest renormalised, which is what drawing again until
+    another comes gives: WildML's tutorial re-draws its unknown token). A NaN, infinite
+    or negative weight is a ``ValueError``: the model's numbers are broken."""
+    probs = np.array(weights, dtype=np.float64).ravel()
+    probs[[i for i in banned if i is not None]] = 0.0
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise ValueError("the model gives probabilities that are not finite (NaN or infinite): "
+                         "its parameters are broken; retrain it, or use another model file")
+    total = probs.sum()
+    if not total > 0:
+        raise ValueError("the model gives every token it may draw a probability of 0")
+    return int(rng.choice(len(probs), p=probs / total))
+
+
 def _sampler(temperature: float, rng: np.random.RandomState,
              banned: int) -> Callable[[nd.NDArray], int]:
     """Draw an index from ``softmax(scores / temperature)`` (float64, max-shifted),
-    never ``banned`` (its probability set to zero and the rest renormalised)."""
+    never ``banned``."""
     check_rates(temperature=temperature)
 
     def choose(scores: nd.NDArray) -> int:
         values = scores.asnumpy()[0].astype(np.float64)
+        if not np.isfinite(values).all():
+            return draw(values, rng)  # the model's own scores are broken: say so
         with np.errstate(over="ignore", invalid="ignore"):
             logits = values / temperature
         if not np.isfinite(logits).all():  # so low a temperature that it overflowed: shift first
             with np.errstate(over="ignore", divide="ignore"):
                 logits = (values - values.max()) / temperature
-        logits[banned] = -np.inf
-        probs = np.exp(logits - logits.max())
-        return int(rng.choice(len(probs), p=probs / probs.sum()))
+        logits[banned] = -np.inf  # the same as banning it in draw, and the max without it
+        return draw(np.exp(logits - logits.max()), rng)
     return choose
 
 
@@ -85,8 +102,9 @@ def stream_text(model, vocab, prefix: str, num_tokens: int, level: str = "char",
                 ctx: Optional[mx.Context] = None) -> Iterator[str]:
     """:func:`generate_text` as it is generated: the pieces (a character, or a word
     with the space before it) that joined give its text, each as soon as it is
-    drawn, so that a long generation can be printed while it runs, in constant memory."""
-    tokens = _tokens(prefix, level)
+    drawn, so that a long generation can be printed while it runs, in constant memory.
+    A prefix with tokens outside ``vocab`` is refused (:func:`check_prefix`)."""
+    tokens = check_prefix(prefix, vocab, level)
     choose = _argmax if temperature is None else \
         _sampler(temperature, rng if rng is not None else np.random.RandomState(), vocab.unk)
 
@@ -102,6 +120,23 @@ def unknown_tokens(prefix: str, vocab, level: str = "char") -> List[str]:
     """The tokens of ``prefix`` (split as :func:`generate_text` splits it) that
     ``vocab`` lacks, each once, in order."""
     return list(dict.fromkeys(t for t in _tokens(prefix, level) if t not in vocab))
+
+
+def check_prefix(prefix: str, vocab, level: str = "char") -> List[str]:
+    """``prefix``'s tokens, or a ``ValueError`` naming those ``vocab`` lacks (a model can
+    only be warmed up on tokens it knows; d2l would feed ``<unk>`` in silence)."""
+    unknown = unknown_tokens(prefix, vocab, level)
+    if unknown:
+        raise ValueError(f"prefix {level}s {unknown} are not in the model's vocabulary of "
+                         f"{len(vocab)} tokens")
+    return _tokens(prefix, level)
+
+
+def default_prefix(indices: Sequence[int], vocab, level: str = "char") -> str:
+    """What a sample starts from when no prefix is given: the corpus's first ten
+    characters, or its first three words."""
+    tokens = [vocab.idx_to_token[i] for i in indices[:10 if level == "char" else 3]]
+    return ("" if level == "char" else " ").join(tokens)
 
 
 def _tokens(prefix: str, level: str) -> List[str]:

@@ -34,6 +34,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import sys
 import threading
 import time
 from typing import Callable, List, Optional, Tuple
@@ -165,10 +166,24 @@ def numpy_threads() -> int:
     return int(found[1]()) if found else 0
 
 
-def set_threads(count: int) -> None:
-    """What the governor applies: MXNet's worker and numpy's OpenBLAS alike."""
+def _loaded(name: str) -> bool:
+    """Whether module ``name`` has finished importing (not merely begun: the governor's
+    thread must never import MXNet or numpy, nor call into them while another thread is
+    still importing them, which deadlocked a chapter run)."""
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
+def set_threads(count: int) -> bool:
+    """What the governor applies: MXNet's worker and numpy's OpenBLAS alike, once MXNet
+    has been imported by the program (before that there is nothing to set: every thread
+    starts at one). Returns whether it was applied."""
+    if not _loaded("mxnet"):
+        return False
     set_worker_threads(count)
     set_numpy_threads(count)
+    return True
 
 
 class ThreadGovernor:
@@ -178,7 +193,7 @@ class ThreadGovernor:
 
     def __init__(self, cores: int, interval: float = 0.5,
                  meter: Optional[LoadMeter] = None,
-                 apply: Callable[[int], None] = set_threads, threads: int = 1) -> None:
+                 apply: Callable[[int], object] = set_threads, threads: int = 1) -> None:
         self.cores, self.interval = cores, interval
         self.threads = threads  # what the worker has now (OMP_NUM_THREADS at start)
         self.changes: List[Tuple[float, float, int]] = []
@@ -191,8 +206,7 @@ class ThreadGovernor:
         """Apply the count for one load reading (None: leave it as it is)."""
         if others is not None:
             wanted = threads_for(others, self.cores)
-            if wanted != self.threads:
-                self._apply(wanted)
+            if wanted != self.threads and self._apply(wanted) is not False:
                 self.threads = wanted
                 self.changes.append((time.monotonic() - self._start, others, wanted))
         return self.threads

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -40,6 +39,7 @@ def d2l_oracle():
 @pytest.fixture(scope="session")
 def time_machine():
     """(corpus_indices, vocab) of the default 10,000 characters."""
+    require_data("timemachine.txt")
     from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
     return load_data_time_machine()
 
@@ -65,6 +65,7 @@ def book(tmp_path, monkeypatch):
 
     from gluon_rnn.data.resolve import resolve
 
+    require_data("jaychou_lyrics.txt.zip", "timemachine.txt")
     (tmp_path / "data").mkdir()
     for name in ("jaychou_lyrics.txt.zip", "timemachine.txt"):
         shutil.copy(resolve(name), tmp_path / "data" / name)
@@ -88,23 +89,35 @@ def processes_with_env(marker: str) -> list:
     return found
 
 
-MISSING_DATA = "not found; looked in"  # the resolver's message for a file it cannot find
+def missing_data(names) -> list:
+    """Those of the data files ``names`` the resolver cannot find here (never downloading)."""
+    from gluon_rnn.data.resolve import resolve
+
+    missing = []
+    for name in names:
+        try:
+            resolve(name, download=False)
+        except FileNotFoundError:
+            missing.append(name)
+    return missing
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Without the data files (no $GLUON_RNN_DATA and offline) a test that needs one is
-    skipped, naming the file and how to provide it; with $GLUON_RNN_DATA set (make test,
-    CI) every test runs and a missing file fails as usual."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.passed or report.skipped or DATA_CONFIGURED or call.excinfo is None:
-        return
-    text = str(report.longrepr)  # the error, or a command's output quoted by an assertion
-    names = re.findall(r"([\w.\-]+) " + MISSING_DATA, text)
-    if names:
-        name = names[-1]
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0,
-                           f"Skipped: data file {name} is missing; set GLUON_RNN_DATA to a folder "
-                           f"holding it, or run `make test` (which points it at ../shared/data)")
+def require_data(*names: str) -> None:
+    """Skip the calling test (or fixture) unless the data files ``names`` are found, with
+    the file's name and how to provide it. With $GLUON_RNN_DATA set (`make test`, CI) a
+    missing file is not skipped: the test runs and fails as it would for a user."""
+    missing = missing_data(names) if not DATA_CONFIGURED else []
+    if missing:
+        pytest.skip(f"data file {missing[0]} is missing; set GLUON_RNN_DATA to a folder holding "
+                    "it (the Makefile points it at ../shared/data when that folder exists), or "
+                    "fetch it online with `gluon-rnn data --fetch NAME`")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires_data(*names): the test reads these data files "
+                                       "(skipped, naming the file, where they cannot be found)")
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("requires_data"):
+        require_data(*marker.args)

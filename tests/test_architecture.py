@@ -173,6 +173,8 @@ def test_no_block_of_six_lines_repeated():
     also finds blocks of the same shape; run it before a commit)."""
     seen = collections.defaultdict(list)
     for name, path in MODULES.items():
+        if name in FACADES:  # their lists of re-exported names are alike by design
+            continue
         lines = list(_code_lines(path))
         for i in range(len(lines) - 5):
             block = tuple(text for _, text in lines[i:i + 6])
@@ -233,4 +235,4 @@ def test_the_public_api_loads_lazily():
     assert done.returncode == 0, done.stderr
     import gluon_rnn
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        gluon_rnn.nope
+        gluon_rnn.nope  # noqa: B018 - the attribute access is what is tested

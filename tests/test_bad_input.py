@@ -8,21 +8,27 @@ import os
 import numpy as np
 import pytest
 
-from gluon_rnn.data.corpora import load_data_time_machine_split, load_token_corpus, time_machine_text
-from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
+from conftest import require_data
+from gluon_rnn.cli import main
+from gluon_rnn.data.corpora import (
+    load_data_time_machine_split,
+    load_token_corpus,
+    time_machine_text,
+)
 from gluon_rnn.data.resolve import resolve
 from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.train.run import load_model
+from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
 from gluon_rnn.tutorials.straight_dope import load_char_corpus, load_char_rnn
 from gluon_rnn.tutorials.wildml.files import load_model_parameters, read_model_parameters
-from gluon_rnn.tutorials.wildml.pipeline import load_word_data, read_comments
-from gluon_rnn.cli import main
 from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
+from gluon_rnn.tutorials.wildml.pipeline import load_word_data, read_comments
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """The hostile files, and one good checkpoint to break."""
+    require_data('timemachine.txt')
     root = tmp_path_factory.mktemp("hostile")
     made = {
         "empty": root / "empty.txt", "binary": root / "binary.bin",

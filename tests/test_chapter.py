@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from gluon_rnn.cli import main
 from conftest import FIXTURES
+from gluon_rnn.cli import main
 
 HYPER = "num_epochs, num_steps, batch_size, lr, clipping_theta = 500, 64, 32, 1, 1"
 
@@ -24,6 +24,7 @@ def _short_copy(tmp_path, epochs: int, hidden: int = 512):
     return script
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
     import random
 
@@ -48,6 +49,7 @@ def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
     assert "d2l" not in sys.modules or "d2l_compat" not in sys.modules["d2l"].__name__
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_chapter_script_default_size_runs_a_few_epochs(tmp_path, capsys):
     script = _short_copy(tmp_path, epochs=2)
     assert main(["chapter", str(script)]) == 0
@@ -67,6 +69,7 @@ def test_chapter_missing_script_is_a_usage_error(tmp_path, capsys):
     assert "nope.py does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_gluon_chapter_script_runs_unmodified(tmp_path, capsys):
     text = (FIXTURES / "chapter_8_6.py").read_text()
     hyper = "num_epochs, batch_size, lr, clipping_theta = 500, 32, 1, 1"
@@ -139,6 +142,7 @@ SHRINK_DEEP = [("= 100, 35, 32, 1e2, 1e-2", "= 4, 35, 32, 1e2, 1e-2"),
     ("chapter_8_9_lstm.py", SHRINK_SCRATCH, 2),
     ("chapter_8_10_deep_bidirectional.py", SHRINK_DEEP, 2),
 ])
+@pytest.mark.requires_data('timemachine.txt')
 def test_gated_and_deep_chapter_scripts_print_what_d2l_prints(d2l_oracle, tmp_path, monkeypatch,
                                                                 capsys, fixture, edits, num_states):
     """GRU/LSTM from scratch (states ``(H,)`` and ``(H, C)``), their Gluon versions, a

@@ -8,14 +8,25 @@ import numpy as np
 import pytest
 from mxnet import nd
 
-from gluon_rnn.tutorials.straight_dope import load_char_corpus
-from gluon_rnn.data.resolve import read_text
 from gluon_rnn.data.corpora import strip_gutenberg_licence
-from gluon_rnn.tutorials.straight_dope import (average_ce_loss, char_batches, character_list, cross_entropy, get_params, one_hots, simple_rnn, softmax, textify)
-from gluon_rnn.tutorials.straight_dope import sample_chars
-from gluon_rnn.tutorials.straight_dope import train_char_rnn
+from gluon_rnn.data.resolve import read_text
+from gluon_rnn.tutorials.straight_dope import (
+    average_ce_loss,
+    char_batches,
+    character_list,
+    cross_entropy,
+    get_params,
+    load_char_corpus,
+    one_hots,
+    sample_chars,
+    simple_rnn,
+    softmax,
+    textify,
+    train_char_rnn,
+)
 
 
+@pytest.mark.requires_data('timemachine-gutenberg.txt')
 def test_licence_trimming_equals_the_seeds_cut():
     raw = read_text("timemachine-gutenberg.txt")
     text = load_char_corpus("timemachine")
@@ -74,6 +85,7 @@ def test_cross_entropy_values():
     assert average_ce_loss(outputs, labels).asscalar() == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.requires_data('timemachine-gutenberg.txt')
 def test_short_training_lowers_the_loss_and_sampling_works():
     text = load_char_corpus("timemachine")[:6000]
     chars = character_list(text)

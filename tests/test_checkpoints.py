@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gluon_rnn.tutorials.wildml.files import load_model_parameters, save_model_parameters
 from gluon_rnn.data.resolve import resolve
+from gluon_rnn.tutorials.wildml.files import load_model_parameters, save_model_parameters
 from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy
 
 
@@ -19,6 +19,7 @@ def test_round_trip(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
 
 
+@pytest.mark.requires_data('trained-model-theano.npz')
 def test_published_theano_model_loads():
     model = load_model_parameters(resolve("trained-model-theano.npz"), RNNNumpy(10, 3))
     assert (model.hidden_dim, model.word_dim) == (50, 8000)

@@ -64,9 +64,10 @@ def test_loaders_give_the_same_four_values(book, d2lzh_oracle, d2l087_oracle, wh
 
 
 def test_the_index_order_follows_the_hash_seed_as_theirs_does(book):
+    utils = ORACLES / "d2lzh-1.0.0" / "d2lzh" / "utils.py"
     code = ("import json, sys, importlib.util\n"
             "import d2lzh_compat\n"
-            f"spec = importlib.util.spec_from_file_location('o', {str(ORACLES / 'd2lzh-1.0.0' / 'd2lzh' / 'utils.py')!r})\n"
+            f"spec = importlib.util.spec_from_file_location('o', {str(utils)!r})\n"
             "o = importlib.util.module_from_spec(spec); spec.loader.exec_module(o)\n"
             "print(json.dumps([d2lzh_compat.load_data_jay_lyrics()[2][:20], "
             "o.load_data_jay_lyrics()[2][:20]]))\n")

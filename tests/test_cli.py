@@ -6,12 +6,14 @@ import os
 
 import pytest
 
+from conftest import require_data
 from gluon_rnn.cli import main
 
 TINY = ["--epochs", "3", "--num-hiddens", "8", "--num-steps", "10", "--batch-size", "4",
         "--num-examples", "1200", "--pred-len", "5", "--no-progress"]
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_compare_writes_table_csv_and_png(tmp_path, capsys):
     assert main(["compare", *TINY, "--out", str(tmp_path), "--prefix", "the",
                  "--valid-examples", "1000"]) == 0
@@ -36,6 +38,7 @@ def test_compare_writes_table_csv_and_png(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["compare.csv", "compare.png"]  # no temp files left
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_compare_without_validation(tmp_path, capsys):
     assert main(["compare", *TINY, "--out", str(tmp_path), "--valid-examples", "0"]) == 0
     header = next(line for line in capsys.readouterr().out.splitlines()
@@ -45,18 +48,21 @@ def test_compare_without_validation(tmp_path, capsys):
         assert all(row["valid_perplexity"] == "" for row in csv.DictReader(f))
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_validation_text_too_short_is_a_clear_error(tmp_path, capsys):
     assert main(["compare", *TINY, "--out", str(tmp_path), "--valid-examples", "30"]) == 2
     assert "corpus length 30" in capsys.readouterr().err
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_compare_same_seed_same_numbers(tmp_path, capsys):
     outs = []
     for run in ("a", "b"):
         assert main(["compare", *TINY, "--seed", "4", "--out", str(tmp_path / run)]) == 0
         outs.append((tmp_path / run / "compare.csv").read_text().splitlines())
     capsys.readouterr()
-    strip = lambda lines: [",".join(line.split(",")[:3]) for line in lines]  # no timings
+    def strip(lines):  # no timings
+        return [",".join(line.split(",")[:3]) for line in lines]
     assert strip(outs[0]) == strip(outs[1])
 
 
@@ -78,6 +84,7 @@ def test_bad_context_exit_2(capsys, tmp_path):
     assert "context 'tpu' is not one of auto, cpu" in capsys.readouterr().err
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_corpus_too_short_is_a_clear_error(capsys, tmp_path):
     code = main(["compare", "--num-examples", "100", "--no-progress", "--out", str(tmp_path)])
     err = capsys.readouterr().err
@@ -94,6 +101,7 @@ def test_missing_data_file_names_places_and_url(isolated_data, capsys, monkeypat
     assert str(isolated_data / "cache" / "timemachine.txt") in err
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_data_lists_where_files_are(capsys):
     assert main(["data"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -124,6 +132,7 @@ def test_module_and_console_script_entry_points():
         assert done.stdout.startswith("timemachine.txt ")
 
 
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_rnnlm_train_then_generate(tmp_path, capsys):
     model = tmp_path / "m.npz"
     assert main(["rnnlm", "train", "--max-sentences", "40", "--epochs", "2", "--vocabulary-size",
@@ -159,6 +168,8 @@ def test_rnnlm_bad_input(tmp_path, capsys, argv, message):
 
 @pytest.mark.parametrize("corpus", ["timemachine", "tinyshakespeare", "PATH"])
 def test_straight_dope_train_then_sample(tmp_path, capsys, corpus):
+    if corpus in ("timemachine", "tinyshakespeare"):
+        require_data({"timemachine": "timemachine-gutenberg.txt"}.get(corpus, f"{corpus}.txt"))
     if corpus == "PATH":
         corpus = str(tmp_path / "mine.txt")
         (tmp_path / "mine.txt").write_text("the cat sat on the mat. " * 80)
@@ -191,6 +202,7 @@ def _tiny_corpus(tmp_path):
     return str(path)
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_train_generate_and_resume_through_main(tmp_path, capsys):
     corpus, out = _tiny_corpus(tmp_path), str(tmp_path / "run")
     argv = ["train", "--corpus", corpus, "--model", "gru", "--num-hiddens", "16", "--num-epochs",
@@ -238,6 +250,7 @@ def test_train_help_gives_every_default(capsys):
     assert text.count("(default: ") >= 21
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
     """A real SIGINT to a training process: it saves, says how to resume, exits 130."""
     import os
@@ -270,6 +283,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
     assert [row["epoch"] for row in history] == list(range(1, done + 1))
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_compare_several_seeds_and_a_gluon_model(tmp_path, capsys):
     assert main(["compare", *TINY, "--out", str(tmp_path), "--runs", "3", "--model", "gru",
                  "--valid-examples", "1000"]) == 0
@@ -288,15 +302,15 @@ def test_compare_several_seeds_and_a_gluon_model(tmp_path, capsys):
     assert float(rows[-1][1].split("±")[0]) == pytest.approx(mean, abs=1e-4)
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
     """The compare command's default model trains exactly as d2l 8.5 does."""
     import random
 
     import mxnet as mx
 
-    from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
     from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-    from gluon_rnn.tutorials.d2l.d2l092 import train_rnn
+    from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine, train_rnn
 
     assert main(["compare", *TINY, "--seed", "2", "--out", str(tmp_path),
                  "--valid-examples", "0"]) == 0
@@ -313,6 +327,7 @@ def test_compare_scratch_is_d2l_train_and_predict_rnn(tmp_path, capsys):
         assert ours == pytest.approx([rep.perplexity for rep in reports], abs=1e-6)
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_train_on_two_contexts_through_main(tmp_path, capsys):
     corpus = _tiny_corpus(tmp_path)
     assert main(["train", "--corpus", corpus, "--num-hiddens", "8", "--num-epochs", "1",

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from gluon_rnn.data.corpora import time_machine_text
+from gluon_rnn.data.resolve import DATA_FILES, ChecksumError, DataFile, read_text, resolve, sha1_of
 from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
-from gluon_rnn.data.resolve import DATA_FILES, read_text, sha1_of
-from gluon_rnn.data.resolve import ChecksumError, DataFile, resolve
 
 PAYLOAD = b"the time traveller (for so it will be convenient to speak of him)\n" * 200
 PAYLOAD_SHA1 = hashlib.sha1(PAYLOAD).hexdigest()

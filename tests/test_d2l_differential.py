@@ -55,6 +55,7 @@ def test_vocab_order_and_lookup(d2l_oracle, tokens, kwargs):
     assert ours.to_tokens(list(range(len(ours)))) == theirs.to_tokens(list(range(len(theirs))))
 
 
+@pytest.mark.requires_data('timemachine.txt')
 @pytest.mark.parametrize("num_examples", [10000, 1234, 500000])
 def test_load_data_time_machine(d2l_oracle, tmp_path, monkeypatch, num_examples):
     (tmp_path / "data").mkdir()

@@ -11,8 +11,8 @@ from mxnet.gluon import rnn as grnn
 from gluon_rnn.data.batches import data_iter_consecutive
 from gluon_rnn.models.gluon import RNNModel
 from gluon_rnn.models.scratch import get_params, init_rnn_state, rnn
-from gluon_rnn.train.loop import evaluate_perplexity
 from gluon_rnn.train.evaluate import split_corpus
+from gluon_rnn.train.loop import evaluate_perplexity
 
 
 def test_split_is_contiguous_and_disjoint():

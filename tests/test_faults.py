@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import processes_with_env
+from conftest import processes_with_env, require_data
 from gluon_rnn.data.corpora import time_machine_text
 from gluon_rnn.train.checkpoints import load_training_checkpoint
 
@@ -35,6 +35,7 @@ def _gone(marker: str, seconds: float = 20.0) -> list:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
+    require_data('timemachine.txt')
     path = tmp_path_factory.mktemp("faults") / "tm.txt"
     path.write_text(time_machine_text(6000))
     return path

@@ -95,6 +95,7 @@ def test_initial_loss_and_training_lowers_it(capsys):
     assert len(small.predict(Xs[0])) == len(Xs[0])
 
 
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_reads_the_wildml_word_data():
     from gluon_rnn.tutorials.wildml.pipeline import load_word_data
 

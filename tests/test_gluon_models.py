@@ -1,7 +1,6 @@
 """Gluon RNNModel and train/predict_rnn_gluon against d2l==0.9.2, same seeds."""
 from __future__ import annotations
 
-
 import mxnet as mx
 import numpy as np
 import pytest

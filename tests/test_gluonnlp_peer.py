@@ -9,6 +9,7 @@ import collections
 import gluonnlp as nlp
 import pytest
 
+from conftest import require_data
 from gluon_rnn.data.batches import data_iter_consecutive
 from gluon_rnn.data.corpora import load_token_corpus
 from gluon_rnn.data.vocab import Vocab
@@ -16,6 +17,7 @@ from gluon_rnn.data.vocab import Vocab
 
 @pytest.fixture(scope="module")
 def ptb_words():
+    require_data('ptb.zip')
     return load_token_corpus("ptb", "word").train[:30000]
 
 

@@ -6,9 +6,15 @@ import random
 import mxnet as mx
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gluon_rnn.data.batches import (data_iter_consecutive, data_iter_random, num_consecutive_batches, num_random_batches)
+from gluon_rnn.data.batches import (
+    data_iter_consecutive,
+    data_iter_random,
+    num_consecutive_batches,
+    num_random_batches,
+)
 
 CORPUS = list(range(1000))  # token i sits at position i, so X holds positions
 
@@ -53,7 +59,7 @@ def test_batch_counts_match_the_formulas(length, batch_size, num_steps, seed):
         offset = int(random.Random(seed).uniform(0, num_steps))
         batches = list(make(corpus, batch_size, num_steps, rng=random.Random(seed)))
         assert len(batches) == count(length, batch_size, num_steps, offset)
-        for X, Y in batches:
+        for _, Y in batches:
             assert Y.asnumpy().max() < length                      # never reads past the end
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import processes_with_env
-from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.cli import main
 from gluon_rnn.data.corpora import time_machine_text
+from gluon_rnn.train.checkpoints import load_training_checkpoint
 from gluon_rnn.train.distributed import LaunchError, dmlc_environment, launch
 
 
@@ -21,6 +21,7 @@ def _train_argv(corpus, out):
             "--ctx", "cpu", "--out", str(out), "--no-progress"]
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_two_workers_one_server_match_one_process(tmp_path, capsys):
     """Was flaky (about half the runs diverged by up to 0.5) until the initial
     broadcast was waited for before the first gradient push: see
@@ -47,6 +48,7 @@ def _script(code: str):
     return [sys.executable, "-c", code]
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_two_workers_one_server_train_and_write_once(tmp_path):
     """What holds on every run: the job ends by itself within a minute, worker 0 alone
     writes, and the model learns."""
@@ -96,6 +98,7 @@ def test_everything_stays_on_loopback():
     assert env["DMLC_NUM_WORKER"] == "2" and env["DMLC_NUM_SERVER"] == "1"
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_resume_is_refused_inside_a_distributed_job(tmp_path, monkeypatch, capsys):
     corpus = tmp_path / "tm.txt"
     corpus.write_text(time_machine_text(3000))
@@ -111,6 +114,7 @@ def test_resume_is_refused_inside_a_distributed_job(tmp_path, monkeypatch, capsy
     assert (run / "checkpoint.npz").read_bytes() == before
 
 
+@pytest.mark.requires_data('timemachine.txt')
 @pytest.mark.parametrize("verbose", [False, True])
 def test_only_worker_0_prints_unless_verbose_workers(tmp_path, verbose):
     """Through the real entry point: by default one header, one line per epoch and one

@@ -3,7 +3,6 @@ help, option aliases and suggestions, one overwrite policy, the tutorials' log l
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +71,7 @@ def test_train_accepts_epochs_for_num_epochs(tmp_path):
     assert done.stdout.count("epoch 1: perplexity") == 1 and "epoch 2:" not in done.stdout
 
 
+@pytest.mark.requires_data('timemachine.txt', 'reddit-comments-2015-08.csv', 'timemachine-gutenberg.txt')
 def test_every_command_that_writes_results_refuses_to_overwrite(tmp_path):
     out = tmp_path / "cmp"
     tiny = ["--epochs", "2", "--num-examples", "1200", "--num-hiddens", "8", "--num-steps", "10",
@@ -108,6 +108,7 @@ def test_unwritable_output_is_refused_before_training(tmp_path):
     assert "Loss after" not in done.stdout  # refused before any training
 
 
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_rnnlm_train_logs_the_trained_loss_at_the_end(tmp_path):
     done = gluon_rnn("rnnlm", "train", "--max-sentences", "30", "--epochs", "1",
                      "--vocabulary-size", "200", "--hidden-dim", "8", "--out", tmp_path / "m.npz",

@@ -18,6 +18,7 @@ import signal
 
 import pytest
 
+from conftest import require_data
 from gluon_rnn.cli import _args, build_parser, main
 from gluon_rnn.data.corpora import time_machine_text
 
@@ -71,6 +72,7 @@ def test_every_numeric_option_is_in_the_table():
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
+    require_data('timemachine.txt', 'reddit-comments-2015-08.csv')
     root = tmp_path_factory.mktemp("table")
     corpus = root / "tm.txt"
     corpus.write_text(time_machine_text(3000))

@@ -6,10 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from gluon_rnn.tutorials.wildml.numpy_rnn import (RNNNumpy, gradient_check, softmax_rows, tutorial_bptt)
-from gluon_rnn.tutorials.wildml.workflow import generate_sentence
+from gluon_rnn.tutorials.wildml.numpy_rnn import (
+    RNNNumpy,
+    gradient_check,
+    softmax_rows,
+    train_with_sgd,
+    tutorial_bptt,
+)
 from gluon_rnn.tutorials.wildml.pipeline import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN
-from gluon_rnn.tutorials.wildml.numpy_rnn import train_with_sgd
+from gluon_rnn.tutorials.wildml.workflow import generate_sentence
 
 
 def test_initial_loss_is_log_vocabulary():

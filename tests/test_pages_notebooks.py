@@ -14,9 +14,9 @@ import mxnet as mx
 import pytest
 
 from conftest import FIXTURES
+from gluon_rnn.books.generations import UnsupportedGeneration, generation_of
 from gluon_rnn.books.pages import page_cells
 from gluon_rnn.cli import main
-from gluon_rnn.books.generations import UnsupportedGeneration, generation_of
 
 PAGES = FIXTURES / "pages"
 TIME = re.compile(r", time [0-9.]+ sec$")
@@ -121,6 +121,7 @@ def test_a_failing_page_shows_its_own_traceback_at_the_page_line(book, capsys):
     assert "ZeroDivisionError" in err and "gluon_rnn" not in err
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_a_page_that_opens_missing_book_data_gets_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "chapter").mkdir()
     monkeypatch.chdir(tmp_path / "chapter")

@@ -180,6 +180,7 @@ def test_a_full_disk_during_a_model_write_is_one_error_and_no_late_traceback(tmp
     assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary
 
 
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_sizes_beyond_memory_are_one_line(tmp_path):
     done = gluon_rnn("rnnlm", "train", "--hidden-dim", "100000000", "--max-sentences", "5",
                      "--out", tmp_path / "m.npz")
@@ -201,6 +202,7 @@ def test_a_context_in_other_digits_names_the_option(ctx):
     (["--learning-rate", "1e300"], "training diverged"),
     (["--vocabulary-size", "2"], "keeps no SENTENCE_END, so no sentence could ever be generated"),
 ])
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_rnnlm_train_refuses_what_it_could_not_use(tmp_path, extra, message):
     extra = [e.format(tmp=tmp_path) for e in extra]
     done = gluon_rnn("rnnlm", "train", "--max-sentences", "20", "--hidden-dim", "8",
@@ -263,6 +265,7 @@ def test_sigterm_during_training_saves_and_resumes(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.requires_data('reddit-comments-2015-08.csv')
 def test_rnnlm_generate_refuses_what_it_cannot_use(tmp_path):
     import json
 
@@ -289,6 +292,7 @@ def test_rnnlm_generate_refuses_what_it_cannot_use(tmp_path):
     assert isinstance(info.value, ValueError)  # so the CLI reports it as one line
 
 
+@pytest.mark.requires_data('timemachine.txt')
 def test_finite_but_useless_training_is_refused(tmp_path):
     """lr 1e4: every loss stays finite (tanh saturates), the model is worse than a guess."""
     from gluon_rnn.data.corpora import time_machine_text
@@ -305,10 +309,24 @@ def test_finite_but_useless_training_is_refused(tmp_path):
     assert "checkpoint" not in compared.stderr  # compare writes none: nothing to say about one
 
 
-def test_a_one_line_corpus_is_indexed_in_one_pass():
+def test_a_one_line_corpus_is_indexed_in_one_pass(monkeypatch):
+    """Vocab.indices reads its tokens once, from any iterable, with no per-token call of
+    __getitem__ (the path that made a 55 MB corpus take half a minute)."""
     from gluon_rnn.data.vocab import Vocab
 
     tokens = list("the time machine " * 1000)
     vocab = Vocab(tokens)
-    assert vocab.indices(tokens) == vocab[tokens]
-    assert vocab.indices(iter("thé")) == [vocab["t"], vocab["h"], vocab.unk]
+    expected = vocab[tokens]
+    reads = []
+
+    def once(items):
+        for item in items:
+            reads.append(item)
+            yield item
+
+    def per_token(self, token):
+        raise AssertionError("indexed one token at a time")
+    monkeypatch.setattr(Vocab, "__getitem__", per_token)
+    assert vocab.indices(once(tokens)) == expected
+    assert reads == tokens  # every token read, once, in order
+    assert vocab.indices(iter("thé")) == [expected[0], expected[1], vocab.unk]

@@ -12,21 +12,22 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_rnn.train import loop
-from gluon_rnn.train.checkpoints import load_training_checkpoint, restore_training_checkpoint
-from gluon_rnn.train.loop import NonFiniteLoss, _epoch_batches, _train_step, fit
-from gluon_rnn.train.config import TrainConfig
-from gluon_rnn.train.run import (CHECKPOINT_NAME, checkpoint_bytes, load_model, new_run,
-                                 resume_run)
+from conftest import require_data
 from gluon_rnn.data.corpora import TokenCorpus, time_machine_text
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
 from gluon_rnn.sampling import generate_text
+from gluon_rnn.train import loop
+from gluon_rnn.train.checkpoints import load_training_checkpoint, restore_training_checkpoint
+from gluon_rnn.train.config import TrainConfig
+from gluon_rnn.train.loop import NonFiniteLoss, _epoch_batches, _train_step, fit
+from gluon_rnn.train.run import CHECKPOINT_NAME, checkpoint_bytes, load_model, new_run, resume_run
 from gluon_rnn.tutorials.d2l.d2l092 import predict_rnn_gluon, train_rnn
 
 
 @pytest.fixture(scope="module")
 def small_corpus(tmp_path_factory):
     """The first 12,000 characters of the prepared Time Machine as a corpus file."""
+    require_data('timemachine.txt')
     path = tmp_path_factory.mktemp("corpus") / "tm.txt"
     path.write_text(time_machine_text(12000))
     return str(path)

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from gluon_rnn.models.scratch import (get_params, init_rnn_state, params_factory, rnn, rnn_scores, to_onehot)
-from gluon_rnn.tutorials.d2l.d2l092 import predict_rnn
-from gluon_rnn.tutorials.d2l.d2l092 import grad_clipping, sgd
 from gluon_rnn.data.vocab import Vocab
+from gluon_rnn.models.scratch import (
+    get_params,
+    init_rnn_state,
+    params_factory,
+    rnn,
+    rnn_scores,
+    to_onehot,
+)
+from gluon_rnn.tutorials.d2l.d2l092 import grad_clipping, predict_rnn, sgd
 
 
 def test_to_onehot_shapes_and_values():

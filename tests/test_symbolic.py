@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from gluon_rnn.tutorials.wildml.files import load_model_parameters
 from gluon_rnn.data.resolve import resolve
+from gluon_rnn.tutorials.wildml.files import load_model_parameters
 from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy, gradient_check
 from gluon_rnn.tutorials.wildml.symbolic import RNNSymbolic
 
@@ -93,6 +93,7 @@ def test_numpy_meaning_differs_from_theano_meaning():
     assert not np.allclose(numpy_meaning[1], theano_meaning[1])
 
 
+@pytest.mark.requires_data('trained-model-theano.npz')
 def test_published_model_loads_into_symbolic():
     model = load_model_parameters(resolve("trained-model-theano.npz"), RNNSymbolic(10, 3))
     assert (model.hidden_dim, model.word_dim) == (50, 8000)

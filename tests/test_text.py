@@ -1,14 +1,23 @@
 """The WildML word pipeline on the reddit sample and on hostile files."""
 from __future__ import annotations
 
-
 import pytest
 
-from gluon_rnn.tutorials.wildml.pipeline import (SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, build_training_data, load_word_data, read_comments, tokenize_sentences)
+from conftest import require_data
+from gluon_rnn.tutorials.wildml.pipeline import (
+    SENTENCE_END,
+    SENTENCE_START,
+    UNKNOWN_TOKEN,
+    build_training_data,
+    load_word_data,
+    read_comments,
+    tokenize_sentences,
+)
 
 
 @pytest.fixture(scope="module")
 def reddit():
+    require_data('reddit-comments-2015-08.csv')
     return load_word_data(vocabulary_size=500)
 
 

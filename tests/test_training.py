@@ -1,8 +1,8 @@
 """The training loop: cadence, returned values, state handling and bad input."""
 from __future__ import annotations
 
-import random
 import math
+import random
 
 import mxnet as mx
 import numpy as np
@@ -113,8 +113,8 @@ def test_perplexity_of_nothing_is_an_error():
 def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
     """clip_global_norm (gluon-rnn train) gives grad_clipping's norm and gradients to
     float rounding; _sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
-    from gluon_rnn.tutorials.d2l.d2l092 import _sgd_step, grad_clipping, sgd
     from gluon_rnn.train.loop import clip_global_norm
+    from gluon_rnn.tutorials.d2l.d2l092 import _sgd_step, grad_clipping, sgd
 
     def make():
         mx.random.seed(3)

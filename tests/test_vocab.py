@@ -1,4 +1,7 @@
 """Vocab behaviour beyond the d2l differential tests."""
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gluon_rnn.data.vocab import Vocab
 
 
@@ -17,9 +20,6 @@ def test_special_tokens_and_min_freq():
     assert vocab.idx_to_token == ["<pad>", "<bos>", "<eos>", "<unk>", "a"]
     assert (vocab.pad, vocab.bos, vocab.eos, vocab.unk) == (0, 1, 2, 3)
     assert vocab["b"] == 3
-
-
-from hypothesis import given, strategies as st  # noqa: E402
 
 
 @given(tokens=st.lists(st.text(min_size=1, max_size=3), max_size=60),

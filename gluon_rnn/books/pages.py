@@ -87,6 +87,7 @@ def _shell_classes():
 
     class PageShell(InteractiveShell):
         figures = None
+        page = "<page>"
         offset = 0  # page line of the running cell's first line, minus one
         failure: Optional[PageFailed] = None
 
@@ -95,7 +96,7 @@ def _shell_classes():
 
         def init_display_formatter(self):
             self.display_formatter = FigureFormatter(parent=self)
-            self.configurables.append(self.display_formatter)
+            self.configurables.append(self.display_formatter)  # type: ignore[arg-type]
 
         def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
                           exception_only=False, running_compiled_code=False):
@@ -105,15 +106,15 @@ def _shell_classes():
             if isinstance(value, SystemExit):
                 self.failure = PageFailed(exit_status(value.code), value)
                 return
-            if missing_book_data(value) is None:  # else one line, from the runner
-                print_traceback_from(self.compile.page, value, tb)
+            if value is not None and missing_book_data(value) is None:  # else one line
+                print_traceback_from(self.page, value, tb)
             self.failure = PageFailed(1, value)
 
         def showsyntaxerror(self, filename=None, running_compiled_code=False):
             etype, value, _ = sys.exc_info()
             if isinstance(value, SyntaxError) and value.lineno is not None:
                 value.lineno += self.offset  # the cell's line, as the page's
-                value.filename = self.compile.page
+                value.filename = self.page
             traceback.print_exception(etype, value, None, file=sys.stderr)
             self.failure = PageFailed(1, value)
 
@@ -148,7 +149,8 @@ def run_page(path: Path, cells: List[Tuple[int, str]], figures) -> None:
                                    compiler_class=PageCompiler, displayhook_class=Prompts,
                                    display_pub_class=Publisher)
         try:
-            shell.figures, shell.compile.page = figures, str(path)
+            shell.figures = figures
+            shell.page = shell.compile.page = str(path)
             shell.ast_transformers.append(_PageLines(shell))
             shell.user_ns.update(__file__=str(path))
             for first_line, code in cells:

@@ -19,11 +19,16 @@ import sys
 from typing import List, Optional
 
 from ._args import EXIT_USAGE
-from .training import ADD as _TRAINING
-from .tutorials import ADD as _TUTORIALS
+from .training import COMMANDS as _TRAINING
+from .tutorials import COMMANDS as _TUTORIALS
+
+COMMANDS = {**_TRAINING, **_TUTORIALS}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The whole command line, or, with ``only``, every command listed but only that one's
+    options built: each command's options come from a configuration of the library, and
+    ``gluon-rnn --help`` (or any other command) should not import them all (and MXNet)."""
     parser = argparse.ArgumentParser(
         prog="gluon-rnn",
         description="Four classic RNN language-model tutorials on MXNet 1.9.1 + Gluon.")
@@ -31,9 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command_name", metavar="COMMAND")
     sub.required = True
-    for add in (*_TRAINING, *_TUTORIALS):
-        add(sub)
+    for name, (help_text, add) in COMMANDS.items():
+        if only is None or name == only:
+            add(sub)
+        else:
+            sub.add_parser(name, help=help_text)
     return parser
+
+
+def _command_named(argv: List[str]) -> Optional[str]:
+    """The command ``argv`` asks for (the first word that is not an option), when it is one."""
+    words = [word for word in argv if not word.startswith("-")]
+    return words[0] if words and words[0] in COMMANDS else None
 
 
 def _version() -> str:
@@ -52,6 +66,11 @@ def parse(parser: argparse.ArgumentParser, argv: Optional[List[str]]) -> argpars
     """``parser.parse_args``, except that an unknown option is reported by the command
     it was given to (its own usage line), with the nearest known option suggested, and
     a missing positional named by ``needs`` is reported too."""
+    words = [word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")]
+    if words and words[0] not in COMMANDS:  # argparse lists the choices; say which was meant
+        near = difflib.get_close_matches(words[0], list(COMMANDS), n=1)
+        if near:
+            parser.error(f"unknown command {words[0]!r} (did you mean {near[0]}?)")
     args, extras = parser.parse_known_args(argv)
     command = _subparser(parser, args)
     if extras:
@@ -108,7 +127,8 @@ def _main(argv: Optional[List[str]]) -> int:
     from ..threads import start_thread_governor
 
     configure_blas()  # before anything loads mxnet
-    args = parse(build_parser(), argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse(build_parser(_command_named(argv) or ""), argv)  # "": none built
     start_thread_governor()  # threads follow the machine's load (gluon_rnn/threads.py)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

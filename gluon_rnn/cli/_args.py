@@ -127,6 +127,53 @@ def add_options(parser: argparse.ArgumentParser, options, func) -> argparse.Argu
     return parser
 
 
+_PARSERS = {"count": positive_int, "count0": nonnegative_int, "int": any_int, "number": any_float,
+            "rate": positive_float}
+
+
+def config_rows(config_class, only=None, defaults=None, flags=None, given_only: bool = False,
+                kinds=None):
+    """``(flags, keywords)`` rows of :func:`add_options` for the described fields of a
+    configuration (:mod:`gluon_rnn.options`): the library's help, defaults, kinds and
+    other spellings. ``flags`` renames a field's options (``{"num_epochs": ("--epochs",
+    "--num-epochs")}``) and ``kinds`` reads some more strictly (``{"lr": "rate"}``: at
+    the command line, not in the configuration's own check); with ``given_only`` every
+    default is ``None`` (so that what the
+    user gave can be told apart: ``train --resume``) and the help says the real one. A
+    field whose default is a tuple is repeatable (``--prefix A --prefix B``)."""
+    from ..options import described
+
+    rows = []
+    for field in described(config_class, only, defaults):
+        names = (flags or {}).get(field.name, (field.flag, *field.aliases))
+        keywords = dict(help=field.help, dest=field.name, default=field.default)
+        if field.kind == "switch":
+            keywords.update(action="store_true", default=None if given_only else False)
+        elif isinstance(field.default, tuple):
+            keywords.update(action="append", default=None,
+                            help=f"{field.help} (default: {list(field.default)})")
+        else:
+            keywords.update(type=_PARSERS.get((kinds or {}).get(field.name, field.kind), str))
+        if field.choices:
+            keywords["choices"] = field.choices
+        if given_only and field.kind != "switch":
+            keywords.update(default=None, help=f"{field.help} (default: {field.default})")
+        rows.append((names, keywords))
+    return rows
+
+
+def config_from(config_class, args, defaults=None, **changes):
+    """The configuration ``args`` describe: each described field the user gave (``None``
+    and repeatable fields not given keep ``defaults``' or the class's own)."""
+    import dataclasses
+
+    base = defaults if defaults is not None else config_class()
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_class)
+             if "help" in f.metadata and getattr(args, f.name, None) is not None}
+    values = {k: tuple(v) if isinstance(getattr(base, k), tuple) else v for k, v in given.items()}
+    return dataclasses.replace(base, **values, **changes)
+
+
 def add_option(parser: argparse.ArgumentParser, flags, **keywords) -> None:
     """An option under its own name (``flags[0]``: the tutorial's), and each alias
     (the name the other commands use) as a second spelling that its help mentions;

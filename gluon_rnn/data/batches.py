@@ -54,39 +54,43 @@ def as_corpus(corpus_indices: Sequence[int]) -> np.ndarray:
     return array
 
 
+def nd_float32(values: np.ndarray, ctx: Optional[mx.Context]):
+    """An ``nd`` float32 array of ``values`` on ``ctx`` (the books' batches; the 2020+
+    books' helpers make ``mx.np`` arrays instead)."""
+    return nd.array(values, ctx=ctx, dtype="float32")
+
+
 def window_batches(corpus: np.ndarray, starts: Sequence[int], batch_size: int, num_steps: int,
-                   ctx: Optional[mx.Context] = None) -> Iterator[Batch]:
+                   ctx: Optional[mx.Context] = None, array=nd_float32) -> Iterator[Batch]:
     """Windows ``corpus[s:s + num_steps]`` (``Y``: shifted by one) at ``starts``, in their
     order, ``batch_size`` to a batch (a last incomplete batch is dropped); float32 arrays
-    of shape ``(batch_size, num_steps)`` on ``ctx``."""
+    of shape ``(batch_size, num_steps)`` on ``ctx``, made by ``array(values, ctx)``."""
     window = np.arange(num_steps)
     for i in range(0, len(starts) // batch_size * batch_size, batch_size):
         rows = np.asarray(starts[i:i + batch_size])[:, None] + window
-        yield (nd.array(corpus[rows], ctx=ctx, dtype="float32"),
-               nd.array(corpus[rows + 1], ctx=ctx, dtype="float32"))
+        yield array(corpus[rows], ctx), array(corpus[rows + 1], ctx)
 
 
 def row_batches(corpus: np.ndarray, batch_size: int, num_steps: int, offset: int,
-                row_length: int, num_batches: int,
-                ctx: Optional[mx.Context] = None) -> Iterator[Batch]:
+                row_length: int, num_batches: int, ctx: Optional[mx.Context] = None,
+                array=nd_float32) -> Iterator[Batch]:
     """Row ``r`` is ``corpus[offset + r * row_length:]``; batch ``i`` holds its columns
     ``i * num_steps`` to ``(i + 1) * num_steps`` (``Y``: the next token of each)."""
     columns = np.arange(batch_size)[:, None] * row_length + offset
     for i in range(num_batches):
         positions = columns + i * num_steps + np.arange(num_steps)
-        yield (nd.array(corpus[positions], ctx=ctx, dtype="float32"),
-               nd.array(corpus[positions + 1], ctx=ctx, dtype="float32"))
+        yield array(corpus[positions], ctx), array(corpus[positions + 1], ctx)
 
 
 def require_batches(count: int, corpus_len: int, batch_size: int, num_steps: int, kind: str,
-                    offsets: str) -> None:
+                    offsets: str, steps_name: str = "num_steps") -> None:
     """The one "corpus too short" error: ``count`` batches (for the worst offset the
     iterator may use, described by ``offsets``) must be at least one."""
     if count < 1:
         raise ValueError(
             f"the corpus is too short for {kind} partitioning: corpus length {corpus_len} "
-            f"gives no full batch of batch_size={batch_size} x num_steps={num_steps} "
-            f"(+1 target, {offsets}). Use a longer corpus or smaller batch_size/num_steps.")
+            f"gives no full batch of batch_size={batch_size} x {steps_name}={num_steps} "
+            f"(+1 target, {offsets}). Use a longer corpus or smaller batch_size/{steps_name}.")
 
 
 def num_random_batches(corpus_len: int, batch_size: int, num_steps: int, offset: int) -> int:

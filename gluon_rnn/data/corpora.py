@@ -126,7 +126,8 @@ def load_token_corpus(corpus: str = "timemachine", level: str = "char",
     check_choice("level", level, LEVELS)
     split_held_out([], valid_fraction)  # checks the fraction before any reading
     if corpus == "ptb":
-        return TokenCorpus(corpus, level, *(_ptb_split(s, level) for s in ("train", "valid", "test")))
+        return TokenCorpus(corpus, level,
+                           *(_ptb_split(s, level) for s in ("train", "valid", "test")))
     if corpus == "timemachine":
         text = time_machine_text(None)
     elif corpus == "tinyshakespeare":

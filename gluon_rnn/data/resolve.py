@@ -23,7 +23,7 @@ import logging
 import os
 import urllib.request
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 from .._files import atomic_write, regular_file
 
@@ -160,7 +160,8 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
                              progress=progress, timeout=timeout)
     except OSError as err:  # URLError, refused connections, cut-off transfers
         raise FileNotFoundError(f"{entry.name} not found; looked in:\n  {tried}\n"
-                                f"and the download from {entry.url} failed ({err}). {hint}") from err
+                                f"and the download from {entry.url} failed ({err}). {hint}"
+                                ) from err
 
 
 def _progress_bar(total: Optional[int], name: str, enabled: bool):
@@ -212,7 +213,8 @@ def read_file_text(file: Path, encoding: str = "utf-8") -> str:
     try:
         return Path(file).read_text(encoding=encoding)
     except UnicodeDecodeError as err:
-        raise ValueError(f"{file} is not {encoding} text ({err.reason} at byte {err.start})") from err
+        raise ValueError(f"{file} is not {encoding} text ({err.reason} at byte "
+                         f"{err.start})") from err
 
 
 def copy_into(folder: Union[str, Path], names: Optional[Sequence[str]] = None) -> List[tuple]:
@@ -239,9 +241,9 @@ def copy_into(folder: Union[str, Path], names: Optional[Sequence[str]] = None) -
     return rows
 
 
-def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[tuple]:
+def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[Tuple[str, Optional[Path]]]:
     """(name, local path or None) for each known data file, without downloading."""
-    rows = []
+    rows: List[Tuple[str, Optional[Path]]] = []
     for name in names:
         try:
             rows.append((name, resolve(name, download=False)))

@@ -7,7 +7,7 @@ first, ties broken by the token's own order.
 from __future__ import annotations
 
 import collections
-from typing import Hashable, Iterable, List, Sequence, Union
+from typing import Any, Hashable, Iterable, List, Sequence, Tuple, Union
 
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>")
 
@@ -24,7 +24,7 @@ class Vocab:
     def __init__(self, tokens: Iterable[Hashable], min_freq: int = 0,
                  use_special_tokens: bool = False) -> None:
         counter = collections.Counter(tokens)
-        token_freqs = sorted(counter.items(), key=lambda item: item[0])
+        token_freqs: List[Tuple[Any, int]] = sorted(counter.items(), key=lambda item: item[0])
         token_freqs.sort(key=lambda item: item[1], reverse=True)
         if use_special_tokens:
             self.pad, self.bos, self.eos, self.unk = range(4)

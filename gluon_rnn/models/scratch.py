@@ -55,7 +55,8 @@ def params_factory(vocab_size: int, num_hiddens: int,
     return lambda: get_params(vocab_size, num_hiddens, vocab_size, ctx)
 
 
-def rnn(inputs: Sequence[nd.NDArray], state: State, params: Params) -> Tuple[List[nd.NDArray], State]:
+def rnn(inputs: Sequence[nd.NDArray], state: State,
+        params: Params) -> Tuple[List[nd.NDArray], State]:
     """One tanh layer over ``num_steps`` inputs (d2l's ``rnn``).
 
     ``H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h)``, ``Y_t = H_t W_hq + b_q``.

@@ -77,7 +77,8 @@ def meta_schema(config_schema: S.Check) -> S.Check:
         "position": position,
         "vocab": S.list_of(S.string(), min_len=1, distinct=True),
         "hidden_contexts": S.integer(1, 1024),
-        "data": S.nullable(S.record({"path": S.string(), "sha1": S.string(pattern="[0-9a-f]{40}")})),
+        "data": S.nullable(S.record({"path": S.string(),
+                                     "sha1": S.string(pattern="[0-9a-f]{40}")})),
         "optimizer": S.record({"num_update": S.integer(0), "lr": S.number(0),
                                "index_update_count": S.mapping(S.string(pattern="[0-9]{1,9}"),
                                                                S.integer(0))}),
@@ -125,11 +126,15 @@ def named_parameters(block, prefix: str = "") -> dict:
     return found
 
 
+def _parts(state) -> list:
+    """An optimizer's state for one parameter as a list of arrays (none, one or several)."""
+    return [] if state is None else list(state) if isinstance(state, (tuple, list)) else [state]
+
+
 def _optimizer_states(trainer) -> Dict[str, np.ndarray]:
     arrays = {}
     for index, state in trainer._updaters[0].states.items():
-        parts = [] if state is None else list(state) if isinstance(state, (tuple, list)) else [state]
-        for j, part in enumerate(parts):
+        for j, part in enumerate(_parts(state)):
             arrays[f"state/{index}/{j}"] = part.asnumpy()
     return arrays
 
@@ -218,8 +223,7 @@ def _check_states(checkpoint: TrainingCheckpoint, trainer) -> None:
     keeps for each parameter (missing or extra arrays, other shapes)."""
     optimizer = trainer._optimizer
     for index, param in enumerate(trainer._params):
-        state = optimizer.create_state(index, param.list_data()[0])
-        parts = [] if state is None else list(state) if isinstance(state, (tuple, list)) else [state]
+        parts = _parts(optimizer.create_state(index, param.list_data()[0]))
         saved = checkpoint.states.get(index, [])
         if [tuple(p.shape) for p in parts] != [a.shape for a in saved]:
             raise ValueError(f"the checkpoint's optimizer state for parameter {param.name} holds "

@@ -8,7 +8,16 @@ import types
 from typing import Mapping
 
 from .. import _schema as S
-from .._checks import FLOAT32_MAX, FLOAT32_TINY, SMALLEST_NORMAL, check_choice, check_counts, check_rates
+from .._checks import (
+    FLOAT32_MAX,
+    FLOAT32_TINY,
+    SMALLEST_NORMAL,
+    check_choice,
+    check_counts,
+    check_rates,
+)
+from ..data.corpora import LEVELS
+from ..options import option
 
 MODELS = ("scratch", "rnn", "gru", "lstm")
 
@@ -44,26 +53,37 @@ class TrainConfig:
     of Recurrent Neural Networks" (256 hidden units, 35 steps, batch 32, SGD with
     learning rate 1, clipping at 1)."""
 
-    model: str = "rnn"
-    iter: str = "consecutive"
-    corpus: str = "timemachine"
-    level: str = "char"
-    num_hiddens: int = 256
-    num_layers: int = 1
-    embed_size: int = 0
-    dropout: float = 0.0
-    num_steps: int = 35
-    batch_size: int = 32
-    num_epochs: int = 20
-    optimizer: str = "sgd"
-    lr: float = 1.0
-    lr_decay: float = 1.0
-    decay_after: int = 0
-    clipping_theta: float = 1.0
-    init: str = "normal"
-    valid_fraction: float = 0.1
-    seed: int = 0
-    skip_nonfinite: bool = False
+    model: str = option("rnn", "scratch: d2l 8.5's RNN from scratch; rnn/gru/lstm: Gluon's fused "
+                        "layers in RNNModel", "choice", choices=MODELS)
+    iter: str = option("consecutive", "minibatch partitioning (d2l 8.3)", "choice",
+                       choices=ITERATORS)
+    corpus: str = option("timemachine", "timemachine, tinyshakespeare, ptb (its own valid/test), "
+                         "or a UTF-8 text file", "path")
+    level: str = option("char", "tokens: characters or words", "choice", choices=LEVELS)
+    num_hiddens: int = option(256, "hidden units per layer", "int")
+    num_layers: int = option(1, "recurrent layers (Gluon models)", "int")
+    embed_size: int = option(0, "embedding size; 0 feeds one-hot vectors as d2l does", "int")
+    dropout: float = option(0.0, "dropout on embedding, between and after layers (training "
+                            "only)", "number")
+    num_steps: int = option(35, "time steps per example (BPTT length)", "int")
+    batch_size: int = option(32, "examples per minibatch", "int")
+    num_epochs: int = option(20, "epochs in all (with --resume: may be raised to train on)", "int",
+                             aliases=("--epochs",))
+    optimizer: str = option("sgd", "optimizer (sgd is d2l's: no momentum, no decay)", "choice",
+                            choices=OPTIMIZERS)
+    lr: float = option(1.0, "learning rate", "number")
+    lr_decay: float = option(1.0, "factor applied to the learning rate each epoch after "
+                             "--decay-after", "number")
+    decay_after: int = option(0, "epochs at the full learning rate before --lr-decay applies",
+                              "int")
+    clipping_theta: float = option(1.0, "gradient-norm clipping threshold", "number")
+    init: str = option("normal", "weight initialisation: N(0, 0.01^2) as d2l, U(-0.1, 0.1) as "
+                       "Zaremba et al., or Xavier", "choice", choices=tuple(INITIALIZERS))
+    valid_fraction: float = option(0.1, "share of the corpus held out at its end for validation "
+                                   "(ptb uses its own files)", "number")
+    seed: int = option(0, "seed of parameters, minibatch order and dropout", "int")
+    skip_nonfinite: bool = option(False, "skip (and count) minibatches whose loss is NaN or "
+                                  "infinite instead of stopping", "switch")
 
     @classmethod
     def schema(cls) -> S.Check:
@@ -84,6 +104,7 @@ class TrainConfig:
         """Raise ``ValueError`` naming the first bad option."""
         check_choice("model", self.model, MODELS)
         check_choice("iter", self.iter, ITERATORS)
+        check_choice("level", self.level, LEVELS)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("init", self.init, tuple(INITIALIZERS))
         check_counts(num_hiddens=self.num_hiddens, num_layers=self.num_layers,

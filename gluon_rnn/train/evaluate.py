@@ -35,6 +35,20 @@ def diverged(perplexity_value: float, vocab_size: int) -> bool:
     return not perplexity_value <= DIVERGED_FACTOR * vocab_size
 
 
+class Diverged(ValueError):
+    """Training left the model worse than a uniform guess (the loss may be finite)."""
+
+
+def check_diverged(perplexity_value: float, vocab_size: int, tokens: str, advice: str,
+                   when: str = "") -> None:
+    """The one divergence rule of every training loop (``gluon-rnn train`` and ``compare``,
+    the WildML RNNLM, The Straight Dope): raise :class:`Diverged` when :func:`diverged`,
+    saying ``when`` (" in epoch 3") and what to do (``advice``)."""
+    if diverged(perplexity_value, vocab_size):
+        raise Diverged(f"training diverged{when}: perplexity {perplexity_value:.4g} is worse "
+                       f"than guessing uniformly among the {vocab_size} {tokens}{advice}")
+
+
 def split_corpus(corpus_indices: Sequence[int], valid_fraction: float = 0.1):
     """``(train, valid)`` indices: :func:`~gluon_rnn.data.corpora.split_held_out`."""
     return split_held_out(corpus_indices, valid_fraction)

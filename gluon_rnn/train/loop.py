@@ -40,8 +40,8 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
 from ..data.batches import data_iter, fitting_batch_size
-from .evaluate import diverged, evaluate_perplexity, perplexity
 from .checkpoints import rng_state, set_rng_state
+from .evaluate import Diverged, check_diverged, evaluate_perplexity, perplexity
 from .folder import write_metrics
 from .run import Run, save_checkpoint
 
@@ -208,16 +208,21 @@ def _kept(run: Run) -> str:
 
 
 def _check_diverged(run: Run, report: EpochReport) -> None:
-    """Stop, as for a NaN loss, when the epoch left the model worse than a uniform guess."""
-    if diverged(report.perplexity, len(run.vocab)):
-        raise Diverged(f"training diverged in epoch {report.epoch}: perplexity "
-                       f"{report.perplexity:.4g} is worse than guessing uniformly among the "
-                       f"{len(run.vocab)} tokens{_kept(run)}. Lower --lr (now "
-                       f"{run.config.learning_rate(report.epoch):g}) or --clipping-theta")
-
-
-class Diverged(ValueError):
-    """An epoch left the model worse than a uniform guess (the loss may be finite)."""
+    """Stop, as for a NaN loss, when the epoch left the model worse than a uniform guess,
+    or unable to score held-out text, or when most of its minibatches had to be skipped
+    (``skip_nonfinite``)."""
+    advice = (f"{_kept(run)}. Lower --lr (now {run.config.learning_rate(report.epoch):g}) or "
+              "--clipping-theta")
+    check_diverged(report.perplexity, len(run.vocab), "tokens", advice,
+                   f" in epoch {report.epoch}")
+    if report.valid_perplexity is not None and not math.isfinite(report.valid_perplexity):
+        raise Diverged(f"training diverged in epoch {report.epoch}: the validation perplexity "
+                       f"is {report.valid_perplexity}{advice}")
+    batches = report.tokens // (run.config.batch_size * run.config.num_steps) + report.skipped
+    if report.skipped * 2 > batches:
+        raise Diverged(f"training diverged in epoch {report.epoch}: {report.skipped} of its "
+                       f"{batches} minibatches had a NaN or infinite loss and were skipped"
+                       f"{advice}")
 
 
 def _finish_epoch(run: Run, epoch: int, seconds: float, rng: random.Random) -> EpochReport:

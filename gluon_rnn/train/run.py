@@ -22,8 +22,13 @@ from ..data.batches import check_fits
 from ..data.corpora import TRAIN_CORPORA, TokenCorpus, data_identity, load_token_corpus
 from ..data.vocab import Vocab
 from .build import Contexts, build_model, contexts, initialize, make_trainer
-from .checkpoints import (Position, TrainingCheckpoint, load_training_checkpoint,
-                          restore_training_checkpoint, save_training_checkpoint)
+from .checkpoints import (
+    Position,
+    TrainingCheckpoint,
+    load_training_checkpoint,
+    restore_training_checkpoint,
+    save_training_checkpoint,
+)
 from .config import RESUMABLE_CHANGES, TrainConfig
 from .distributed import distributed_kvstore, distributed_kvstore_requested
 from .folder import CHECKPOINT_NAME, WRITTEN, RunFolder, check_claim, check_free_space, write_json
@@ -223,7 +228,8 @@ def _same_data(corpus: str, saved: Optional[dict], checkpoint) -> dict:
         corpus = saved["path"]
     data = data_identity(corpus)
     if saved and data["sha1"] != saved["sha1"]:
-        raise ValueError(f"{checkpoint} was trained on {saved['path']} (sha1 {saved['sha1'][:12]}); "
+        raise ValueError(f"{checkpoint} was trained on {saved['path']} "
+                         f"(sha1 {saved['sha1'][:12]}); "
                          f"{data['path']} now holds other data (sha1 {data['sha1'][:12]}): restore "
                          "the file, or start a new run in another folder")
     return data

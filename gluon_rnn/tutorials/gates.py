@@ -34,7 +34,8 @@ class MultiplyGate:
     def forward(self, W: np.ndarray, x: np.ndarray) -> np.ndarray:
         return np.dot(W, x)
 
-    def backward(self, W: np.ndarray, x: np.ndarray, dz: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def backward(self, W: np.ndarray, x: np.ndarray,
+                 dz: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         return np.outer(dz, x), np.dot(W.T, dz)
 
 
@@ -44,7 +45,8 @@ class AddGate:
     def forward(self, x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
         return x1 + x2
 
-    def backward(self, x1: np.ndarray, x2: np.ndarray, dz: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def backward(self, x1: np.ndarray, x2: np.ndarray,
+                 dz: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         return dz * np.ones_like(x1), dz * np.ones_like(x2)
 
 

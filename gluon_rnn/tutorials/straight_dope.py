@@ -15,6 +15,7 @@ the maximum over the whole batch), the one-hot batches are built lazily (see
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -24,15 +25,19 @@ import numpy as np
 from mxnet import autograd, nd
 
 from .._checks import check_counts, check_rates
-from ..npzfile import read_npz, save_npz
-from ..train.sizes import check_bytes
+from ..data.batches import require_batches
 from ..data.corpora import corpus_file, strip_gutenberg_licence
 from ..data.resolve import read_file_text, read_text
-from ..train.evaluate import perplexity
+from ..npzfile import read_npz, save_npz
+from ..options import option
+from ..sampling import draw
+from ..train.evaluate import check_diverged, perplexity
 from ..train.loop import EpochReport
+from ..train.sizes import check_bytes
 
 CHAR_RNN_NAMES = ("Wxh", "Whh", "bh", "Why", "by")
-CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt", "tinyshakespeare": "tinyshakespeare.txt"}
+CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt",
+                "tinyshakespeare": "tinyshakespeare.txt"}
 
 def load_char_corpus(corpus: str = "timemachine") -> str:
     """The text of a character corpus for the char-RNN:
@@ -93,9 +98,8 @@ def char_batches(time_numerical: Sequence[int], seq_length: int, batch_size: int
     corpus = np.asarray(time_numerical)
     num_sequences = (len(corpus) - 1) // seq_length
     per_row = num_sequences // batch_size
-    if per_row < 1:
-        raise ValueError(f"corpus of {len(corpus)} characters is too short for batch_size="
-                         f"{batch_size} x seq_length={seq_length}")
+    require_batches(per_row, len(corpus), batch_size, seq_length, "the tutorial's",
+                    "no start offset", steps_name="seq_length")
     steps = np.arange(seq_length)
     for i in range(per_row):
         starts = (np.arange(batch_size) * per_row + i) * seq_length
@@ -220,11 +224,11 @@ def stream_chars(prefix: str, num_chars: int, params, characters: Sequence[str],
         yield prefix
         for _ in range(num_chars):
             outputs, state = simple_rnn(inputs, state, params, temperature=temperature)
-            probs = outputs[-1][0].asnumpy().astype(np.float64)
-            if not np.isfinite(probs).all():
+            probs = outputs[-1][0].asnumpy()
+            if not np.isfinite(probs).all():  # the parameters are checked finite on loading
                 raise ValueError(f"temperature {temperature:g} overflowed the tutorial's "
                                  "softmax (exp of scores / temperature); use a larger one")
-            choice = int(rng.choice(len(characters), p=probs / probs.sum()))
+            choice = draw(probs, rng)
             yield characters[choice]
             inputs = one_hots([choice], len(characters), ctx)
     return chars(nd.zeros(shape=(1, params[1].shape[0]), ctx=ctx),
@@ -301,10 +305,49 @@ def new_model(text: str, num_hidden: int = 256, seed: int = 1,
     return StraightDopeRNN(characters, num_hidden, ctx, seed=seed)
 
 
-def train_model(model: StraightDopeRNN, text: str, epochs: int, learning_rate: float = .5,
-                seq_length: int = 64, batch_size: int = 32,
+@dataclasses.dataclass(frozen=True)
+class CharRNNConfig:
+    """A training run of the char-RNN as ``gluon-rnn straight-dope train`` takes it (the
+    tutorial's values: 256 hidden units, sequences of 64, batches of 32, learning rate .5,
+    a sample at temperature .1 after every epoch)."""
+
+    corpus: str = option("timemachine", "timemachine (Gutenberg edition, licence trimmed), "
+                         "tinyshakespeare, or a file path", "path")
+    epochs: int = option(10, "passes over the corpus", "count", aliases=("--num-epochs",))
+    num_hidden: int = option(256, "hidden units", "count", aliases=("--num-hiddens",))
+    seq_length: int = option(64, "characters per sequence", "count", aliases=("--num-steps",))
+    batch_size: int = option(32, "sequences per batch", "count")
+    learning_rate: float = option(.5, "SGD learning rate", "rate", aliases=("--lr",))
+    max_chars: Optional[int] = option(None, "train on the first N characters only", "count")
+    prefix: str = option("The Time Ma", "prefix sampled after each epoch (characters the corpus "
+                         "lacks are left out)")
+    sample_chars: int = option(200, "characters sampled after each epoch (0: none)", "count0")
+    temperature: float = option(.1, "sampling temperature", "rate")
+    seed: int = option(1, "seed for parameters and sampling", "count0")
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleConfig:
+    """How ``gluon-rnn straight-dope sample`` draws text from a model file."""
+
+    prefix: str = option("The ", "text to start from")
+    num_chars: int = option(500, "characters to sample", "count")
+    temperature: float = option(1.0, "low: sharper, high: noisier", "rate")
+    seed: Optional[int] = option(None, "sampling seed (repeatable output)", "count0")
+
+
+def train_model(model: StraightDopeRNN, text: str, config: CharRNNConfig = CharRNNConfig(),
                 on_epoch: Optional[Callable[[EpochReport], None]] = None) -> List[float]:
-    """:func:`train_char_rnn` on ``text`` with ``model``'s parameters (in place)."""
+    """:func:`train_char_rnn` on ``text`` with ``model``'s parameters (in place), stopped
+    with :class:`~gluon_rnn.train.evaluate.Diverged` when an epoch leaves the model worse
+    than guessing (nothing of it is worth saving then); ``on_epoch`` follows the others."""
+    def report(rep: EpochReport) -> None:
+        check_diverged(rep.perplexity, len(model.characters), "characters",
+                       "; nothing was saved: lower --learning-rate", f" in epoch {rep.epoch - 1}")
+        if on_epoch is not None:
+            on_epoch(rep)
+
     return train_char_rnn(model.params, encode_chars(text, model.characters),
-                          len(model.characters), model.num_hidden, epochs, learning_rate,
-                          seq_length, batch_size, model.ctx, on_epoch)
+                          len(model.characters), model.num_hidden, config.epochs,
+                          config.learning_rate, config.seq_length, config.batch_size, model.ctx,
+                          report)

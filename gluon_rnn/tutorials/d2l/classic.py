@@ -24,16 +24,24 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import zipfile
 import random
+import zipfile
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import mxnet as mx
 from mxnet import nd
 
 from ..._checks import check_counts
-from ...data.batches import (Batch, as_corpus, check_fits, data_iter_consecutive,
-                             data_iter_random, require_batches, row_batches, window_batches)
+from ...data.batches import (
+    Batch,
+    as_corpus,
+    check_fits,
+    data_iter_consecutive,
+    data_iter_random,
+    require_batches,
+    row_batches,
+    window_batches,
+)
 from ...data.resolve import read_text, resolve
 from ...sampling import greedy_text
 from ...train.loop import EpochReport

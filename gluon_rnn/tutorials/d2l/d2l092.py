@@ -30,8 +30,14 @@ from ...data.corpora import time_machine_text
 from ...data.vocab import Vocab
 from ...devices import working_gpus
 from ...models.gluon import RNNModel
-from ...models.scratch import (get_params, init_rnn_state, params_factory, rnn, step_scores,
-                               to_onehot)
+from ...models.scratch import (
+    get_params,
+    init_rnn_state,
+    params_factory,
+    rnn,
+    step_scores,
+    to_onehot,
+)
 from ...sampling import greedy_text
 from ...train.evaluate import perplexity
 from ...train.loop import EpochReport, detached
@@ -80,7 +86,8 @@ class Perplexities(list):
         pass
 
 
-def grad_clipping(params: Sequence[nd.NDArray], theta: float, ctx: Optional[mx.Context] = None) -> float:
+def grad_clipping(params: Sequence[nd.NDArray], theta: float,
+                  ctx: Optional[mx.Context] = None) -> float:
     """Rescale the gradients so their joint L2 norm is at most ``theta`` (d2l
     ``grad_clipping``). Returns the norm before clipping."""
     norm = nd.array([0], ctx)

@@ -15,7 +15,7 @@ import numpy as np
 from ..._files import atomic_write, regular_file
 from ...npzfile import read_npz, save_npz
 
-PARAM_NAMES = ("U", "V", "W")
+PARAM_NAMES = ("U", "V", "W")  # the tutorial's parameters, as its files name them
 
 
 def save_model_parameters(path: Union[str, Path], model) -> Path:
@@ -29,14 +29,16 @@ def read_model_parameters(path: Union[str, Path]) -> Dict[str, np.ndarray]:
     return check_shapes(read_npz(path, "npz model file", PARAM_NAMES), str(path))
 
 
-def check_shapes(params: Dict[str, np.ndarray], source: str = "parameters") -> Dict[str, np.ndarray]:
+def check_shapes(params: Dict[str, np.ndarray],
+                 source: str = "parameters") -> Dict[str, np.ndarray]:
     """Check U (hidden, words), V (words, hidden), W (hidden, hidden), floating point."""
     for name in PARAM_NAMES:
         if params[name].dtype.kind != "f" or params[name].ndim != 2:
             raise ValueError(f"{source}: {name} must be a 2-D floating-point array, got "
                              f"{params[name].dtype} of shape {params[name].shape}")
     hidden_dim, word_dim = params["U"].shape
-    expected = {"U": (hidden_dim, word_dim), "V": (word_dim, hidden_dim), "W": (hidden_dim, hidden_dim)}
+    expected = {"U": (hidden_dim, word_dim), "V": (word_dim, hidden_dim),
+                "W": (hidden_dim, hidden_dim)}
     for name, shape in expected.items():
         if params[name].shape != shape:
             raise ValueError(f"{source}: inconsistent shapes U {params['U'].shape}, "
@@ -57,7 +59,8 @@ def vocabulary_path(model_path: Union[str, Path]) -> Path:
 
 
 def save_vocabulary(path: Union[str, Path], index_to_word: List[str]) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(index_to_word), encoding="utf-8"))
+    text = json.dumps(index_to_word)
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def load_vocabulary(path: Union[str, Path]) -> List[str]:

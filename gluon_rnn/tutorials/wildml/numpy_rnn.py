@@ -17,9 +17,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..._checks import check_counts, check_model_sizes, check_rates
-from .files import save_model_parameters
-
-PARAM_NAMES = ("U", "V", "W")
+from .files import PARAM_NAMES, save_model_parameters
 
 
 def softmax_rows(scores: np.ndarray) -> np.ndarray:
@@ -39,9 +37,11 @@ def init_params(word_dim: int, hidden_dim: int, rng: np.random.RandomState, dtyp
 def _as_indices(seq: Sequence[int], word_dim: int, what: str) -> np.ndarray:
     arr = np.asarray(seq, dtype=np.int64)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{what} must be a non-empty sequence of word indices, got shape {arr.shape}")
+        raise ValueError(f"{what} must be a non-empty sequence of word indices, got shape "
+                         f"{arr.shape}")
     if arr.min() < 0 or arr.max() >= word_dim:
-        raise ValueError(f"{what} holds index {int(arr.max() if arr.max() >= word_dim else arr.min())} "
+        bad = int(arr.max() if arr.max() >= word_dim else arr.min())
+        raise ValueError(f"{what} holds index {bad} "
                          f"outside the vocabulary of {word_dim} words")
     return arr
 

@@ -3,15 +3,23 @@ build a model, train it on a CSV or text file, save it with its vocabulary,
 generate sentences from it (the tutorial's ``generate_sentence``)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ...train.evaluate import diverged, perplexity
 from ..._checks import check_choice, check_counts
-from .files import (load_model_parameters, load_vocabulary, save_model_parameters,
-                    save_vocabulary, vocabulary_path)
+from ...options import option
+from ...sampling import draw
+from ...train.evaluate import Diverged, check_diverged, perplexity
+from .files import (
+    load_model_parameters,
+    load_vocabulary,
+    save_model_parameters,
+    save_vocabulary,
+    vocabulary_path,
+)
 from .numpy_rnn import RNNNumpy, train_with_sgd
 from .pipeline import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, load_word_data
 from .symbolic import RNNSymbolic
@@ -26,34 +34,57 @@ def make_model(kind: str, word_dim: int, hidden_dim: int = 100, bptt_truncate: i
     return MODELS[kind](word_dim, hidden_dim, bptt_truncate, seed=seed)
 
 
-def train_rnnlm(data: Optional[str], out: Union[str, Path], model_kind: str = "numpy",
-                vocabulary_size: int = 8000, hidden_dim: int = 100, bptt_truncate: int = 4,
-                nepoch: int = 1, learning_rate: float = 0.005, evaluate_loss_after: int = 1,
-                max_sentences: Optional[int] = None, column: str = "body", seed: int = 10,
-                snapshot: Optional[str] = None, callback: Optional[Callable] = None,
+@dataclasses.dataclass(frozen=True)
+class RNNLMConfig:
+    """A training run of the tutorial's RNNLM, as ``gluon-rnn rnnlm train`` takes it. The
+    tutorial's own values: 8,000 words, 100 hidden units, truncation 4, learning rate
+    0.005, seed 10; it trains with Theano (here ``symbolic``: the same model compiled by
+    MXNet) and reports the loss every 5 epochs, here every epoch (the tutorial's 5 would
+    report nothing in the one epoch a run takes by default)."""
+
+    data: Optional[str] = option(None, "CSV with a body column, or a text file (default: the "
+                                 "tutorial's reddit CSV, through the data resolver)", "path")
+    column: str = option("body", "CSV column holding the text")
+    vocabulary_size: int = option(8000, "words kept, UNKNOWN_TOKEN included", "count")
+    hidden_dim: int = option(100, "hidden units", "count", aliases=("--num-hiddens",))
+    bptt_truncate: int = option(4, "BPTT truncation (steps)", "count0")
+    model: str = option("symbolic", "implementation: symbolic (the tutorial's Theano model, "
+                        "compiled by MXNet) or numpy (its RNNNumpy)", "choice",
+                        choices=tuple(MODELS))
+    epochs: int = option(1, "passes over the sentences", "count", aliases=("--num-epochs",))
+    learning_rate: float = option(0.005, "SGD learning rate", "rate", aliases=("--lr",))
+    evaluate_loss_after: int = option(1, "epochs between loss reports", "count")
+    max_sentences: Optional[int] = option(None, "train on the first N sentences only", "count")
+    seed: int = option(10, "seed of the initial parameters", "count0")
+    snapshot: Optional[str] = option(None, "save parameters at each evaluation to this pattern "
+                                     "({epoch}, {hidden}, {words}, {seen} are filled in)")
+
+
+def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[Callable] = None,
                 progress: bool = False):
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
     Returns ``(model, losses)``. A snapshot pattern with unknown fields is refused before
     training, and a model whose loss or parameters are no longer finite is not saved."""
-    check_snapshot_pattern(snapshot)
-    words = load_word_data(data, vocabulary_size, column)
+    c = config
+    check_snapshot_pattern(c.snapshot)
+    words = load_word_data(c.data, c.vocabulary_size, c.column)
     missing = [m for m in (SENTENCE_START, SENTENCE_END) if m not in words.word_to_index]
     if missing:
-        raise ValueError(f"--vocabulary-size {vocabulary_size} keeps no {' or '.join(missing)}, so "
-                         "no sentence could ever be generated from the model; keep more words")
-    X, y = words.X_train[:max_sentences], words.y_train[:max_sentences]
-    model = make_model(model_kind, words.vocabulary_size, hidden_dim, bptt_truncate, seed)
-    losses = train_with_sgd(model, X, y, learning_rate, nepoch, evaluate_loss_after,
-                            callback=callback, snapshot_path=snapshot, progress=progress,
+        raise ValueError(f"--vocabulary-size {c.vocabulary_size} keeps no {' or '.join(missing)}, "
+                         "so no sentence could ever be generated from the model; keep more words")
+    X, y = words.X_train[:c.max_sentences], words.y_train[:c.max_sentences]
+    model = make_model(c.model, words.vocabulary_size, c.hidden_dim, c.bptt_truncate, c.seed)
+    losses = train_with_sgd(model, X, y, c.learning_rate, c.epochs, c.evaluate_loss_after,
+                            callback=callback, snapshot_path=c.snapshot, progress=progress,
                             final_loss=True)
     loss = losses[-1][1]  # mean cross-entropy per word
     finite = all(np.isfinite(p).all() for p in model.get_parameters().values())
-    if not finite or diverged(perplexity(loss, 1), words.vocabulary_size):
-        raise ValueError(f"training diverged (loss {loss:g} per word, "
-                         + ("parameters not finite" if not finite else
-                            f"worse than guessing among {words.vocabulary_size} words")
-                         + f") with learning rate {learning_rate:g}; nothing was saved: lower "
-                         "--learning-rate")
+    if not finite:
+        raise Diverged(f"training diverged (parameters not finite) with learning rate "
+                       f"{c.learning_rate:g}; nothing was saved: lower --learning-rate")
+    check_diverged(perplexity(loss, 1), words.vocabulary_size, "words",
+                   f"with learning rate {c.learning_rate:g}; nothing was saved: lower "
+                   "--learning-rate")
     save_model_parameters(out, model)
     save_vocabulary(vocabulary_path(out), words.index_to_word)
     return model, losses
@@ -74,21 +105,26 @@ def check_snapshot_pattern(pattern: Optional[str]) -> None:
                          f"({type(err).__name__}: {err})") from None
 
 
-def generate(model_path: Union[str, Path], num_sentences: int = 10, vocab: Optional[str] = None,
-             model_kind: str = "numpy", min_length: int = 5, max_length: int = 50,
-             seed: Optional[int] = None) -> List[str]:
-    """``num_sentences`` sentences from a saved model, joined by spaces."""
-    return list(iter_sentences(model_path, num_sentences, vocab, model_kind, min_length,
-                               max_length, seed))
+@dataclasses.dataclass(frozen=True)
+class SentenceConfig:
+    """How ``gluon-rnn rnnlm generate`` draws sentences."""
+
+    num_sentences: int = option(10, "sentences to print", "count")
+    min_length: int = option(5, "shortest sentence, in words", "count")
+    max_length: int = option(50, "longest sentence, in words", "count")
+    seed: Optional[int] = option(None, "sampling seed (repeatable output)", "count0")
 
 
-def iter_sentences(model_path: Union[str, Path], num_sentences: int = 10,
-                   vocab: Optional[str] = None, model_kind: str = "numpy", min_length: int = 5,
-                   max_length: int = 50, seed: Optional[int] = None) -> Iterator[str]:
+def generate(model_path: Union[str, Path], config: SentenceConfig = SentenceConfig(),
+             vocab: Optional[str] = None, model_kind: str = "numpy") -> List[str]:
+    """``config.num_sentences`` sentences from a saved model, joined by spaces."""
+    return list(iter_sentences(model_path, config, vocab, model_kind))
+
+
+def iter_sentences(model_path: Union[str, Path], config: SentenceConfig = SentenceConfig(),
+                   vocab: Optional[str] = None, model_kind: str = "numpy") -> Iterator[str]:
     """:func:`generate`'s sentences one by one as they are drawn (model and vocabulary
     are checked before the first)."""
-    import numpy as np
-
     model = load_model_parameters(model_path, make_model(model_kind, 2, 1))
     vocab = vocab or vocabulary_path(model_path)
     index_to_word = load_vocabulary(vocab)
@@ -101,9 +137,10 @@ def iter_sentences(model_path: Union[str, Path], num_sentences: int = 10,
                          "generated between these markers; use the vocabulary written by "
                          "`gluon-rnn rnnlm train`")
     word_to_index = {w: i for i, w in enumerate(index_to_word)}
-    rng = np.random.RandomState(seed)
-    return (" ".join(generate_sentence(model, index_to_word, word_to_index, min_length,
-                                       max_length, rng=rng)) for _ in range(num_sentences))
+    rng = np.random.RandomState(config.seed)
+    return (" ".join(generate_sentence(model, index_to_word, word_to_index, config.min_length,
+                                       config.max_length, rng=rng))
+            for _ in range(config.num_sentences))
 
 
 class NoSentence(ValueError):
@@ -114,7 +151,8 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
                       min_length: int = 1, max_length: int = 100,
                       rng: Optional[np.random.RandomState] = None, seed: Optional[int] = None,
                       max_tries: int = 1000) -> List[str]:
-    """A sentence sampled word by word from the model's softmax (the tutorial's ``generate_sentence``).
+    """A sentence sampled word by word from the model's softmax (the tutorial's
+    ``generate_sentence``).
 
     Starts from ``SENTENCE_START`` and samples until ``SENTENCE_END``; the unknown
     token is never emitted (its probability is set to zero and the rest
@@ -132,11 +170,8 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
     for _ in range(max_tries):
         sentence = [start]
         while sentence[-1] != end and len(sentence) <= max_length + 1:
-            probs = np.array(model.forward_propagation(sentence)[0][-1], dtype=np.float64)
-            probs[start] = 0.0
-            if unknown is not None:
-                probs[unknown] = 0.0
-            sentence.append(int(rng.choice(len(probs), p=probs / probs.sum())))
+            probs = model.forward_propagation(sentence)[0][-1]
+            sentence.append(draw(probs, rng, banned=(start, unknown)))
         words = sentence[1:-1]
         if sentence[-1] == end and min_length <= len(words) <= max_length:
             return [index_to_word[i] for i in words]
