@@ -224,3 +224,48 @@ def test_kernel_install_writes_one_kernelspec_per_generation(tmp_path, capsys):
                           timeout=180)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["d2l087_compat", "d2lzh_compat"]
+
+
+def test_a_page_runs_in_ipython_as_its_notebook_would(tmp_path, capsys):
+    """Magics work as in Jupyter (the page runs in IPython's own shell): a %time line
+    times the statement and runs it, %matplotlib inline is accepted, a trailing `;` hides
+    a cell's value, `_` is the last one shown."""
+    page = tmp_path / "magic.md"
+    page.write_text("# Magic\n\n```{.python .input}\n%matplotlib inline\n"
+                    "%time total = sum(range(10))\ntotal\n```\n\n"
+                    "```{.python .input}\ntotal * 2;\n```\n\n"
+                    "```{.python .input}\n_ + 1\n```\n")
+    assert main(["chapter", str(page)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("CPU times:") and out[1].startswith("Wall time:")
+    assert out[2:] == ["45", "46"]
+
+
+def test_options_that_do_not_fit_the_chapter_are_refused(tmp_path, capsys):
+    script, page = tmp_path / "s.py", tmp_path / "p.md"
+    script.write_text("print('ran')\n")
+    page.write_text("```{.python .input}\nprint('ran')\n```\n")
+    cases = [(["--output", str(tmp_path / "o.ipynb"), str(script)], "--output is where an executed"),
+             ([str(page), "--epochs", "3"], "arguments after the chapter (--epochs 3)"),
+             (["--figures", str(tmp_path), str(tmp_path / "n.ipynb")], "--figures is for scripts and pages"),
+             ([str(tmp_path / "notes.txt")], "not a chapter gluon-rnn can run")]
+    (tmp_path / "n.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (tmp_path / "notes.txt").write_text("text")
+    for argv, message in cases:
+        assert main(["chapter", *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "ran" not in err
+        assert message in err, err
+
+
+def test_figures_of_a_page_are_written_or_counted(tmp_path, capsys):
+    page = tmp_path / "plots.md"
+    page.write_text("```{.python .input}\nfrom matplotlib import pyplot as plt\n"
+                    "plt.plot([1, 2, 3])\nfig = plt.figure()\nplt.plot([3, 2, 1]);\n```\n")
+    assert main(["chapter", str(page)]) == 0
+    assert capsys.readouterr().err.strip() == (
+        "2 figure(s) drawn, not shown outside Jupyter: pass --figures DIR to write them as PNG "
+        "files")
+    assert main(["chapter", "--figures", str(tmp_path / "figs"), str(page)]) == 0
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["plots-1.png", "plots-2.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in (tmp_path / "figs").iterdir())
