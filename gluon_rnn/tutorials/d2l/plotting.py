@@ -1,14 +1,17 @@
-"""The d2l (0.9.2) plotting helpers the recurrent-networks chapter calls
-(``set_figsize``, ``use_svg_display``, ``semilogy``, ``plt``), on matplotlib.
+"""The d2l plotting helpers the recurrent-networks chapters call, on matplotlib:
+``set_figsize``, ``use_svg_display``, ``semilogy``, ``plt`` (every generation) and, from
+the 2020+ books, ``set_axes``, ``plot`` and ``Animator``.
 
 Nothing is imported at module import: ``pyplot`` loads on the first call, so
-``import gluon_rnn`` never selects a matplotlib backend. ``use_svg_display``
-switches Jupyter's inline figures to SVG when running under IPython and does
-nothing elsewhere (d2l calls IPython unconditionally).
+``import gluon_rnn`` never selects a matplotlib backend. Where a figure goes is decided
+once (:func:`show`): inline in Jupyter or a book page (IPython's display), nowhere in a
+plain script, where it stays open for ``gluon-rnn chapter --figures`` to write (d2l calls
+IPython unconditionally: outside Jupyter its ``Animator`` prints ``<Figure size ...>``
+and terminal codes on every update, and ``use_svg_display`` fails).
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 
 def pyplot():
@@ -49,3 +52,113 @@ def semilogy(x_vals: Sequence, y_vals: Sequence, x_label: str, y_label: str,
         plt.semilogy(x2_vals, y2_vals, linestyle=":")
         plt.legend(legend)
     plt.show()
+
+
+def _shell():
+    """The running IPython shell (a Jupyter kernel, a book page), or None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def show(figure, replace: bool = False) -> None:
+    """Show ``figure`` where it can be seen: through IPython's display when a shell runs
+    (``replace``: the previous output of the cell is cleared when this one arrives, as an
+    animation's frames are), else leave it open in pyplot for the chapter runner."""
+    if _shell() is None:
+        return
+    from IPython import display
+
+    display.display(figure)
+    if replace:
+        display.clear_output(wait=True)
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend) -> None:
+    """Label, scale and limit ``axes``, with a legend and a grid (d2l ``set_axes``)."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+
+def _has_one_axis(X) -> bool:
+    return (hasattr(X, "ndim") and X.ndim == 1) or (
+        isinstance(X, list) and not hasattr(X[0], "__len__"))
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+         figsize=(3.5, 2.5), axes=None) -> None:
+    """Plot one or several curves (d2l ``plot``): ``X`` alone is plotted against its
+    indices; several ``Y`` share one ``X`` or have one each."""
+    legend = [] if legend is None else legend
+    set_figsize(figsize)
+    axes = axes if axes else pyplot().gca()
+    if _has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts):
+        if len(x):
+            axes.plot(_values(x), _values(y), fmt)
+        else:
+            axes.plot(_values(y), fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+
+
+def _values(v):
+    """What matplotlib can draw: MXNet arrays become numpy arrays."""
+    return v.asnumpy() if hasattr(v, "asnumpy") else v
+
+
+class Animator:
+    """Curves that grow point by point, redrawn on each :meth:`add` (d2l ``Animator``):
+    inline in Jupyter (each frame replacing the last), the final frame written by
+    ``gluon-rnn chapter --figures`` elsewhere, never ``<Figure ...>`` text."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5)) -> None:
+        legend = [] if legend is None else legend
+        use_svg_display()
+        self.fig, self.axes = pyplot().subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes]
+        self.config_axes = lambda: set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale,
+                                            yscale, legend)
+        self.X: Optional[List[list]] = None
+        self.Y: Optional[List[list]] = None
+        self.fmts = fmts
+
+    def add(self, x, y) -> None:
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(a)
+                self.Y[i].append(b)
+        self.axes[0].cla()
+        for xs, ys, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(xs, ys, fmt)
+        self.config_axes()
+        show(self.fig, replace=True)
