@@ -1,0 +1,397 @@
+"""The MXNet helper of the 2020-2022 books, ``d2l==0.17.6`` (``from d2l import mxnet as
+d2l``): d2l-en 0.15-0.17 and the Chinese 2nd edition (d2l-zh 2.0.0, whose ``d2l/mxnet.py``
+is byte-identical), recurrent-network chapters, on MXNet's numpy interface (the pages call
+``npx.set_np()``) and the core's partitioning blocks.
+
+Faithful: under the same ``random.seed``, ``mx.random.seed`` and ``numpy.random.seed`` the
+same batches (Python's ``random``: one ``randint`` offset per pass, a ``shuffle`` for
+random sampling), vocabulary (``<unk>`` first, then by frequency), initial parameters,
+printed lines (``perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {device}``, speeds aside)
+and predictions as the real package. Minus its crashes: ``num_epochs=0``, an unknown
+token type or a corpus too short for a batch is a ``ValueError`` naming it; data come
+through gluon-rnn's resolver (``$GLUON_RNN_DATA``, ``./data``, ``../data``, the cache)
+before any download, and a download is verified; figures appear inline in Jupyter and
+never as ``<Figure ...>`` text elsewhere (:mod:`.plotting`). Faster where the arithmetic
+allows: ``train_ch8`` hybridizes this module's :class:`RNNModel` and reads the epoch's
+loss once per epoch instead of once per minibatch (the same sums, in the same order).
+"""
+from __future__ import annotations
+
+import collections
+import math
+import os
+import random
+import re
+from typing import Callable, Iterator, List, Sequence, Tuple
+
+import numpy as onp
+from mxnet import autograd, gluon, init, np, npx
+from mxnet.gluon import nn
+
+from ..._checks import check_counts
+from ...data.batches import as_corpus, require_batches, row_batches, window_batches
+from ...sampling import greedy_text
+from .numpy_api import (
+    Accumulator,
+    Timer,
+    abs,
+    arange,
+    argmax,
+    astype,
+    concat,
+    cos,
+    cosh,
+    exp,
+    eye,
+    fetch,
+    float32,
+    int32,
+    linspace,
+    log,
+    matmul,
+    meshgrid,
+    normal,
+    numpy,
+    ones,
+    rand,
+    reduce_sum,
+    reshape,
+    sin,
+    sinh,
+    size,
+    stack,
+    tanh,
+    tensor,
+    to,
+    transpose,
+    try_all_gpus,
+    try_gpu,
+    zeros,
+)
+from .plotting import Animator, plot, set_axes, set_figsize, use_svg_display
+
+DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
+DATA_HUB = {"time_machine": (DATA_URL + "timemachine.txt",
+                             "090b5e7e70c295757f55df93cb0a180b9691891a")}
+
+__all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
+    "size", "transpose", "ones", "zeros", "arange", "meshgrid", "sin", "sinh", "cos", "cosh",
+    "tanh", "linspace", "exp", "log", "tensor", "normal", "rand", "matmul", "int32", "float32",
+    "concat", "stack", "abs", "eye", "numpy", "reshape", "to", "reduce_sum", "argmax", "astype",
+    "Accumulator", "Animator", "DATA_HUB", "DATA_URL", "RNNModel", "RNNModelScratch",
+    "SeqDataLoader", "Timer", "Vocab", "count_corpus", "download", "evaluate_loss",
+    "grad_clipping", "load_array", "load_corpus_time_machine", "load_data_time_machine",
+    "plot", "predict_ch8", "read_time_machine", "seq_data_iter_random",
+    "seq_data_iter_sequential", "set_axes", "set_figsize", "sgd", "tokenize", "train_ch8",
+    "train_epoch_ch8", "try_all_gpus", "try_gpu", "use_svg_display",
+]
+
+
+def sgd(params, lr: float, batch_size) -> None:
+    """Minibatch SGD in place (d2l ``sgd``)."""
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def load_array(data_arrays, batch_size: int, is_train: bool = True):
+    """A Gluon ``DataLoader`` over arrays (d2l ``load_array``; shuffling draws from
+    numpy's global generator, as Gluon's always does)."""
+    dataset = gluon.data.ArrayDataset(*data_arrays)
+    return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train)
+
+
+def evaluate_loss(net, data_iter, loss) -> float:
+    """The mean of ``loss`` over a data set (d2l ``evaluate_loss``)."""
+    metric = Accumulator(2)
+    for X, y in data_iter:
+        l = loss(net(X), y)
+        metric.add(l.sum(), l.size)
+    return metric[0] / metric[1]
+
+
+def download(name: str, cache_dir: str = os.path.join("..", "data")) -> str:
+    """The local path of ``DATA_HUB[name]`` (d2l ``download``), found or fetched and
+    verified as :func:`~.numpy_api.fetch` says."""
+    if name not in DATA_HUB:
+        raise ValueError(f"{name!r} is not in DATA_HUB (it holds {', '.join(sorted(DATA_HUB))})")
+    url, sha1_hash = DATA_HUB[name]
+    return fetch(url, cache_dir, sha1_hash)
+
+
+def read_time_machine() -> List[str]:
+    """The Time Machine's lines, letters only, lower-cased (d2l ``read_time_machine``)."""
+    with open(download("time_machine")) as f:
+        lines = f.readlines()
+    return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in lines]
+
+
+def tokenize(lines: Sequence[str], token: str = "word") -> list:
+    """Each line split into words or characters (d2l ``tokenize``; another token type is
+    a ``ValueError`` here, where d2l prints an error and returns ``None``)."""
+    if token == "word":
+        return [line.split() for line in lines]
+    if token == "char":
+        return [list(line) for line in lines]
+    raise ValueError(f"unknown token type {token!r}: use 'word' or 'char'")
+
+
+def count_corpus(tokens) -> collections.Counter:
+    """Token frequencies of a list of tokens or of token lists (d2l ``count_corpus``)."""
+    if len(tokens) == 0 or isinstance(tokens[0], list):
+        tokens = [token for line in tokens for token in line]
+    return collections.Counter(tokens)
+
+
+class Vocab:
+    """Vocabulary for text (d2l 0.17.6 ``Vocab``): ``<unk>`` at 0, the reserved tokens,
+    then the tokens by frequency, most frequent first (ties in order of appearance);
+    those seen fewer than ``min_freq`` times are left out."""
+
+    def __init__(self, tokens=None, min_freq: int = 0, reserved_tokens=None) -> None:
+        tokens = [] if tokens is None else tokens
+        reserved_tokens = [] if reserved_tokens is None else reserved_tokens
+        counter = count_corpus(tokens)
+        self._token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
+        self.idx_to_token = ["<unk>"] + list(reserved_tokens)
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+        for token, freq in self._token_freqs:
+            if freq < min_freq:
+                break
+            if token not in self.token_to_idx:
+                self.idx_to_token.append(token)
+                self.token_to_idx[token] = len(self.idx_to_token) - 1
+
+    def __len__(self) -> int:
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        if not isinstance(tokens, (list, tuple)):
+            return self.token_to_idx.get(tokens, self.unk)
+        return [self.__getitem__(token) for token in tokens]
+
+    def __contains__(self, token) -> bool:
+        return token in self.token_to_idx
+
+    def to_tokens(self, indices):
+        if not isinstance(indices, (list, tuple)):
+            return self.idx_to_token[indices]
+        return [self.idx_to_token[index] for index in indices]
+
+    @property
+    def unk(self) -> int:
+        return 0
+
+    @property
+    def token_freqs(self):
+        return self._token_freqs
+
+
+def load_corpus_time_machine(max_tokens: int = -1) -> Tuple[List[int], Vocab]:
+    """The Time Machine as character indices and their vocabulary (28 tokens), the first
+    ``max_tokens`` when positive (d2l ``load_corpus_time_machine``)."""
+    tokens = tokenize(read_time_machine(), "char")
+    vocab = Vocab(tokens)
+    corpus = [vocab[token] for line in tokens for token in line]
+    return (corpus[:max_tokens] if max_tokens > 0 else corpus), vocab
+
+
+def _np_float32(values: onp.ndarray, ctx) -> np.ndarray:
+    return np.array(values, dtype="float32", ctx=ctx)
+
+
+def _fits(corpus_len: int, batch_size: int, num_steps: int, is_random: bool) -> None:
+    """Their size rule, for the worst offset each iterator may draw."""
+    check_counts(batch_size=batch_size, num_steps=num_steps)
+    if is_random:  # offset up to num_steps - 1, then (len - 1) // num_steps windows
+        count = (corpus_len - num_steps) // num_steps // batch_size
+        offsets = f"random start offset up to {num_steps - 1}"
+    else:  # offset up to num_steps, rows of (len - offset - 1) // batch_size
+        count = (corpus_len - num_steps - 1) // batch_size // num_steps
+        offsets = f"random start offset up to {num_steps}"
+    require_batches(count, corpus_len, batch_size, num_steps,
+                    "random" if is_random else "sequential", offsets)
+
+
+def seq_data_iter_random(corpus: Sequence[int], batch_size: int, num_steps: int):
+    """Random sampling (d2l ``seq_data_iter_random``): an offset ``random.randint(0,
+    num_steps - 1)``, the windows after it shuffled with ``random.shuffle``; ``X`` and
+    ``Y`` float32 ``mx.np`` arrays of shape ``(batch_size, num_steps)``."""
+    array = as_corpus(corpus)
+    _fits(len(array), batch_size, num_steps, True)
+    return _random_batches(array, batch_size, num_steps)
+
+
+def _random_batches(corpus, batch_size: int, num_steps: int) -> Iterator:
+    offset = random.randint(0, num_steps - 1)  # drawn when iterated, as d2l's generator
+    num_subseqs = (len(corpus) - offset - 1) // num_steps
+    starts = list(range(offset, offset + num_subseqs * num_steps, num_steps))
+    random.shuffle(starts)
+    yield from window_batches(corpus, starts, batch_size, num_steps, None, _np_float32)
+
+
+def seq_data_iter_sequential(corpus: Sequence[int], batch_size: int, num_steps: int):
+    """Sequential partitioning (d2l ``seq_data_iter_sequential``): an offset
+    ``random.randint(0, num_steps)``, ``batch_size`` rows read ``num_steps`` at a time."""
+    array = as_corpus(corpus)
+    _fits(len(array), batch_size, num_steps, False)
+    return _sequential_batches(array, batch_size, num_steps)
+
+
+def _sequential_batches(corpus, batch_size: int, num_steps: int) -> Iterator:
+    offset = random.randint(0, num_steps)
+    row_length = (len(corpus) - offset - 1) // batch_size
+    yield from row_batches(corpus, batch_size, num_steps, offset, row_length,
+                           row_length // num_steps, None, _np_float32)
+
+
+class SeqDataLoader:
+    """The Time Machine's minibatches, one pass per iteration (d2l ``SeqDataLoader``)."""
+
+    def __init__(self, batch_size: int, num_steps: int, use_random_iter: bool,
+                 max_tokens: int) -> None:
+        self.data_iter_fn = seq_data_iter_random if use_random_iter else \
+            seq_data_iter_sequential
+        self.corpus, self.vocab = load_corpus_time_machine(max_tokens)
+        self.batch_size, self.num_steps = batch_size, num_steps
+        _fits(len(self.corpus), batch_size, num_steps, use_random_iter)
+
+    def __iter__(self):
+        return self.data_iter_fn(self.corpus, self.batch_size, self.num_steps)
+
+
+def load_data_time_machine(batch_size: int, num_steps: int, use_random_iter: bool = False,
+                           max_tokens: int = 10000):
+    """``(SeqDataLoader, Vocab)`` of The Time Machine (d2l ``load_data_time_machine``)."""
+    data_iter = SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)
+    return data_iter, data_iter.vocab
+
+
+class RNNModelScratch:
+    """An RNN language model from a parameter function, a state function and a forward
+    function (d2l ``RNNModelScratch``)."""
+
+    def __init__(self, vocab_size: int, num_hiddens: int, device, get_params: Callable,
+                 init_state: Callable, forward_fn: Callable) -> None:
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.params = get_params(vocab_size, num_hiddens, device)
+        self.init_state, self.forward_fn = init_state, forward_fn
+
+    def __call__(self, X, state):
+        X = npx.one_hot(X.T, self.vocab_size)
+        return self.forward_fn(X, state, self.params)
+
+    def begin_state(self, batch_size: int, ctx):
+        return self.init_state(batch_size, self.num_hiddens, ctx)
+
+
+def predict_ch8(prefix: str, num_preds: int, net, vocab, device) -> str:
+    """``prefix`` and ``num_preds`` characters chosen greedily (d2l ``predict_ch8``)."""
+    def step(index, state):
+        y, state = net(np.array([[index]], ctx=device), state)
+        return y.as_nd_ndarray(), state
+    return greedy_text(prefix, num_preds, vocab, net.begin_state(batch_size=1, ctx=device), step)
+
+
+def grad_clipping(net, theta: float) -> None:
+    """Rescale the gradients to a joint L2 norm of at most ``theta`` (d2l
+    ``grad_clipping``), bit for bit: the same float32 sums of squares (a ``**`` per
+    element, summed array by array), the square root and ``theta / norm`` in float64 as
+    Python computes them, and the same float32 product. d2l reads the norm back to decide
+    in Python (waiting for every minibatch to finish); here the decision is an operator
+    too (a factor of exactly 1 when the norm is within ``theta``), so MXNet's engine never
+    waits and the next minibatch is prepared while this one computes."""
+    if isinstance(net, gluon.Block):
+        params = [p.data() for p in net.collect_params().values()]
+    else:
+        params = net.params
+    total = sum((p.grad ** 2).sum() for p in params)
+    norm = np.sqrt(total.astype("float64"))
+    factor = np.where(norm > theta, theta / norm, np.ones_like(norm)).astype("float32")
+    for param in params:
+        param.grad[:] *= factor
+
+
+def train_epoch_ch8(net, train_iter, loss, updater: Callable, device,
+                    use_random_iter: bool) -> Tuple[float, float]:
+    """One epoch (d2l ``train_epoch_ch8``): ``(perplexity, tokens per second)``. The
+    sum of the losses is read once, at the end, and added in the same order as d2l's
+    ``Accumulator`` adds it minibatch by minibatch, so the perplexity is d2l's."""
+    state, timer = None, Timer()
+    sums, n = [], 0
+    for X, Y in train_iter:
+        if state is None or use_random_iter:
+            state = net.begin_state(batch_size=X.shape[0], ctx=device)
+        else:
+            for s in state:
+                s.detach()  # as d2l (mx.np's detach returns a new array: this changes nothing)
+        y = Y.T.reshape(-1)
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        with autograd.record():
+            y_hat, state = net(X, state)
+            l = loss(y_hat, y).mean()
+        l.backward()
+        grad_clipping(net, 1)
+        updater(batch_size=1)  # the loss is already a mean
+        sums.append(l * y.size)
+        n += y.size
+    if not sums:
+        raise ValueError("the data iterator gave no minibatch: the corpus is too short for "
+                         "its batch_size x num_steps")
+    total = 0.0
+    for value in np.stack(sums).asnumpy():  # one read, d2l's order and float arithmetic
+        total += float(value)
+    return math.exp(total / n), n / timer.stop()
+
+
+def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
+              use_random_iter: bool = False) -> None:
+    """Train and print as d2l's ``train_ch8`` does: a point of the perplexity plot every
+    10 epochs, then the last perplexity and speed and two predictions. A Gluon net is
+    re-initialised with N(0, 0.01^2) and trained by SGD, this module's :class:`RNNModel`
+    hybridized (the same operators, compiled once); any other is updated by :func:`sgd`."""
+    check_counts(num_epochs=num_epochs)
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"],
+                        xlim=[10, num_epochs])
+    if isinstance(net, gluon.Block):
+        net.initialize(ctx=device, force_reinit=True, init=init.Normal(0.01))
+        if isinstance(net, RNNModel):
+            net.hybridize(static_alloc=True, static_shape=True)
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr})
+
+        def updater(batch_size):
+            trainer.step(batch_size)
+    else:
+        def updater(batch_size):
+            sgd(net.params, lr, batch_size)
+
+    def predict(prefix):
+        return predict_ch8(prefix, 50, net, vocab, device)
+    for epoch in range(num_epochs):
+        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter)
+        if (epoch + 1) % 10 == 0:
+            animator.add(epoch + 1, [ppl])
+    print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {str(device)}")
+    print(predict("time traveller"))
+    print(predict("traveller"))
+
+
+class RNNModel(nn.HybridBlock):
+    """A recurrent layer, its one-hot input and a dense output layer (d2l ``RNNModel``:
+    the same parameters, in the same order, and outputs ``(num_steps * batch_size,
+    vocab_size)``), a ``HybridBlock`` so that it can be compiled."""
+
+    def __init__(self, rnn_layer, vocab_size: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rnn = rnn_layer
+        self.vocab_size = vocab_size
+        self.dense = nn.Dense(vocab_size, flatten=False)
+
+    def hybrid_forward(self, F, inputs, state):
+        X = F.npx.one_hot(inputs.T, self.vocab_size)
+        Y, state = self.rnn(X, state)
+        return F.np.reshape(self.dense(Y), (-1, self.vocab_size)), state
+
+    def begin_state(self, *args, **kwargs):
+        return self.rnn.begin_state(*args, **kwargs)
+
