@@ -55,6 +55,10 @@ $(STAMP): setup.cfg pyproject.toml $(PYTHON_ID)
 	# d2l 0.8.7 cannot share site-packages with 0.9.2): oracles of the differential tests.
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
+	# the 2020+ books' helpers (`from d2l import mxnet`): 0.17.6 (d2l-en 0.15-0.17, d2l-zh
+	# 2.0.0) and 1.0.3 (d2l-en 1.0); their mxnet.py imports pandas, a test dependency
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.17.6 d2l==0.17.6
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-1.0.3 d2l==1.0.3
 	# MXNet loads beside the numpy pinned for this Python (setup.cfg), which nothing upgraded
 	$(BIN)/python -c "import gluon_rnn, mxnet, numpy; assert numpy.__version__ < '2', numpy.__version__"
 	touch $(STAMP)

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gluon_rnn"
-FACADES = ("d2l_compat", "d2lzh_compat", "d2l087_compat")
+FACADES = ("d2l_compat", "d2lzh_compat", "d2l087_compat", "d2l0176_compat", "d2l103_compat")
 
 CORE = {  # knows no tutorial, generation or book; each module is named here on purpose
     "gluon_rnn", "gluon_rnn.mxnet_compat", "gluon_rnn._checks", "gluon_rnn._files",
@@ -154,8 +154,10 @@ def _code_lines(path: Path):
     """(line number, text) of the lines that carry code: blank lines, comments and
     docstrings left out, whitespace collapsed."""
     tree = ast.parse(path.read_text())
-    docstrings = set()
+    docstrings = set()  # and import statements: a list of names is no logic
     for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            docstrings.update(range(node.lineno, node.end_lineno + 1))
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
                 and isinstance(getattr(body[0], "value", None), ast.Constant) \
@@ -206,6 +208,22 @@ def test_the_other_facades_only_re_export(facade, generation):
     bound = [node.value for node in tree.body if isinstance(node, ast.Assign)
              and node.targets[0].id not in ("__version__", "__all__")]
     assert bound and all(isinstance(v, ast.Attribute) and v.value.id == generation for v in bound)
+
+
+@pytest.mark.parametrize("facade, generation", [("d2l0176_compat", "gluon_rnn.tutorials.d2l.d2l0176"),
+                                                ("d2l103_compat", "gluon_rnn.tutorials.d2l.d2l103")])
+def test_the_2020_facades_only_re_export(facade, generation):
+    """Every name of one generation (a star import of its ``__all__``), its version and
+    the lazy ``plt``: no logic."""
+    tree = ast.parse((ROOT / facade / "__init__.py").read_text())
+    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert sources == {generation, "gluon_rnn.tutorials.d2l.plotting"}
+    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    assert defined == ["__getattr__"]
+    module = __import__(facade)
+    generation_module = __import__(generation, fromlist=["__all__"])
+    assert all(getattr(module, name) is getattr(generation_module, name)
+               for name in generation_module.__all__)
 
 
 def test_docstrings_name_tutorials_not_seed_numbers():

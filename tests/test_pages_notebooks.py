@@ -37,16 +37,67 @@ def test_the_generation_a_chapter_needs(source, requested, expected):
     assert generation_of(source, requested) == expected
 
 
-@pytest.mark.parametrize("line", ["from d2l import mxnet as d2l", "from d2l import torch as d2l",
-                                  "import d2l.mxnet"])
-def test_the_2020_books_get_one_line(tmp_path, capsys, line):
-    with pytest.raises(UnsupportedGeneration, match="2020"):
+@pytest.mark.parametrize("line, framework", [("from d2l import torch as d2l", "torch"),
+                                             ("from d2l import tensorflow as d2l", "tensorflow"),
+                                             ("import d2l.jax", "jax")])
+def test_another_frameworks_tab_gets_one_line(tmp_path, capsys, line, framework):
+    with pytest.raises(UnsupportedGeneration, match=f"helper for {framework}"):
         generation_of(line + "\n")
     script = tmp_path / "new.py"
     script.write_text(line + "\nprint(d2l.tensor)\n")
     assert main(["chapter", str(script)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "gluon-rnn does not provide" in err[0] and "Traceback" not in err[0]
+    assert len(err) == 1 and "serves the MXNet version" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize("source, requested, expected", [
+    ("from d2l import mxnet as d2l\ntrain_iter, vocab = d2l.load_data_time_machine(32, 35)",
+     None, "0.17.6"),
+    ("import d2l.mxnet as d2l\nd2l.train_ch8(net, it, vocab, 1, 5, d2l.try_gpu())", None, "0.17.6"),
+    ("from d2l import mxnet as d2l\ndata = d2l.TimeMachine(batch_size=1024, num_steps=32)",
+     None, "1.0.3"),
+    ("from d2l import mxnet as d2l\n@d2l.add_to_class(RNNScratch)\ndef f(self): pass",
+     None, "1.0.3"),
+    ("%%tab mxnet\nfrom d2l import mxnet as d2l\n", None, "1.0.3"),
+    ("from d2l import mxnet as d2l\n", "1.0.3", "1.0.3"),
+])
+def test_the_2020_books_generation(source, requested, expected):
+    assert generation_of(source, requested) == expected
+
+
+def test_a_generation_that_does_not_fit_the_code_is_refused():
+    with pytest.raises(ValueError, match="--d2l 0.9.2 does not fit this chapter.*0.17.6, 1.0.3"):
+        generation_of("from d2l import mxnet as d2l\n", "0.9.2")
+    with pytest.raises(ValueError, match="--d2l 1.0.3 does not fit this chapter.*0.9.2, 0.8.7"):
+        generation_of("import d2l\n", "1.0.3")
+
+
+def test_from_d2l_import_mxnet_binds_the_new_facades(tmp_path, capsys):
+    script = tmp_path / "which.py"
+    script.write_text("from d2l import mxnet as d2l\nimport d2l.mxnet as again\n"
+                      "print(d2l.__name__, d2l.__version__, again is d2l)\n")
+    assert main(["chapter", str(script)]) == 0
+    assert capsys.readouterr().out.split() == ["d2l0176_compat", "0.17.6", "True"]
+    assert main(["chapter", "--d2l", "1.0.3", str(script)]) == 0
+    assert capsys.readouterr().out.split() == ["d2l103_compat", "1.0.3", "True"]
+    assert "d2l.mxnet" not in sys.modules
+
+
+def test_a_page_runs_the_mxnet_tab_only(tmp_path, capsys):
+    """d2lbook's tabs: 0.17's `#@tab` comments and 1.0's `%%tab` magics select the cells
+    that run, the tab chooser cell is left out, `tab.selected` answers for MXNet."""
+    page = tmp_path / "tabs.md"
+    page.write_text("```{.python .input}\n%load_ext d2lbook.tab\ntab.interact_select('mxnet', "
+                    "'pytorch')\n```\n\n```{.python .input}\n%%tab pytorch\nimport torch\n```\n\n"
+                    "```{.python .input}\n%%tab mxnet, pytorch\nprint('mxnet and pytorch')\n```\n\n"
+                    "```{.python .input}\n#@tab tensorflow\nimport tensorflow\n```\n\n"
+                    "```{.python .input}\n#@tab all\nprint(tab.selected('mxnet'), "
+                    "tab.selected('jax'))\n```\n\n```{.python .input}\n%%tab all\n1 / 0\n```\n")
+    assert main(["chapter", str(page)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["mxnet and pytorch", "True False"]
+    line = page.read_text().splitlines().index("1 / 0") + 1
+    assert f'File "{page}", line {line}' in captured.err and "ZeroDivisionError" in captured.err
 
 
 def test_a_script_is_bound_to_the_facade_its_code_needs(tmp_path, capsys):
@@ -209,7 +260,8 @@ def test_kernel_install_writes_one_kernelspec_per_generation(tmp_path, capsys):
     assert main(["kernel", "install", "--prefix", str(tmp_path)]) == 0
     root = tmp_path / "share" / "jupyter" / "kernels"
     specs = {p.name: json.loads((p / "kernel.json").read_text()) for p in root.iterdir()}
-    assert sorted(specs) == ["gluon-rnn-d2l-0.8.7", "gluon-rnn-d2l-0.9.2"]
+    assert sorted(specs) == ["gluon-rnn-d2l-0.17.6", "gluon-rnn-d2l-0.8.7", "gluon-rnn-d2l-0.9.2",
+                            "gluon-rnn-d2l-1.0.3"]
     argv = specs["gluon-rnn-d2l-0.8.7"]["argv"]
     assert argv[:5] == [sys.executable, "-m", "gluon_rnn.books.kernel", "--d2l", "0.8.7"]
     assert "installed" in capsys.readouterr().out

@@ -40,6 +40,20 @@ def _as_main(path: Path, argv: Sequence[str]) -> Iterator[None]:
         sys.argv, sys.path[:] = saved_argv, saved_path
 
 
+@contextlib.contextmanager
+def _numpy_mode_kept() -> Iterator[None]:
+    """MXNet's numpy mode as it was before the chapter (the 2020+ books' ``npx.set_np()``
+    switches it for the whole process; the books before them use ``nd``)."""
+    mxnet = sys.modules.get("mxnet")
+    before = mxnet is not None and mxnet.util.is_np_array()
+    try:
+        yield
+    finally:
+        mxnet = sys.modules.get("mxnet")
+        if mxnet is not None and mxnet.util.is_np_array() and not before:
+            mxnet.npx.reset_np()
+
+
 def _check_options(path: Path, argv: Sequence[str], output, figures) -> None:
     kind = KINDS.get(path.suffix)
     if kind is None:
@@ -72,7 +86,7 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
         return run_notebook(path, d2l, output)
     sink = FigureSink(None if figures is None else Path(figures), path.stem)
     try:
-        with helpers_bound(_generation(path, d2l)), _as_main(path, argv):
+        with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept():
             return _run_page(path, sink) if path.suffix == ".md" else _run_script(path, sink)
     finally:
         note = sink.summary()

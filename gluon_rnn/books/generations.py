@@ -1,11 +1,13 @@
-"""Which helper generation a chapter of the MXNet-era books was written for, and binding
-``import d2l`` / ``import d2lzh`` to its facade (for scripts, book pages and the notebook
-kernel alike).
+"""Which helper generation a chapter of the MXNet books was written for, and binding
+``import d2l`` / ``from d2l import mxnet`` / ``import d2lzh`` to its facade (for scripts,
+book pages and the notebook kernel alike).
 
-    d2lzh                  always d2lzh_compat (the Chinese edition, d2lzh 1.0.0)
-    d2l, 4-tuple API       d2l087_compat (the English book before April 2019, d2l 0.8.7)
-    d2l                    d2l_compat (d2l 0.9.2), unless --d2l says otherwise
-    from d2l import mxnet  the 2020+ books: not supported, one line says so
+    from d2l import mxnet   the 2020+ books: d2l 0.17.6 (d2l-en 0.15-0.17, d2l-zh 2.0.0),
+                            or 1.0.3 (d2l-en 1.0) when the code shows its classes
+    d2lzh                   always d2lzh_compat (the Chinese edition, d2lzh 1.0.0)
+    d2l, 4-tuple API        d2l087_compat (the English book before April 2019, d2l 0.8.7)
+    d2l                     d2l_compat (d2l 0.9.2), unless --d2l says otherwise
+    from d2l import torch   another framework's tab: one line says only MXNet is served
 """
 from __future__ import annotations
 
@@ -14,20 +16,28 @@ import contextlib
 import importlib
 import re
 import sys
+import types
 from typing import Dict, Iterator, Optional
 
-FACADES: Dict[str, str] = {"0.9.2": "d2l_compat", "0.8.7": "d2l087_compat"}
+FACADES: Dict[str, str] = {"0.9.2": "d2l_compat", "0.8.7": "d2l087_compat",
+                           "0.17.6": "d2l0176_compat", "1.0.3": "d2l103_compat"}
+NEW_API = ("0.17.6", "1.0.3")  # ``from d2l import mxnet as d2l``
 D2LZH_FACADE = "d2lzh_compat"
 # calls only the 4-tuple generation makes, or makes with its longer signature
 _CLASSIC_LOADERS = ("load_data_time_machine", "load_data_timemachine", "load_data_jay_lyrics")
 _CLASSIC_MIN_ARGS = {"train_and_predict_rnn": 17, "train_and_predict_rnn_gluon": 15,
                      "predict_rnn": 10, "predict_rnn_gluon": 7}
-_NEW_BOOKS = re.compile(r"^\s*(from\s+d2l\s+import\s+(mxnet|torch|tensorflow|jax|paddle)\b"
-                        r"|import\s+d2l\.)", re.M)
+_MXNET_API = re.compile(r"^\s*(from\s+d2l\s+import\s+mxnet\b|import\s+d2l\.mxnet\b)", re.M)
+_OTHER_FRAMEWORK = re.compile(r"^\s*(?:from\s+d2l\s+import\s+(torch|tensorflow|jax|paddle)\b"
+                              r"|import\s+d2l\.(torch|tensorflow|jax|paddle)\b)", re.M)
+# what only d2l-en 1.0's class-based helper has (0.17.6 has none of these names)
+_BOOK_1_0 = re.compile(r"\bd2l\.(Trainer|Module|DataModule|HyperParameters|ProgressBoard|"
+                       r"TimeMachine|RNNScratch|RNNLMScratch|RNNLM|Classifier|add_to_class|GRU|"
+                       r"LinearRegression|SGD)\b|^(?:# )?%%tab\b|\btab\.selected\(", re.M)
 
 
 class UnsupportedGeneration(ValueError):
-    """The chapter was written for a helper generation gluon-rnn does not provide."""
+    """The chapter was written for a helper gluon-rnn does not provide."""
 
 
 def as_python(source: str) -> str:
@@ -40,23 +50,37 @@ def as_python(source: str) -> str:
 
 
 def generation_of(source: str, requested: Optional[str] = None) -> str:
-    """The d2l generation a chapter's code needs: ``requested`` when given, else
-    ``"0.8.7"`` when the code shows the 4-tuple API, else ``"0.9.2"``. Code of the
-    2020+ books (``from d2l import mxnet``) raises :class:`UnsupportedGeneration`."""
-    if _NEW_BOOKS.search(source):
+    """The d2l generation a chapter's code needs (module's table), or ``requested`` when
+    given and the code's API allows it."""
+    other = _OTHER_FRAMEWORK.search(source)
+    if other and not _MXNET_API.search(source):
+        framework = other.group(1) or other.group(2)
         raise UnsupportedGeneration(
-            "this chapter uses the d2l API of the 2020+ books (`from d2l import mxnet as d2l`), "
-            "which gluon-rnn does not provide; it runs chapters written for d2l 0.9.2, d2l 0.8.7 "
-            "and d2lzh 1.0.0")
+            f"this chapter uses the d2l helper for {framework} (`from d2l import {framework}`); "
+            "gluon-rnn serves the MXNet version of the books: use the chapter's MXNet tab or "
+            "notebook (`from d2l import mxnet as d2l`)")
+    new_api = bool(_MXNET_API.search(source))
     if requested is not None:
-        if requested not in FACADES:
-            raise ValueError(f"--d2l must be one of {', '.join(FACADES)}, got {requested!r}")
-        return requested
+        return _checked_request(requested, new_api)
+    if new_api:
+        return "1.0.3" if _BOOK_1_0.search(source) else "0.17.6"
     try:
         tree = ast.parse(as_python(source))
     except SyntaxError:
         return "0.9.2"  # the chapter's own syntax error is reported when it runs
     return "0.8.7" if any(_is_classic(node) for node in ast.walk(tree)) else "0.9.2"
+
+
+def _checked_request(requested: str, new_api: bool) -> str:
+    if requested not in FACADES:
+        raise ValueError(f"--d2l must be one of {', '.join(FACADES)}, got {requested!r}")
+    if (requested in NEW_API) != new_api:
+        kind = "`from d2l import mxnet as d2l` (the 2020+ books)" if new_api else \
+            "`import d2l` (the books before 2020)"
+        fits = ", ".join(g for g in FACADES if (g in NEW_API) == new_api)
+        raise ValueError(f"--d2l {requested} does not fit this chapter, which uses {kind}: "
+                         f"choose {fits}")
+    return requested
 
 
 def _called(node: ast.AST) -> str:
@@ -75,12 +99,31 @@ def _is_classic(node: ast.AST) -> bool:
         and len(node.args) >= _CLASSIC_MIN_ARGS[name]
 
 
+def _d2l_package(facade: types.ModuleType) -> types.ModuleType:
+    """A ``d2l`` package whose ``mxnet`` is ``facade`` (what ``from d2l import mxnet``
+    asks for)."""
+    package = types.ModuleType("d2l", "gluon-rnn's stand-in for the d2l package: its "
+                                      "`mxnet` is " + facade.__name__)
+    package.__path__ = []  # a package: `import d2l.mxnet` looks for its submodules
+    package.mxnet = facade  # type: ignore[attr-defined]
+    package.__version__ = getattr(facade, "__version__", "")  # type: ignore[attr-defined]
+    return package
+
+
 @contextlib.contextmanager
 def helpers_bound(generation: str) -> Iterator[None]:
-    """Within the block ``import d2l`` gives the facade of ``generation`` and ``import
-    d2lzh`` gives :mod:`d2lzh_compat`; the modules they replaced come back after."""
-    saved = {name: sys.modules.get(name) for name in ("d2l", "d2lzh")}
-    sys.modules["d2l"] = importlib.import_module(FACADES[generation])
+    """Within the block the chapter's imports of ``d2l`` (or ``d2l.mxnet``) give the
+    facade of ``generation`` and ``import d2lzh`` gives :mod:`d2lzh_compat`; the modules
+    they replaced come back after."""
+    names = ("d2l", "d2l.mxnet", "d2lzh")
+    saved = {name: sys.modules.get(name) for name in names}
+    facade = importlib.import_module(FACADES[generation])
+    if generation in NEW_API:
+        sys.modules["d2l"] = _d2l_package(facade)
+        sys.modules["d2l.mxnet"] = facade
+    else:
+        sys.modules["d2l"] = facade
+        sys.modules.pop("d2l.mxnet", None)
     sys.modules["d2lzh"] = importlib.import_module(D2LZH_FACADE)
     try:
         yield
@@ -90,3 +133,10 @@ def helpers_bound(generation: str) -> Iterator[None]:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+
+
+def book_tab():
+    """What d2lbook's ``tab`` module gives the 1.0 book's code: this runner serves the
+    MXNet tab (``tab.selected('mxnet')`` is true, ``tab.interact_select`` does nothing)."""
+    return types.SimpleNamespace(selected=lambda *tabs: "mxnet" in tabs or "all" in tabs,
+                                 interact_select=lambda *tabs, **options: None)

@@ -61,13 +61,17 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     from ipykernel.kernelapp import IPKernelApp
 
-    from .generations import helpers_bound
+    from .generations import book_tab, helpers_bound
 
     parser = argparse.ArgumentParser(prog="python -m gluon_rnn.books.kernel", add_help=False)
     parser.add_argument("--d2l", choices=tuple(FACADES), default="0.9.2")
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     with helpers_bound(args.d2l):  # held for the kernel's whole life
-        IPKernelApp.launch_instance(argv=rest)
+        app = IPKernelApp.instance()
+        app.initialize(rest)
+        if app.shell is not None:  # the 1.0 book's tab.selected('mxnet')
+            app.shell.user_ns["tab"] = book_tab()
+        app.start()
 
 
 if __name__ == "__main__":

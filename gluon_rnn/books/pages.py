@@ -23,14 +23,34 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .errors import exit_status, missing_book_data, print_traceback_from
+from .generations import book_tab
 
 _CELL = re.compile(r"^```\{\.python \.input[^}]*\}[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_TAB = re.compile(r"^(#@tab|%%tab)\s+(.*?)\s*$")  # d2lbook: 0.17's comment, 1.0's cell magic
+_TAB_CHOOSER = re.compile(r"^\s*%load_ext\s+d2lbook\.tab\b", re.M)
 
 
-def page_cells(text: str) -> List[Tuple[int, str]]:
-    """The ``{.python .input}`` cells of a d2lbook page, in order, as ``(line of the
-    cell's first code line in the page, code)``."""
-    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _CELL.finditer(text)]
+def page_cells(text: str, framework: str = "mxnet") -> List[Tuple[int, str]]:
+    """The ``{.python .input}`` cells of a d2lbook page that run for ``framework``, in
+    order, as ``(line of the cell's first code line in the page, code)``. A cell marked
+    for other frameworks (``#@tab pytorch``, ``%%tab tensorflow``) is left out, its marker
+    line kept as a comment (line numbers stay the page's); the cell that loads d2lbook's
+    tab chooser is left out (this runner's tab is ``framework``, and the 1.0 book's
+    ``tab.selected`` answers for it: :func:`~.generations.book_tab`)."""
+    cells = []
+    for match in _CELL.finditer(text):
+        code = match.group(1)
+        first, _, rest = code.partition("\n")
+        tab = _TAB.match(first)
+        if tab:
+            tabs = {name.strip() for name in tab.group(2).split(",")}
+            if framework not in tabs and "all" not in tabs:
+                continue
+            code = f"# {first}\n{rest}"
+        if _TAB_CHOOSER.search(code):
+            continue
+        cells.append((text.count("\n", 0, match.start(1)) + 1, code))
+    return cells
 
 
 class PageFailed(Exception):
@@ -152,7 +172,7 @@ def run_page(path: Path, cells: List[Tuple[int, str]], figures) -> None:
             shell.figures = figures
             shell.page = shell.compile.page = str(path)
             shell.ast_transformers.append(_PageLines(shell))
-            shell.user_ns.update(__file__=str(path))
+            shell.user_ns.update(__file__=str(path), tab=book_tab())
             for first_line, code in cells:
                 shell.offset = first_line - 1
                 shell.run_cell(code, store_history=True)

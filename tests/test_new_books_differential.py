@@ -1,0 +1,135 @@
+"""The 2020+ books (`from d2l import mxnet as d2l`) against the published helpers, d2l==0.17.6
+(d2l-en 0.15-0.17 and, byte-identical, the Chinese 2nd edition d2l-zh 2.0.0) and
+d2l==1.0.3 (d2l-en 1.0), installed --no-deps by `make test` into .venv/oracles: every
+recurrent page of each book (tests/fixtures/d2l0176, d2lzh200, d2l103: the pages' code
+cells, epochs and sizes cut) runs on the real helper and through `gluon-rnn chapter`,
+which must bind the right facade by itself, under the same three seeds; the printed lines
+(speeds aside) and the values shown must be the same."""
+from __future__ import annotations
+
+import importlib.util
+import random
+import re
+import shutil
+import sys
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, ROOT
+from gluon_rnn.books.figures import FigureSink
+from gluon_rnn.books.generations import book_tab
+from gluon_rnn.books.pages import page_cells, run_page
+from gluon_rnn.cli import main
+
+ORACLES = ROOT / ".venv" / "oracles"
+SPEED = re.compile(r"\b\d+(\.\d+)? (tokens/sec on|词元/秒)")  # the zh book prints its own
+PAGES = ["sequence", "text-preprocessing", "language-models-and-dataset", "rnn", "rnn-scratch",
+         "rnn-concise", "gru", "lstm", "deep-rnn", "bi-rnn"]
+PAGES_1_0 = [p.replace("text-preprocessing", "text-sequence")
+             .replace("language-models-and-dataset", "language-model") for p in PAGES]
+
+
+def oracle(version: str):
+    """The published helper's ``d2l`` package and its ``d2l.mxnet``, loaded under names of
+    their own (never ``d2l``, which the facades use)."""
+    init = ORACLES / f"d2l-{version}" / "d2l" / "__init__.py"
+    if not init.is_file():
+        pytest.fail(f"the d2l=={version} oracle is not installed ({init}); run `make test`")
+    name = f"oracle_d2l_{version.replace('.', '_')}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(init.parent)])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[name] = package
+        spec.loader.exec_module(package)
+        assert package.__version__ == version
+        importlib.import_module(f"{name}.mxnet")
+    return sys.modules[name], sys.modules[f"{name}.mxnet"]
+
+
+def _seeded() -> None:
+    random.seed(0)
+    mx.random.seed(0)
+    np.random.seed(0)
+
+
+def _lines(text: str) -> list:
+    return [SPEED.sub(r"N \2", line) for line in text.splitlines()]
+
+
+def _theirs(page, version, monkeypatch, capsys) -> list:
+    """The page run on the published helper (our page runner, their ``d2l.mxnet``)."""
+    package, helper = oracle(version)
+    capsys.readouterr()
+    _seeded()
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "d2l", package)
+        patch.setitem(sys.modules, "d2l.mxnet", helper)
+        try:
+            run_page(page, page_cells(page.read_text(encoding="utf-8")),
+                     FigureSink(None, page.stem))
+        finally:
+            mx.npx.reset_np()  # the page's npx.set_np(), which `gluon-rnn chapter` undoes too
+    return _lines(capsys.readouterr().out)
+
+
+def _ours(page, capsys) -> list:
+    capsys.readouterr()
+    _seeded()
+    assert main(["chapter", str(page)]) == 0, capsys.readouterr().err
+    return _lines(capsys.readouterr().out)
+
+
+def _compare(book, fixtures, name, version, monkeypatch, capsys) -> list:
+    page = book / f"{name}.md"
+    shutil.copy(FIXTURES / fixtures / f"{name}.md", page)
+    ours = _ours(page, capsys)
+    assert ours == _theirs(page, version, monkeypatch, capsys)
+    return ours
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_d2l_0_17_pages_print_what_the_real_helper_prints(book, monkeypatch, capsys, name):
+    ours = _compare(book, "d2l0176", name, "0.17.6", monkeypatch, capsys)
+    trained = [line for line in ours if "tokens/sec on cpu(0)" in line]
+    assert len(trained) == {"rnn-scratch": 2, "rnn-concise": 1, "gru": 2, "lstm": 2,
+                            "deep-rnn": 1, "bi-rnn": 1}.get(name, 0)
+    assert all(1 < float(line.split()[1].rstrip(",")) < 30 for line in trained)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_d2l_zh_2_pages_print_what_the_real_helper_prints(book, monkeypatch, capsys, name):
+    _compare(book, "d2lzh200", name, "0.17.6", monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("name", PAGES_1_0)
+def test_d2l_1_0_pages_print_what_the_real_helper_prints(book, monkeypatch, capsys, name):
+    _compare(book, "d2l103", name, "1.0.3", monkeypatch, capsys)
+
+
+def test_the_tab_object_answers_for_mxnet():
+    tab = book_tab()
+    assert tab.selected("mxnet") and tab.selected("pytorch", "mxnet") and not tab.selected("jax")
+
+
+@pytest.mark.parametrize("fixtures, name, expect", [
+    ("d2l0176", "rnn-concise", "tokens/sec on cpu(0)"),
+    ("d2l103", "rnn-concise", "'it has"),
+])
+def test_a_notebook_of_each_new_book_runs_through_chapter(book, capsys, fixtures, name, expect):
+    """The page's MXNet cells as a notebook (what the books' MXNet notebooks hold), run in
+    the kernel with the generation its code needs bound."""
+    import nbformat
+
+    page = FIXTURES / fixtures / f"{name}.md"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(code) for _, code in page_cells(page.read_text(encoding="utf-8"))])
+    path = book / f"{name}.ipynb"
+    nbformat.write(notebook, str(path))
+    assert main(["chapter", str(path)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert expect in out and "Traceback" not in out
+    executed = nbformat.read(str(book / f"{name}.executed.ipynb"), as_version=4)
+    assert all(cell.get("execution_count") for cell in executed.cells if cell.source.strip())
