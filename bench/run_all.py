@@ -31,6 +31,7 @@ BENCH = ROOT / "bench"
 SCRIPTS = [  # (script, arguments)
     ("gemm.py", []),
     ("chapter_epoch.py", []),
+    ("new_books_pages.py", []),
     ("d2l_epoch.py", []),
     ("rnnlm_step.py", []),
     ("gates_bptt.py", []),
