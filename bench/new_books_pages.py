@@ -78,7 +78,7 @@ def measure(page: Path, script: Path, repeats: int) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs per training run")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each (the best counts)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each (the best counts)")
     add_load_argument(parser)
     args = parser.parse_args()
     if not (ORACLE / "d2l" / "mxnet.py").is_file():
