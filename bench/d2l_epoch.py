@@ -21,6 +21,7 @@ import sys
 import time
 
 from _harness import (
+    ROOT,
     add_load_argument,
     best_of,
     competing,
@@ -82,9 +83,8 @@ def _gluon_epoch(epochs: int, repeats: int) -> float:
     import mxnet as mx
     from mxnet.gluon import rnn
 
-    from gluon_rnn.data.corpora import load_data_time_machine
     from gluon_rnn.models.gluon import RNNModel
-    from gluon_rnn.tutorials.d2l.d2l092 import train_gluon_rnn
+    from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine, train_gluon_rnn
 
     corpus_indices, vocab = load_data_time_machine()
     mx.random.seed(0)
@@ -103,12 +103,11 @@ def _gluon_epoch(epochs: int, repeats: int) -> float:
 def child(mode: str, epochs: int, repeats: int) -> dict:
     if mode != "peer":
         from gluon_rnn.blas import configure_blas
-        from gluon_rnn.threads import start_thread_governor
-        configure_blas()
-        start_thread_governor()
+        configure_blas()  # one thread: the facades run book code (gluon_rnn/threads.py)
     if mode == "gluon":
         return {"consecutive": _gluon_epoch(epochs, repeats)}
-    if mode == "peer":
+    if mode == "peer":  # the published d2l==0.9.2 (make test installs it in .venv/oracles)
+        sys.path.insert(0, str(ROOT / ".venv" / "oracles" / "d2l-0.9.2"))
         import d2l as module
         rnn = chapter_rnn
     else:

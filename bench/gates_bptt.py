@@ -14,16 +14,13 @@ import time
 
 from gluon_rnn.blas import configure_blas
 
-configure_blas()  # before numpy and mxnet load: one thread each, the governor adds the free cores
+configure_blas()  # before numpy and mxnet load: one thread each, as the CLI runs the tutorial
 
 import numpy as np  # noqa: E402
 from _harness import add_load_argument, competing, loads, result  # noqa: E402
 
-from gluon_rnn.threads import start_thread_governor  # noqa: E402
 from gluon_rnn.tutorials.gates import Model  # noqa: E402
 from gluon_rnn.tutorials.wildml.pipeline import load_word_data  # noqa: E402
-
-GOVERNOR = start_thread_governor()
 
 
 def ms_per_bptt(model, X, Y) -> float:

@@ -57,10 +57,6 @@ def main(argv=None) -> None:
     configure_blas()  # before mxnet loads: one OpenMP thread per available core, etc.
     import mxnet as mx
 
-    from gluon_rnn.threads import start_thread_governor
-
-    start_thread_governor()
-
     from gluon_rnn.train.loop import fit
     from gluon_rnn.train.run import TrainConfig, new_run
 

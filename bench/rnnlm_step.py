@@ -41,12 +41,9 @@ BLAS = configure_blas()  # before mxnet loads
 import numpy as np  # noqa: E402
 from mxnet import nd  # noqa: E402
 
-from gluon_rnn.threads import start_thread_governor  # noqa: E402
 from gluon_rnn.tutorials.wildml.numpy_rnn import RNNNumpy, tutorial_bptt  # noqa: E402
 from gluon_rnn.tutorials.wildml.pipeline import load_word_data  # noqa: E402
 from gluon_rnn.tutorials.wildml.symbolic import RNNSymbolic  # noqa: E402
-
-GOVERNOR = start_thread_governor()
 
 
 class TutorialRNNNumpy(RNNNumpy):
@@ -110,8 +107,8 @@ def main() -> None:
     words = load_word_data(vocabulary_size=8000)
     X, Y = words.X_train, words.y_train
     print(f"{len(X)} sentences, mean length {np.mean([len(x) for x in X]):.1f} words, "
-          f"word_dim 8000, hidden 100; BLAS settings made: {BLAS or 'none'}; thread governor "
-          f"{'on' if GOVERNOR else 'off'}")
+          f"word_dim 8000, hidden 100; BLAS settings made: {BLAS or 'none'}; one OpenMP thread "
+          f"(the tutorial's OpenBLAS products)")
     for load, processes in loads(args.loads):
         with competing(processes):
             measure_and_report(X, Y, args.steps, args.repeats, load, processes)

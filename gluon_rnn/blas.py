@@ -91,6 +91,21 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     return chosen
 
 
+def check_thread_count(environ=os.environ) -> None:
+    """Raise ``ValueError`` (saying what to do) for an ``OMP_NUM_THREADS`` MXNet cannot
+    start with: not a whole number (MXNet aborts), 0 (OpenMP then picks, slowly), or far
+    more threads than cores (MXNet's thread pool crashes)."""
+    value = environ.get("OMP_NUM_THREADS")
+    if value is None:
+        return
+    limit = 8 * available_cores()
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= limit:
+        raise ValueError(f"OMP_NUM_THREADS={value!r} is not a thread count MXNet can run with: "
+                         f"set it to a whole number from 1 to {limit} ({available_cores()} "
+                         "cores here), or unset it to let gluon-rnn choose")
+
+
 def available_cores() -> int:
     """The cores this process may run on (its affinity), at least 1."""
     try:

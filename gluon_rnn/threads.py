@@ -15,21 +15,24 @@ that calls ``omp_set_num_threads`` there), because OpenMP's count is per thread
 and MXNet reads it on each operator when ``OMP_NUM_THREADS`` is set; numpy's own
 OpenBLAS (the numpy models' products) gets the same count.
 
-Nothing here starts on import: the CLI and the benchmarks start the governor
-after :func:`gluon_rnn.blas.configure_blas`. It does nothing when the user chose
-``OMP_NUM_THREADS`` themselves, or set ``GLUON_RNN_NO_BLAS_TUNING=1``.
+Nothing here starts on import. The governor runs only inside :func:`governed`, which the
+core's training loop (``fit``: ``gluon-rnn train`` and ``compare``) enters after
+:func:`gluon_rnn.blas.configure_blas` chose the threads; it does nothing when the user
+chose ``OMP_NUM_THREADS`` themselves, or set ``GLUON_RNN_NO_BLAS_TUNING=1``.
 
-What the thread count changes: nothing for elementwise operators, oneDNN's
-products (``FullyConnected``, every Gluon output layer) and the fused RNN, which
-give the same bits on one thread or two; OpenBLAS's ``nd.dot`` (the chapter's own
-``rnn``, d2l's output layer) may round its last bit differently. A run is
-bit-identical to another only at the same counts, so for that (resume on a busy
-machine, comparing two runs digit by digit) pin ``OMP_NUM_THREADS`` yourself
-(tests/test_threads.py).
+What the thread count changes: nothing for elementwise operators, oneDNN's products
+(``FullyConnected``, every Gluon output layer and the core's scratch model) and the fused
+RNN, which give the same bits on one thread or two; OpenBLAS's ``dot`` rounds
+differently on one thread and on two (tests/test_threads.py). So the governor is for the
+core's models only, whose numbers stay the same idle and busy; everything else (a book's
+own ``nd.dot`` run by ``gluon-rnn chapter`` or the Jupyter kernel, the WildML and
+Straight Dope tutorials) keeps the one thread configure_blas gives every thread, and its
+numbers stay the same too.
 """
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -37,7 +40,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 _STAT = "/proc/stat"
 _BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user nice system irq softirq steal (a neighbour VM's too)
@@ -232,22 +235,49 @@ class ThreadGovernor:
             self._thread.join(timeout=5)
 
 
-_running: List[ThreadGovernor] = []  # MXNet has one CPU worker per process: one governor
-
-
-def start_thread_governor(environ=os.environ) -> Optional[ThreadGovernor]:
-    """Start the process's :class:`ThreadGovernor` for the threads
-    :func:`~gluon_rnn.blas.configure_blas` chose (the one already running, if any);
-    None when the user set ``OMP_NUM_THREADS`` themselves or turned the tuning off,
-    or there is one core."""
+def _governor_for(environ) -> Optional[ThreadGovernor]:
+    """A governor for the threads :func:`~gluon_rnn.blas.configure_blas` chose, or None
+    when the user set ``OMP_NUM_THREADS`` themselves, turned the tuning off, or there is
+    one core."""
     from .blas import CHOSEN_MARK, available_cores
 
     if environ.get("GLUON_RNN_NO_BLAS_TUNING") or environ.get(CHOSEN_MARK) != "1":
         return None
-    if not _running:
-        cores = available_cores()
-        if cores < 2:
-            return None
-        _running.append(ThreadGovernor(cores, threads=int(environ.get("OMP_NUM_THREADS", "1")))
-                        .start())
-    return _running[0]
+    cores = available_cores()
+    if cores < 2:
+        return None
+    return ThreadGovernor(cores, threads=int(environ.get("OMP_NUM_THREADS", "1")))
+
+
+@contextlib.contextmanager
+def governed(environ=os.environ) -> Iterator[Optional[ThreadGovernor]]:
+    """MXNet's CPU worker follows the machine's load for the block (the governor, or
+    None where :func:`_governor_for` says there is none), and is back at its count
+    before it after: one thread, where configure_blas chose.
+
+    Only for code whose every product gives the same bits on any thread count (the
+    core's models: oneDNN's ``FullyConnected`` and fused RNN, elementwise operators).
+    OpenBLAS's ``dot`` rounds differently on one thread and on two, so code that calls
+    it (a book's own ``nd.dot``, the Straight Dope and WildML tutorials) runs on the
+    fixed count instead, and gives the same numbers whatever the load."""
+    if _active:  # nested: the outer block governs
+        yield _active[0]
+        return
+    governor = _governor_for(environ)
+    if governor is None:
+        yield None
+        return
+    start = governor.threads
+    _active.append(governor.start())
+    try:
+        yield governor
+    finally:
+        _active.clear()
+        governor.stop()
+        if governor.threads != start:
+            set_threads(start)
+
+
+# the governor of the block running now: MXNet has one CPU worker per process, so a
+# nested block (a comparison's runs) keeps the outer one instead of starting another
+_active: List[ThreadGovernor] = []

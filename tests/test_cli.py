@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 import pytest
 
@@ -98,7 +99,8 @@ def test_missing_data_file_names_places_and_url(isolated_data, capsys, monkeypat
     assert main(["compare", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "timemachine.txt not found" in err and "d2l-data.s3-accelerate.amazonaws.com" in err
-    assert str(isolated_data / "cache" / "timemachine.txt") in err
+    assert f"{isolated_data / 'cache'}); downloads are off" in err
+    assert err.count("\n") == 1 and err.startswith("gluon-rnn: error: ")
 
 
 @pytest.mark.requires_data('timemachine.txt')
@@ -118,6 +120,13 @@ def test_help_explains_every_option_with_default(capsys):
                    "--clipping-theta", "--seed", "--out", "--ctx"):
         assert option in out
     assert "(default: 250)" in out and "(default: 1.0)" in out
+    options = re.split(r"\n  (?=-)", out.split("options:", 1)[1])
+    seed = next(text for text in options if text.startswith("--seed"))
+    assert "(default: 0)" in " ".join(seed.split())  # a default of 0 is shown too
+    undocumented = [text.split()[0] for text in options if text.strip() and "default" not in text
+                    and not text.startswith(("-h", "--overwrite", "--no-progress", "--prefix",
+                                             "--data", "--table-every"))]
+    assert undocumented == []
 
 
 def test_module_and_console_script_entry_points():

@@ -25,11 +25,21 @@ from .tutorials import COMMANDS as _TUTORIALS
 COMMANDS = {**_TRAINING, **_TUTORIALS}
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, except that a usage error is one line, as every other error of
+    the command is (argparse prints the whole usage block first): what was wrong, and
+    where the options are listed."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (`{self.prog} --help` lists "
+                              "the options)\n")
+
+
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     """The whole command line, or, with ``only``, every command listed but only that one's
     options built: each command's options come from a configuration of the library, and
     ``gluon-rnn --help`` (or any other command) should not import them all (and MXNet)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="gluon-rnn",
         description="Four classic RNN language-model tutorials on MXNet 1.9.1 + Gluon.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -123,13 +133,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _main(argv: Optional[List[str]]) -> int:
-    from ..blas import configure_blas
-    from ..threads import start_thread_governor
+    from ..blas import check_thread_count, configure_blas
 
+    try:
+        check_thread_count()
+    except ValueError as err:  # MXNet would abort or crash on it when it loads
+        print(f"gluon-rnn: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     configure_blas()  # before anything loads mxnet
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(build_parser(_command_named(argv) or ""), argv)  # "": none built
-    start_thread_governor()  # threads follow the machine's load (gluon_rnn/threads.py)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

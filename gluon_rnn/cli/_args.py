@@ -84,9 +84,10 @@ def print_stream(pieces) -> None:
     print()
 
 
-def progress(total: int, disable: bool):
+def progress(total: int, disable: bool, unit: str = "epoch"):
+    """A progress bar on stderr: done of ``total`` ``unit``s, the rate and the time left."""
     from tqdm.auto import tqdm
-    return tqdm(total=total, disable=disable, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+    return tqdm(total=total, disable=disable, unit=unit, dynamic_ncols=True, file=sys.stderr)
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -95,7 +96,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action) -> str:
         text = action.help or ""
-        if "default" in text or action.default in (None, argparse.SUPPRESS, False):
+        if "default" in text or any(action.default is v for v in (None, argparse.SUPPRESS, False)):
             return text
         main, also, aliases = text.partition(" (also ")
         return f"{main} (default: %(default)s)" + (f" (also {aliases}" if also else "")

@@ -80,7 +80,7 @@ def rnn(inputs: Sequence[nd.NDArray], state: State,
     # point into freed nodes and the next backward fails on a missing ``AGInfo``).
     steps = nd.split(hiddens, num_steps, axis=0, squeeze_axis=True) if num_steps > 1 \
         else [hiddens[0]]
-    Y = nd.dot(nd.concat(*steps, dim=0), W_hq) + b_q
+    Y = _output_layer(nd.concat(*steps, dim=0), W_hq, b_q)
     outputs = nd.split(Y, num_steps, axis=0) if num_steps > 1 else [Y]
     return list(outputs), (steps[-1],)
 
@@ -93,8 +93,16 @@ def rnn_scores(inputs: nd.NDArray, state: State, params: Params) -> Tuple[nd.NDA
     numbers as :func:`rnn`; the state it returns is not on the loss's graph, so a
     caller must ``detach()`` it (as gluon-rnn's loops do) before reusing it."""
     hiddens, last = _fused_recurrence(inputs, state[0], params)
-    Y = nd.dot(hiddens.reshape((-1, last.shape[-1])), params[3]) + params[4]
+    Y = _output_layer(hiddens.reshape((-1, last.shape[-1])), params[3], params[4])
     return Y, (last[0],)
+
+
+def _output_layer(H: nd.NDArray, W_hq: nd.NDArray, b_q: nd.NDArray) -> nd.NDArray:
+    """``H W_hq + b_q`` (the chapter's ``nd.dot(H, W_hq) + b_q``) as oneDNN's
+    ``FullyConnected``: the chapter's OpenBLAS ``dot`` rounds differently with each
+    OpenMP thread count, so a run's numbers would follow the machine's load (the thread
+    governor); oneDNN's product gives the same bits on one thread or several."""
+    return nd.FullyConnected(H, W_hq.T, b_q, num_hidden=W_hq.shape[1])
 
 
 def _fused_recurrence(inputs: nd.NDArray, H: nd.NDArray, params: Params):

@@ -39,7 +39,13 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
-from ..data.batches import data_iter, fitting_batch_size
+from ..data.batches import (
+    data_iter,
+    fitting_batch_size,
+    num_consecutive_batches,
+    num_random_batches,
+)
+from ..threads import governed
 from .checkpoints import rng_state, set_rng_state
 from .evaluate import Diverged, check_diverged, evaluate_perplexity, perplexity
 from .folder import write_metrics
@@ -81,6 +87,14 @@ def clip_global_norm(grads: Sequence[nd.NDArray], theta: float) -> float:
         for grad in grads:
             grad *= theta / norm
     return norm
+
+
+def batches_per_epoch(run: Run) -> int:
+    """About how many minibatches an epoch of ``run`` has (exact at start offset 0; a
+    random offset may take one away): what a progress bar's total and its estimate of
+    the time left are counted in."""
+    count = num_random_batches if run.config.iter == "random" else num_consecutive_batches
+    return max(1, count(len(run.train), run.config.batch_size, run.config.num_steps, 0))
 
 
 def _epoch_batches(run: Run, rng: random.Random, epoch: int):
@@ -152,14 +166,15 @@ def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] 
     ``on_batch(epoch, index, num_tokens, loss)`` follows minibatches and
     ``on_epoch(report)`` epochs. After every epoch the checkpoint and metrics are
     written (when the run has a folder). Ctrl-C ends the current minibatch, saves
-    and returns with ``interrupted=True``.
+    and returns with ``interrupted=True``. MXNet's threads follow the machine's load
+    meanwhile (:func:`gluon_rnn.threads.governed`): the numbers do not.
     """
     config, position = run.config, run.position
     loss = gloss.SoftmaxCrossEntropyLoss()
     rng = random.Random(config.seed)
     stop = _StopRequest()
     reports = [EpochReport(**row) for row in position.history]
-    with (stop.active() if handle_sigint else contextlib.nullcontext(stop)):
+    with (stop.active() if handle_sigint else contextlib.nullcontext(stop)), governed():
         for epoch in range(position.epoch + 1, config.num_epochs + 1):
             run.trainer.set_learning_rate(config.learning_rate(epoch))
             start = time.time()
