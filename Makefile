@@ -23,7 +23,7 @@ export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-slow lint venv bench figures figures-check clean FORCE
+.PHONY: run test test-slow lint venv bench figures figures-check jupyter clean data-note FORCE
 
 venv: $(STAMP)
 
@@ -45,14 +45,15 @@ $(PYTHON_ID): FORCE
 	    rm -rf $(VENV); fi; \
 	  mkdir -p $(VENV) && echo "$$id" > $@; fi
 
-$(STAMP): setup.cfg pyproject.toml $(PYTHON_ID)
+$(STAMP): setup.cfg pyproject.toml Makefile $(PYTHON_ID)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel
 	$(BIN)/python -m pip install -q -e ".[test]"
-	# The real d2l 0.9.2 is the differential-test oracle; --no-deps keeps numpy pinned.
-	$(BIN)/python -m pip install -q --no-deps "d2l==0.9.2"
-	# The other generations' helpers, each in its own folder (both are `d2l`-like modules;
-	# d2l 0.8.7 cannot share site-packages with 0.9.2): oracles of the differential tests.
+	# The published helpers are the differential tests' oracles, each in a folder of its
+	# own (--no-deps keeps numpy pinned), never in site-packages: there a Jupyter kernel of
+	# this environment would import the real d2l (an older .venv had 0.9.2 there).
+	$(BIN)/python -m pip uninstall -q -y d2l >/dev/null 2>&1 || true
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.9.2 d2l==0.9.2
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
 	# the 2020+ books' helpers (`from d2l import mxnet`): 0.17.6 (d2l-en 0.15-0.17, d2l-zh
@@ -63,7 +64,15 @@ $(STAMP): setup.cfg pyproject.toml $(PYTHON_ID)
 	$(BIN)/python -c "import gluon_rnn, mxnet, numpy; assert numpy.__version__ < '2', numpy.__version__"
 	touch $(STAMP)
 	@echo "Installed with Python $$(cat $(PYTHON_ID)). Use the command as $(BIN)/gluon-rnn, or after: source $(BIN)/activate"
-	@echo "Data: make sets GLUON_RNN_DATA=$(GLUON_RNN_DATA); elsewhere export it, or fetch files with gluon-rnn data --fetch NAME"
+	@$(MAKE) --no-print-directory data-note
+
+# Where the data files come from, said in words (an empty GLUON_RNN_DATA= says nothing)
+data-note:
+ifneq ($(GLUON_RNN_DATA),)
+	@echo "Data: make sets GLUON_RNN_DATA=$(GLUON_RNN_DATA); outside make export it, or fetch files with gluon-rnn data --fetch NAME"
+else
+	@echo "Data: $(SHARED_DATA) is not there and GLUON_RNN_DATA is not set: the data files are looked for in ./data, ../data and the cache, and downloaded when online (tests that read a missing file are skipped, naming it); to use a folder of yours: make ... GLUON_RNN_DATA=/path/to/folder"
+endif
 
 run: $(STAMP)
 	$(BIN)/gluon-rnn compare $(ARGS)
@@ -103,6 +112,12 @@ figures: $(STAMP)
 # README's figures against a fresh main job (about a minute), without writing anything
 figures-check: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow tests/test_readme.py
+
+# JupyterLab in .venv and the kernel where every Jupyter of yours looks (README: Jupyter)
+jupyter: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[jupyter]"
+	$(BIN)/gluon-rnn kernel install $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
+	@echo "Start JupyterLab with: $(BIN)/jupyter lab examples/rnn-concise.ipynb"
 
 bench: $(STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -18,6 +18,7 @@ Targets: >= 1.5x idle; busy, at least as fast as the peer under the same load.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -56,12 +57,15 @@ def seconds_per_epoch(stdout: str, epochs: int) -> dict:
 
 def measure(script: Path, epochs: int, repeats: int) -> tuple:
     """(peer, ours): the best seconds per epoch of each, by partitioning."""
-    commands = {"peer": [python()], "ours": [python(), "-m", "gluon_rnn", "chapter"]}
-    runs = {name: [] for name in commands}
+    # the peer: the published d2l==0.9.2, which make test installs in .venv/oracles
+    peer_env = dict(os.environ, PYTHONPATH=str(ROOT / ".venv" / "oracles" / "d2l-0.9.2"))
+    commands = {"peer": ([python()], peer_env),
+                "ours": ([python(), "-m", "gluon_rnn", "chapter"], None)}
+    runs: dict = {name: [] for name in commands}
     for _ in range(repeats):  # in turn, so a slow spell of the machine hits both
-        for name, command in commands.items():
+        for name, (command, env) in commands.items():
             runs[name].append(seconds_per_epoch(
-                run_child([*command, str(script)], cwd=script.parent), epochs))
+                run_child([*command, str(script)], env=env, cwd=script.parent), epochs))
     return tuple({mode: min(run[mode] for run in runs[name]) for mode in ("random", "consecutive")}
                  for name in ("peer", "ours"))
 

@@ -2,6 +2,8 @@
 ../shared/data); tests that exercise the resolver itself isolate it."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 import gluon_rnn  # noqa: F401 - before any test imports mxnet: gluon_rnn.mxnet_compat
 
 ROOT = Path(__file__).resolve().parents[1]
+ORACLES = ROOT / ".venv" / "oracles"  # the published helpers, each in its own folder
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -22,18 +25,41 @@ if not DATA_CONFIGURED:  # no data and maybe no network: never try to download
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def load_oracle(package: str, version: str, submodule: str = ""):
+    """A published helper package (``d2l``, ``d2lzh``) that `make test` installed
+    --no-deps into ``.venv/oracles/PACKAGE-VERSION``, loaded under a name of its own
+    (never ``d2l``, which the facades use; nor from site-packages, where a Jupyter kernel
+    of the environment would import it); with ``submodule``, that module of it."""
+    init = ORACLES / f"{package}-{version}" / package / "__init__.py"
+    if not init.is_file():
+        pytest.fail(f"the {package}=={version} oracle is not installed ({init}); run `make test`")
+    name = f"oracle_{package}_{version.replace('.', '_')}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(init.parent)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        assert module.__version__ == version, module.__version__
+    return importlib.import_module(f"{name}.{submodule}" if submodule else name)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_folder_of_its_own(tmp_path_factory, monkeypatch):
+    """Every test runs in a fresh folder: a command's default outputs (runs/...) land there,
+    never in the checkout, and what a user left in the checkout (README's examples' runs)
+    changes no test."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture(scope="session")
 def d2l_oracle():
-    """The published d2l==0.9.2 package (installed --no-deps by `make test`)."""
-    assert "d2l" not in sys.modules or getattr(sys.modules["d2l"], "__file__", "").find("d2l_compat") < 0
-    try:
-        import d2l
-    except ImportError as err:  # pragma: no cover - the Makefile installs it
-        pytest.fail(f"the d2l==0.9.2 oracle is not installed ({err}); run `make test`, "
-                    "or `pip install --no-deps d2l==0.9.2 ipython matplotlib`")
-    assert d2l.__version__ == "0.9.2", d2l.__version__
-    assert "d2l_compat" not in d2l.__file__
-    return d2l
+    """The published d2l==0.9.2 package."""
+    return load_oracle("d2l", "0.9.2")
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ same loaders and index order (under the same PYTHONHASHSEED), batches, predictio
 and printed lines, for the books' from-scratch RNN, GRU, LSTM and Gluon pages."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import re
@@ -18,35 +17,20 @@ import pytest
 
 import d2l087_compat
 import d2lzh_compat
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ORACLES, load_oracle
 from gluon_rnn.cli import main
 
-ORACLES = ROOT / ".venv" / "oracles"
 TIME = re.compile(r", time [0-9.]+ sec$")
-
-
-def _load_oracle(folder: str, package: str, version: str):
-    init = ORACLES / folder / package / "__init__.py"
-    if not init.is_file():
-        pytest.fail(f"the {package}=={version} oracle is not installed ({init}); run `make test`")
-    name = f"oracle_{package}_{version.replace('.', '_')}"
-    spec = importlib.util.spec_from_file_location(name, init,
-                                                  submodule_search_locations=[str(init.parent)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    assert module.__version__ == version
-    return module
 
 
 @pytest.fixture(scope="session")
 def d2lzh_oracle():
-    return _load_oracle("d2lzh-1.0.0", "d2lzh", "1.0.0")
+    return load_oracle("d2lzh", "1.0.0")
 
 
 @pytest.fixture(scope="session")
 def d2l087_oracle():
-    return _load_oracle("d2l-0.8.7", "d2l", "0.8.7")
+    return load_oracle("d2l", "0.8.7")
 
 
 @pytest.mark.parametrize("which, loader, vocab_size", [

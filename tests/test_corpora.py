@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from gluon_rnn.data.corpora import time_machine_text
-from gluon_rnn.data.resolve import DATA_FILES, ChecksumError, DataFile, read_text, resolve, sha1_of
+from gluon_rnn.data.resolve import (
+    DATA_FILES,
+    ChecksumError,
+    DataFile,
+    MissingDataError,
+    read_text,
+    resolve,
+    sha1_of,
+)
 from gluon_rnn.tutorials.d2l.d2l092 import load_data_time_machine
 
 PAYLOAD = b"the time traveller (for so it will be convenient to speak of him)\n" * 200
@@ -97,15 +105,23 @@ def test_search_order(isolated_data, monkeypatch):
 
 
 def test_missing_offline_names_every_place_and_the_url(isolated_data, monkeypatch):
-    monkeypatch.setenv("GLUON_RNN_DATA", str(isolated_data / "env"))
+    """One line: the file, each folder looked in (the one GLUON_RNN_DATA names said not to
+    exist), why nothing was downloaded, and the ways to provide it."""
+    env = isolated_data / "env"
+    monkeypatch.setenv("GLUON_RNN_DATA", str(env))
     monkeypatch.setenv("GLUON_RNN_OFFLINE", "1")
-    with pytest.raises(FileNotFoundError) as info:
+    with pytest.raises(MissingDataError) as info:
         resolve("timemachine.txt")
-    message = str(info.value)
-    for place in (isolated_data / "env", Path("data"), Path("..") / "data", isolated_data / "cache"):
-        assert str(place / "timemachine.txt") in message
-    assert DATA_FILES["timemachine.txt"].url in message
-    assert "GLUON_RNN_DATA" in message
+    assert str(info.value) == (
+        f"timemachine.txt not found (looked in GLUON_RNN_DATA={env}, which does not exist, "
+        f"data, ../data, {isolated_data / 'cache'}); downloads are off. Set GLUON_RNN_DATA to "
+        "the folder holding it, or put it in ./data or ../data, or fetch it when online "
+        "(`gluon-rnn data --fetch timemachine.txt`, or "
+        f"{DATA_FILES['timemachine.txt'].url})")
+    assert info.value.__cause__ is None and info.value.__suppress_context__ is False
+    env.mkdir()  # a folder that exists is named as one, without comment
+    with pytest.raises(MissingDataError, match=rf"looked in {env}, data, "):
+        resolve("timemachine.txt")
 
 
 def test_explicit_missing_path_is_an_error_not_a_fallback(tmp_path):
@@ -131,7 +147,7 @@ def test_download_good_file_verified_and_cached(isolated_data, server):
 def test_offline_switch_never_downloads(isolated_data, server, monkeypatch):
     base, hits = server
     monkeypatch.setenv("GLUON_RNN_OFFLINE", "1")
-    with pytest.raises(FileNotFoundError, match="Downloads are off"):
+    with pytest.raises(FileNotFoundError, match="downloads are off"):
         resolve(_entry(base, "good"))
     assert hits == []
 
@@ -163,10 +179,13 @@ def test_unreachable_server_is_file_not_found(isolated_data):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     entry = DataFile("sample.txt", f"http://127.0.0.1:{port}/x", PAYLOAD_SHA1)
-    with pytest.raises(FileNotFoundError) as info:
+    with pytest.raises(MissingDataError, match=r"the download failed: Connection refused\. Set") \
+            as info:
         resolve(entry, progress=False, timeout=5)
-    assert entry.url in str(info.value)
-    assert str(isolated_data / "cache" / "sample.txt") in str(info.value)
+    assert entry.url in str(info.value) and str(isolated_data / "cache") in str(info.value)
+    # one short error: no urllib or socket frames chained to it, no second line
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert "\n" not in str(info.value) and isinstance(info.value, FileNotFoundError)
 
 
 def test_read_text_rejects_non_utf8(tmp_path):

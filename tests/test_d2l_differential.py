@@ -92,7 +92,7 @@ def test_iterators_yield_identical_batches(d2l_oracle, time_machine, seed, batch
 
 def test_to_onehot_predict_and_helpers_match(d2l_oracle, time_machine):
     # d2l 0.9.2 keeps to_onehot and predict_rnn in d2l.train without exporting them
-    d2l_train = sys.modules["d2l.train"]
+    d2l_train = sys.modules[d2l_oracle.__name__ + ".train"]
     _, vocab = time_machine
     for X in (nd.arange(10).reshape((2, 5)), nd.array([[3], [1], [4]]), nd.arange(64).reshape((1, 64)),
               nd.array([7])):

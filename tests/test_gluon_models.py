@@ -67,7 +67,7 @@ def test_train_and_predict_rnn_gluon_follows_d2l(d2l_oracle, time_machine, kind,
 
 
 def test_predict_and_clipping_gluon_match(d2l_oracle, time_machine):
-    d2l_train = __import__("sys").modules["d2l.train"]
+    d2l_train = __import__("sys").modules[d2l_oracle.__name__ + ".train"]
     _, vocab = time_machine
     _seeded(4)
     model = d2l_compat.RNNModel(rnn.RNN(16), len(vocab))

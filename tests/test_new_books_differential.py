@@ -7,7 +7,6 @@ which must bind the right facade by itself, under the same three seeds; the prin
 (speeds aside) and the values shown must be the same."""
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 import shutil
@@ -17,13 +16,12 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, load_oracle
 from gluon_rnn.books.figures import FigureSink
 from gluon_rnn.books.generations import book_tab
 from gluon_rnn.books.pages import page_cells, run_page
 from gluon_rnn.cli import main
 
-ORACLES = ROOT / ".venv" / "oracles"
 SPEED = re.compile(r"\b\d+(\.\d+)? (tokens/sec on|词元/秒)")  # the zh book prints its own
 PAGES = ["sequence", "text-preprocessing", "language-models-and-dataset", "rnn", "rnn-scratch",
          "rnn-concise", "gru", "lstm", "deep-rnn", "bi-rnn"]
@@ -32,21 +30,8 @@ PAGES_1_0 = [p.replace("text-preprocessing", "text-sequence")
 
 
 def oracle(version: str):
-    """The published helper's ``d2l`` package and its ``d2l.mxnet``, loaded under names of
-    their own (never ``d2l``, which the facades use)."""
-    init = ORACLES / f"d2l-{version}" / "d2l" / "__init__.py"
-    if not init.is_file():
-        pytest.fail(f"the d2l=={version} oracle is not installed ({init}); run `make test`")
-    name = f"oracle_d2l_{version.replace('.', '_')}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(init.parent)])
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[name] = package
-        spec.loader.exec_module(package)
-        assert package.__version__ == version
-        importlib.import_module(f"{name}.mxnet")
-    return sys.modules[name], sys.modules[f"{name}.mxnet"]
+    """The published helper's ``d2l`` package and its ``d2l.mxnet``."""
+    return load_oracle("d2l", version), load_oracle("d2l", version, "mxnet")
 
 
 def _seeded() -> None:

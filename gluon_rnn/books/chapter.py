@@ -21,7 +21,7 @@ from typing import Iterator, Optional, Sequence
 
 from .._files import regular_file
 from ..data.resolve import read_file_text
-from .errors import exit_status, missing_book_data, print_traceback_from
+from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
 from .generations import generation_of, helpers_bound
 
@@ -112,7 +112,7 @@ def _run_script(path: Path, figures: FigureSink) -> int:
     except SystemExit as stop:
         return exit_status(stop.code)
     except Exception as err:  # noqa: BLE001 - the chapter's own error, shown as Python shows it
-        missing = missing_book_data(err)
+        missing = missing_data(err)
         if missing:
             raise FileNotFoundError(missing) from None
         print_traceback_from(str(path), err)
@@ -128,7 +128,7 @@ def _run_page(path: Path, figures: FigureSink) -> int:
     try:
         run_page(path, page_cells(read_file_text(path)), figures)
     except PageFailed as failed:
-        missing = missing_book_data(failed.error) if failed.error is not None else None
+        missing = missing_data(failed.error) if failed.error is not None else None
         if missing:
             raise FileNotFoundError(missing) from None
         return failed.status

@@ -1,6 +1,6 @@
 """A chapter's own failures, shown as Python shows them: ``sys.exit`` statuses, tracebacks
-from the chapter's own frame on, and one line (not a traceback) for the books' data
-folder that is not there."""
+from the chapter's own frame on, and one line (not a traceback) for data that are not
+there (the books' data folder, or a file the resolver found nowhere)."""
 from __future__ import annotations
 
 import sys
@@ -27,11 +27,14 @@ def print_traceback_from(filename: str, error: BaseException, tb=None) -> None:
     traceback.print_exception(type(error), error, start or tb, file=sys.stderr)
 
 
-def missing_book_data(err: BaseException) -> Optional[str]:
-    """For a chapter that opened ``../data/<file>`` of a known data file that is not
-    there: what to do (else None)."""
-    from ..data.resolve import DATA_FILES
+def missing_data(err: BaseException) -> Optional[str]:
+    """For data that are not there, what to do (else None): the resolver's own short
+    message, or, for a chapter that opened ``../data/<file>`` of a known data file
+    itself, where to copy the files."""
+    from ..data.resolve import DATA_FILES, MissingDataError
 
+    if isinstance(err, MissingDataError):
+        return str(err)
     name = getattr(err, "filename", None)
     if not isinstance(err, FileNotFoundError) or not name:
         return None
@@ -40,4 +43,4 @@ def missing_book_data(err: BaseException) -> Optional[str]:
         return None
     return (f"the chapter opens {name}, which is not there (it expects the book's data folder "
             f"at {wanted.parent.resolve()}); put the known data files there with: "
-            f"gluon-rnn data --into {wanted.parent}")
+            f"gluon-rnn data --into {wanted.parent.resolve()}")

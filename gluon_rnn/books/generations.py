@@ -54,11 +54,7 @@ def generation_of(source: str, requested: Optional[str] = None) -> str:
     given and the code's API allows it."""
     other = _OTHER_FRAMEWORK.search(source)
     if other and not _MXNET_API.search(source):
-        framework = other.group(1) or other.group(2)
-        raise UnsupportedGeneration(
-            f"this chapter uses the d2l helper for {framework} (`from d2l import {framework}`); "
-            "gluon-rnn serves the MXNet version of the books: use the chapter's MXNet tab or "
-            "notebook (`from d2l import mxnet as d2l`)")
+        raise UnsupportedGeneration(other_framework(other.group(1) or other.group(2)))
     new_api = bool(_MXNET_API.search(source))
     if requested is not None:
         return _checked_request(requested, new_api)
@@ -99,14 +95,45 @@ def _is_classic(node: ast.AST) -> bool:
         and len(node.args) >= _CLASSIC_MIN_ARGS[name]
 
 
+OTHER_FRAMEWORKS = ("torch", "tensorflow", "jax", "paddle")
+
+
+def other_framework(framework: str) -> str:
+    """What to say to code that imports another framework's d2l helper."""
+    return (f"this chapter uses the d2l helper for {framework} (`from d2l import {framework}`); "
+            "gluon-rnn serves the MXNet version of the books: use the chapter's MXNet tab or "
+            "notebook (`from d2l import mxnet as d2l`)")
+
+
 def _d2l_package(facade: types.ModuleType) -> types.ModuleType:
     """A ``d2l`` package whose ``mxnet`` is ``facade`` (what ``from d2l import mxnet``
-    asks for)."""
+    asks for); its other frameworks' modules are an ImportError that says why."""
     package = types.ModuleType("d2l", "gluon-rnn's stand-in for the d2l package: its "
                                       "`mxnet` is " + facade.__name__)
     package.__path__ = []  # a package: `import d2l.mxnet` looks for its submodules
     package.mxnet = facade  # type: ignore[attr-defined]
     package.__version__ = getattr(facade, "__version__", "")  # type: ignore[attr-defined]
+
+    def missing(name: str):
+        if name in OTHER_FRAMEWORKS:
+            raise ImportError(other_framework(name))
+        raise AttributeError(f"module 'd2l' has no attribute {name!r}")
+    package.__getattr__ = missing  # type: ignore[method-assign]  # PEP 562: the module's own
+    return package
+
+
+def refusing_d2l(message: str) -> types.ModuleType:
+    """A ``d2l`` whose every name is an ImportError saying ``message``: what the kernel
+    binds for another framework's tab (``from d2l import torch``), so that the import
+    itself fails with the one line instead of a missing module or the real d2l."""
+    package = types.ModuleType("d2l", "gluon-rnn: " + message)
+    package.__path__ = []
+
+    def refuse(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise ImportError(message)
+    package.__getattr__ = refuse  # type: ignore[method-assign]
     return package
 
 

@@ -1,77 +1,239 @@
 """The Jupyter kernel of ``gluon-rnn kernel install`` and ``gluon-rnn chapter
-NOTEBOOK.ipynb``: ipykernel's own kernel, started after ``import d2l`` and ``import
-d2lzh`` are bound to the facades (``--d2l`` chooses the d2l generation), and the
-kernelspecs that let Jupyter start it.
+NOTEBOOK.ipynb``: ipykernel's own kernel, in which ``import d2l``, ``from d2l import
+mxnet`` and ``import d2lzh`` give the facade of the generation the notebook's code needs.
 
-    python -m gluon_rnn.books.kernel --d2l 0.9.2 -f CONNECTION_FILE
+One kernel serves every book, so a reader never picks a generation by hand: the choice
+is made when a cell first imports a helper, from the whole notebook when Jupyter says
+which one it is (``JPY_SESSION_NAME``, set by jupyter_server), else from the cells run
+so far; a later cell that shows another generation of the same API (the 4-tuple API of
+d2l 0.8.7, the classes of d2l 1.0) moves the binding, the notebook's ``d2l`` variable
+included, before that cell runs. ``%d2l`` shows the choice and ``%d2l 0.8.7`` makes it.
+
+The kernel makes the process settings the command line makes (:func:`gluon_rnn.blas.
+configure_blas`), however it was started: a notebook runs as fast as the same code as a
+script, and gives the same numbers (one OpenMP thread for the book's own code; the
+core's training loop governs its threads itself, :mod:`gluon_rnn.threads`).
+
+    python -m gluon_rnn.books.kernel [--d2l GENERATION] -f CONNECTION_FILE
 """
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import ContextManager, Dict, List, Optional, Tuple
 
 from .generations import FACADES
 
-KERNEL_PREFIX = "gluon-rnn-d2l-"
+KERNEL_NAME = "gluon-rnn-d2l"
+DISPLAY_NAME = "Python 3 (gluon-rnn: d2l books)"
+# the kernels of earlier gluon-rnn versions, one per generation: replaced by this one
+OLD_KERNELS = tuple(f"{KERNEL_NAME}-{generation}" for generation in FACADES)
+_HELPERS = re.compile(r"^\s*(?:import\s+d2l|from\s+d2l\b|import\s+d2lzh|from\s+d2lzh\b)", re.M)
 
 
-def kernel_name(generation: str) -> str:
-    return KERNEL_PREFIX + generation
+def kernel_spec(generation: Optional[str] = None, data: Optional[Path] = None) -> Dict:
+    """The ``kernel.json``: the generation chosen from the code, or ``generation``; with
+    ``data``, the kernel's ``GLUON_RNN_DATA`` (a Jupyter started from a desktop has none)."""
+    argv = [sys.executable, "-m", "gluon_rnn.books.kernel"]
+    argv += ["--d2l", generation] if generation else []
+    spec: Dict = {"argv": argv + ["-f", "{connection_file}"], "display_name": DISPLAY_NAME,
+                  "language": "python", "metadata": {"debugger": False}}
+    if data is not None:
+        spec["env"] = {"GLUON_RNN_DATA": str(data)}
+    return spec
 
 
-def kernel_spec(generation: str) -> Dict[str, object]:
-    """The ``kernel.json`` of the kernel for one d2l generation (``d2lzh`` is bound
-    in every one)."""
-    return {"argv": [sys.executable, "-m", "gluon_rnn.books.kernel", "--d2l", generation,
-                     "-f", "{connection_file}"],
-            "display_name": f"Python 3 (gluon-rnn: d2l {generation}, d2lzh 1.0.0)",
-            "language": "python", "metadata": {"debugger": False}}
+def notebook_kernelspec() -> Dict[str, str]:
+    """What an executed notebook's metadata names, so that Jupyter reopens it in this kernel."""
+    return {"name": KERNEL_NAME, "display_name": DISPLAY_NAME, "language": "python"}
 
 
-def write_specs(root: Path, generations: Iterable[str] = tuple(FACADES)) -> List[Path]:
-    """One kernelspec folder per generation under ``root``; their paths."""
-    folders = []
-    for generation in generations:
-        folder = root / kernel_name(generation)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "kernel.json").write_text(json.dumps(kernel_spec(generation), indent=1))
-        folders.append(folder)
-    return folders
+def write_spec(root: Path, generation: Optional[str] = None,
+               data: Optional[Path] = None) -> Path:
+    """The kernelspec folder ``root/gluon-rnn-d2l``; its path."""
+    folder = root / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kernel.json").write_text(json.dumps(kernel_spec(generation, data), indent=1))
+    return folder
 
 
-def install_kernels(user: bool = False, prefix: Optional[str] = None) -> List[str]:
-    """Install one kernelspec per d2l generation with Jupyter's own installer, into
-    ``prefix`` (default: this Python's environment, which a Jupyter installed beside it
-    finds) or the user's Jupyter folder; return where each went."""
-    from jupyter_client.kernelspec import KernelSpecManager
+def data_folder(data: Optional[str], environ=os.environ) -> Optional[Path]:
+    """The data folder to record: ``data``, else ``$GLUON_RNN_DATA``, else None; an
+    absolute path that exists (a kernel starts in the notebook's folder)."""
+    chosen, source = (data, "--data") if data else (environ.get("GLUON_RNN_DATA"), "GLUON_RNN_DATA")
+    if not chosen:
+        return None
+    folder = Path(chosen).expanduser().resolve()
+    if not folder.is_dir():
+        raise ValueError(f"{source} names {chosen}, which is not a folder ({folder} does not "
+                         "exist): pass the folder holding timemachine.txt and the other corpora")
+    return folder
 
-    if not user and prefix is None:
-        prefix = sys.prefix
+
+def install_kernel(user: bool = True, prefix: Optional[str] = None,
+                   data: Optional[Path] = None) -> Tuple[str, List[str]]:
+    """Install the kernelspec with Jupyter's own installer, into the user's Jupyter
+    folder (found by every Jupyter the user starts, whichever environment it lives in)
+    or under ``prefix``; remove the per-generation kernels of earlier versions there.
+    Returns where it went and what was removed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
     manager = KernelSpecManager()
     with tempfile.TemporaryDirectory() as tmp:
-        return [manager.install_kernel_spec(str(folder), folder.name, user=user, prefix=prefix)
-                for folder in write_specs(Path(tmp))]
+        where = manager.install_kernel_spec(str(write_spec(Path(tmp), data=data)), KERNEL_NAME,
+                                            user=user and prefix is None, prefix=prefix)
+    removed = []
+    for old in OLD_KERNELS:
+        folder = Path(where).parent / old
+        if folder.is_dir():
+            try:
+                removed.append(manager.remove_kernel_spec(old))
+            except NoSuchKernel:  # another Jupyter path than the one searched: remove it here
+                import shutil
+
+                shutil.rmtree(folder)
+                removed.append(str(folder))
+    return where, removed
+
+
+class HelperBinding:
+    """Binds the helpers in a running IPython shell to the generation the notebook's
+    code needs, before each cell that imports them (or shows another generation) runs."""
+
+    def __init__(self, shell, requested: Optional[str] = None,
+                 notebook: Optional[Path] = None) -> None:
+        self.shell, self.requested, self.notebook = shell, requested, notebook
+        self.generation: Optional[str] = None
+        self.seen: List[str] = []
+        self._bound: Optional[ContextManager[None]] = None  # helpers_bound, held open
+
+    def source(self, cell: str) -> str:
+        """The code the choice is made from: the notebook's when known, else what ran."""
+        if self.notebook is not None:
+            try:
+                import nbformat
+
+                notebook = nbformat.read(str(self.notebook), as_version=4)
+                return "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+            except Exception:  # noqa: BLE001 - unreadable or not a notebook: use what ran
+                self.notebook = None
+        return "\n".join(self.seen + [cell])
+
+    def pre_run_cell(self, info) -> None:
+        cell = getattr(info, "raw_cell", "") or ""
+        try:
+            settled = self.generation is not None and self.notebook is not None
+            if not settled and (self.generation is not None or _HELPERS.search(cell)):
+                self.choose(self.source(cell))
+        finally:
+            self.seen.append(cell)
+
+    def choose(self, source: str) -> None:
+        from .generations import UnsupportedGeneration, generation_of, refusing_d2l
+
+        try:
+            generation = generation_of(source, self.requested)
+        except UnsupportedGeneration as err:  # another framework's tab: its import says so
+            if self.generation is None:
+                sys.modules["d2l"] = refusing_d2l(str(err))
+            return
+        except ValueError as err:  # %d2l chose a generation of the other API
+            print(f"%d2l: {err}", file=sys.stderr)
+            return
+        if generation != self.generation:
+            self.bind(generation)
+
+    def bind(self, generation: str) -> None:
+        """Bind ``generation`` now; names in the notebook that held the previous one's
+        modules are moved to the new ones."""
+        from .generations import helpers_bound
+
+        before = {name: sys.modules.get(name) for name in ("d2l", "d2l.mxnet")}
+        if self._bound is not None:
+            self._bound.__exit__(None, None, None)
+        self._bound = helpers_bound(generation)
+        self._bound.__enter__()
+        self.generation = generation
+        for name, old in before.items():
+            new = sys.modules.get(name)
+            if old is None or new is None or old is new:
+                continue
+            for key, value in list(self.shell.user_ns.items()):
+                if value is old and not key.startswith("_"):
+                    self.shell.user_ns[key] = new
+
+    def magic(self, line: str) -> None:
+        """``%d2l``: the generation bound; ``%d2l 0.8.7``: bind that one."""
+        wanted = line.strip()
+        if wanted:
+            if wanted not in FACADES:
+                print(f"%d2l: choose one of {', '.join(FACADES)}, got {wanted!r}", file=sys.stderr)
+                return
+            self.requested = wanted
+            self.bind(wanted)
+        how = "chosen with %d2l" if self.requested else \
+            "none yet: no cell imported d2l" if self.generation is None else \
+            f"from the code of {self.notebook.name}" if self.notebook else \
+            "from the cells run so far"
+        print(f"d2l {self.generation or '-'} ({how}); d2lzh 1.0.0")
+
+
+def show_missing_data_short(shell) -> None:
+    """Data that are not there show as one error line in the cell (the file and the ways
+    to provide it), not as a traceback through the resolver; other errors as always."""
+    from .errors import missing_data
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        message = missing_data(value)
+        if message is None:
+            return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {message}"])
+    shell.set_custom_exc((FileNotFoundError,), handler)
+
+
+def _notebook_path(environ=os.environ) -> Optional[Path]:
+    """The notebook this kernel runs, where Jupyter says (jupyter_server 2 sets
+    ``JPY_SESSION_NAME`` to its path, relative to the kernel's folder or absolute)."""
+    name = environ.get("JPY_SESSION_NAME", "")
+    if not name.endswith(".ipynb"):
+        return None
+    for candidate in (Path(name), Path.cwd() / Path(name).name):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     import argparse
 
+    from ..blas import check_thread_count, configure_blas
+
+    try:
+        check_thread_count()
+    except ValueError as err:  # MXNet would abort on it: say so, and run with our choice
+        print(f"gluon-rnn kernel: {err}; using one thread", file=sys.stderr)
+        os.environ.pop("OMP_NUM_THREADS")
+    configure_blas()  # before anything loads MXNet, as the command line does
     from ipykernel.kernelapp import IPKernelApp
 
-    from .generations import book_tab, helpers_bound
+    from .generations import book_tab
 
     parser = argparse.ArgumentParser(prog="python -m gluon_rnn.books.kernel", add_help=False)
-    parser.add_argument("--d2l", choices=tuple(FACADES), default="0.9.2")
+    parser.add_argument("--d2l", choices=tuple(FACADES), default=None)
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    with helpers_bound(args.d2l):  # held for the kernel's whole life
-        app = IPKernelApp.instance()
-        app.initialize(rest)
-        if app.shell is not None:  # the 1.0 book's tab.selected('mxnet')
-            app.shell.user_ns["tab"] = book_tab()
-        app.start()
+    app = IPKernelApp.instance()
+    app.initialize(rest)
+    if app.shell is not None:
+        binding = HelperBinding(app.shell, args.d2l, _notebook_path())
+        app.shell.events.register("pre_run_cell", binding.pre_run_cell)
+        app.shell.register_magic_function(binding.magic, "line", "d2l")
+        show_missing_data_short(app.shell)
+        app.shell.user_ns["tab"] = book_tab()  # the 1.0 book's tab.selected('mxnet')
+    app.start()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from .generations import generation_of
-from .kernel import kernel_name, write_specs
+from .kernel import KERNEL_NAME, notebook_kernelspec, write_spec
 
 INLINE = "module://matplotlib_inline.backend_inline"  # ipykernel's own figure backend
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -56,13 +56,15 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     generation = generation_of(_source(notebook), d2l)
     target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
     with tempfile.TemporaryDirectory() as tmp:
-        write_specs(Path(tmp) / "kernels", (generation,))
-        saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "MPLBACKEND")}
+        write_spec(Path(tmp) / "kernels", generation)
+        saved = {name: os.environ.get(name)
+                 for name in ("JUPYTER_PATH", "MPLBACKEND", "JPY_SESSION_NAME")}
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved["JUPYTER_PATH"]]))
         os.environ["MPLBACKEND"] = INLINE  # figures go into the notebook, as in Jupyter
+        os.environ["JPY_SESSION_NAME"] = str(path.resolve())  # as jupyter_server tells it
         # IPC sockets in the temporary folder: the kernel is ours and local, and over TCP
         # ipykernel 7 warns (rightly) that anyone on the machine could connect
-        manager = KernelManager(kernel_name=kernel_name(generation), transport="ipc",
+        manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                                 ip=str(Path(tmp) / "kernel-ipc"))
         client = NotebookClient(notebook, km=manager, timeout=timeout,
                                 resources={"metadata": {"path": str(path.parent.resolve())}})
@@ -82,6 +84,7 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
                 else:
                     os.environ[name] = value
     _print_outputs(notebook)
+    notebook.metadata["kernelspec"] = notebook_kernelspec()  # reopened in the same kernel
     nbformat.write(notebook, str(target))
     print(f"wrote {target}", file=sys.stderr)
     if failed is not None:

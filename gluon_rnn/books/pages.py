@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from .errors import exit_status, missing_book_data, print_traceback_from
+from .errors import exit_status, missing_data, print_traceback_from
 from .generations import book_tab
 
 _CELL = re.compile(r"^```\{\.python \.input[^}]*\}[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
@@ -126,7 +126,7 @@ def _shell_classes():
             if isinstance(value, SystemExit):
                 self.failure = PageFailed(exit_status(value.code), value)
                 return
-            if value is not None and missing_book_data(value) is None:  # else one line
+            if value is not None and missing_data(value) is None:  # else one line
                 print_traceback_from(self.page, value, tb)
             self.failure = PageFailed(1, value)
 

@@ -49,25 +49,42 @@ def _chapter(args) -> int:
 
 def _add_kernel(sub) -> None:
     p = command(
-        sub, "kernel", "install the Jupyter kernels in which `import d2l` / `import d2lzh` "
-                       "give the facades",
-        description="Install one Jupyter kernelspec per d2l generation (gluon-rnn-d2l-0.9.2, "
-                    "gluon-rnn-d2l-0.8.7; d2lzh is bound in both), so that the books' "
-                    "notebooks open unmodified in Jupyter: choose the kernel in the notebook.")
-    p.add_argument("action", choices=("install",), help="install the kernelspecs")
+        sub, "kernel", "install the Jupyter kernel in which the books' notebooks run unmodified",
+        description="Install the Jupyter kernel 'Python 3 (gluon-rnn: d2l books)'. In it "
+                    "`import d2l`, `from d2l import mxnet as d2l` and `import d2lzh` give the "
+                    "facade of the generation each notebook's code needs (%%d2l shows it). "
+                    "By default it goes into your own Jupyter folder, which every Jupyter you "
+                    "start finds, whichever environment it is installed in.")
+    p.add_argument("action", choices=("install",), help="install the kernelspec")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--user", action="store_true", help="into your own Jupyter folder")
-    where.add_argument("--prefix", default=None,
-                       help="into PREFIX/share/jupyter/kernels (default: this environment's)")
+    where.add_argument("--user", action="store_true", default=True,
+                       help="into your own Jupyter folder (the default)")
+    where.add_argument("--sys-prefix", action="store_true",
+                       help="into this environment's share/jupyter/kernels (for a Jupyter "
+                            "installed in it only)")
+    where.add_argument("--prefix", default=None, help="into PREFIX/share/jupyter/kernels")
+    p.add_argument("--data", metavar="DIR", default=None,
+                   help="the folder holding the corpora, recorded in the kernel (a Jupyter "
+                        "started from a desktop has no GLUON_RNN_DATA; default: "
+                        "$GLUON_RNN_DATA when set)")
     p.set_defaults(func=_cmd_kernel)
 
 
 def _cmd_kernel(args) -> int:
-    from ..books.kernel import install_kernels
+    import sys
 
-    for folder in install_kernels(args.user, args.prefix):
-        print(f"installed {folder}")
-    print("choose the kernel 'Python 3 (gluon-rnn: d2l ...)' in Jupyter's Kernel menu")
+    from ..books.kernel import DISPLAY_NAME, data_folder, install_kernel
+
+    data = data_folder(args.data)
+    prefix = sys.prefix if args.sys_prefix else args.prefix
+    where, removed = install_kernel(user=prefix is None, prefix=prefix, data=data)
+    print(f"installed the kernel '{DISPLAY_NAME}' in {where}")
+    for folder in removed:
+        print(f"removed the per-generation kernel of an earlier version: {folder}")
+    print(f"data: {data}" if data else
+          "data: none recorded; notebooks look in ./data, ../data and the cache "
+          "(pass --data DIR to record a folder)")
+    print("in Jupyter, choose this kernel for the books' notebooks (Kernel > Change Kernel)")
     return 0
 
 
@@ -222,8 +239,8 @@ def _cmd_sd_sample(args) -> int:
 COMMANDS = {  # name: (help line, adder)
     "chapter": ("run an unmodified chapter (script, book page or notebook) of the MXNet-era d2l "
                 "books", _add_chapter),
-    "kernel": ("install the Jupyter kernels in which `import d2l` / `import d2lzh` give the "
-               "facades", _add_kernel),
+    "kernel": ("install the Jupyter kernel in which the books' notebooks run unmodified",
+               _add_kernel),
     "data": ("show where each data file is found, or fetch one", _add_data),
     "rnnlm": ("the WildML word-level RNN language model: train, generate", _add_rnnlm),
     "straight-dope": ("The Straight Dope character RNN: train, sample", _add_straight_dope),

@@ -81,6 +81,19 @@ class ChecksumError(ValueError):
     """A downloaded file's SHA-1 differs from the published one."""
 
 
+class MissingDataError(FileNotFoundError):
+    """A data file is nowhere the resolver looks and could not be downloaded. Its
+    message is short: the file, where it was looked for, why no download, and the ways
+    to provide it (a chapter or notebook shows it as one error, not a traceback)."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def default_cache_dir() -> Path:
     """The user cache folder for downloaded corpora."""
     if os.environ.get(CACHE_ENV):
@@ -128,9 +141,10 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
     :class:`DataFile`. An explicit ``path`` that names no existing file or folder
     is an error rather than a silent fall-back to another copy.
 
-    Raises ``FileNotFoundError`` naming every place tried and the URL when the
-    file is nowhere and cannot be downloaded, and :class:`ChecksumError` when a
-    download does not match its SHA-1 (the partial file is deleted).
+    Raises :class:`MissingDataError` (a ``FileNotFoundError``) naming every place
+    tried and the URL when the file is nowhere and cannot be downloaded, and
+    :class:`ChecksumError` when a download does not match its SHA-1 (the partial file
+    is deleted).
     """
     entry = _lookup(name)
     if path is not None:
@@ -149,19 +163,40 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
         if found.is_file():
             LOG.debug("found %s at %s", entry.name, found)
             return found
-    tried = "\n  ".join(str(folder / entry.name) for folder in candidates)
-    hint = (f"Set {DATA_ENV} to a folder holding {entry.name}, put it in ./data or ../data, "
-            f"or download it from {entry.url}")
     if not download or _offline():
-        raise FileNotFoundError(f"{entry.name} not found; looked in:\n  {tried}\n"
-                                f"Downloads are off. {hint}")
+        raise MissingDataError(_missing(entry, candidates, "downloads are off"), entry.name)
     try:
         return download_file(entry.url, cache / entry.name, entry.sha1,
                              progress=progress, timeout=timeout)
     except OSError as err:  # URLError, refused connections, cut-off transfers
-        raise FileNotFoundError(f"{entry.name} not found; looked in:\n  {tried}\n"
-                                f"and the download from {entry.url} failed ({err}). {hint}"
-                                ) from err
+        # the network's own frames (socket, urllib) say nothing the message does not
+        raise MissingDataError(_missing(entry, candidates, f"the download failed: {_why(err)}"),
+                               entry.name) from None
+
+
+def _why(err: OSError) -> str:
+    code = getattr(err, "code", None)
+    if isinstance(code, int):  # HTTPError: the server answered
+        url = getattr(err, "url", "") or "the server"
+        return f"{url} answered HTTP {code} {getattr(err, 'reason', '')}"
+    reason = getattr(err, "reason", None)  # URLError wraps the socket's error
+    return str(getattr(reason, "strerror", None) or reason or err)
+
+
+def _missing(entry: DataFile, folders: Sequence[Path], no_download: str) -> str:
+    """Where ``entry`` was looked for, why it was not downloaded, how to provide it."""
+    looked = ", ".join(_described(folder) for folder in folders)
+    return (f"{entry.name} not found (looked in {looked}); {no_download}. Set {DATA_ENV} "
+            f"to the folder holding it, or put it in ./data or ../data, or fetch it when "
+            f"online (`gluon-rnn data --fetch {entry.name}`, or {entry.url})")
+
+
+def _described(folder: Path) -> str:
+    """A searched folder, said to be missing when it is one the user named."""
+    named = [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+    if folder in named and not folder.is_dir():
+        return f"{DATA_ENV}={folder}, which does not exist"
+    return str(folder)
 
 
 def _progress_bar(total: Optional[int], name: str, enabled: bool):
