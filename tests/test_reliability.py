@@ -154,8 +154,13 @@ def test_the_progress_bar_moves_within_an_epoch(tmp_path):
                            "--num-epochs", "1", "--out", str(tmp_path / "run")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    shown = [int(b) for b in re.findall(r"batch=(\d+)", done.stderr)]
-    assert len(set(shown)) >= 3 and shown == sorted(shown)  # refreshed while epoch 1 ran
+    # minibatches done of all epochs' (a total, so a rate and the time left), while epoch 1 ran
+    shown = [(int(n), int(total)) for n, total in re.findall(r"epoch 1/1: .*?(\d+)/(\d+) \[",
+                                                              done.stderr)]
+    totals = {total for _, total in shown}
+    assert len(totals) == 1 and totals.pop() >= 100
+    assert len({n for n, _ in shown}) >= 3 and shown == sorted(shown)
+    assert re.search(r"\d+/\d+ \[\d\d:\d\d<\d\d:\d\d, ", done.stderr)  # elapsed<left
 
 
 def test_a_full_disk_during_a_model_write_is_one_error_and_no_late_traceback(tmp_path):

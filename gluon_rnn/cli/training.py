@@ -145,7 +145,7 @@ def _cmd_train(args) -> int:
 
 def _train_and_report(args, run, no_progress: bool) -> int:
     from ..sampling import check_prefix, default_prefix, generate_text
-    from ..train.loop import fit
+    from ..train.loop import batches_per_epoch, fit
 
     c, pos = run.config, run.position
     if run.finished:
@@ -158,26 +158,25 @@ def _train_and_report(args, run, no_progress: bool) -> int:
           f"{len(run.test)} test tokens; vocabulary {len(run.vocab)}; model {c.model}, "
           f"{c.num_layers}x{c.num_hiddens}; context {', '.join(map(str, run.ctxs))}"
           + (f"; resuming after epoch {pos.epoch}, minibatch {pos.batch}" if args.resume else ""))
-    with progress(c.num_epochs, disable=no_progress) as bar:
-        bar.update(pos.epoch)
+    per_epoch = batches_per_epoch(run)  # the bar counts minibatches: it moves, with a time left
+    with progress(c.num_epochs * per_epoch, disable=no_progress, unit="batch") as bar:
+        bar.update(pos.epoch * per_epoch + pos.batch)
         clock = {"start": time.time(), "tokens": 0}
 
         def on_batch(epoch, index, tokens, loss):
             clock["tokens"] += tokens
-            now = time.time()
-            rate = clock["tokens"] / max(now - clock["start"], 1e-9)
-            bar.set_postfix(epoch=epoch, batch=index + 1, ppl=f"{math.exp(min(loss, 50)):.2f}",
-                            tok_s=f"{rate:.0f}", refresh=False)
-            if now - clock.get("shown", 0.0) > 0.5:  # a long epoch moves, twice a second
-                clock["shown"] = now
-                bar.refresh()
+            rate = clock["tokens"] / max(time.time() - clock["start"], 1e-9)
+            bar.set_description(f"epoch {epoch}/{c.num_epochs}", refresh=False)
+            bar.set_postfix(ppl=f"{math.exp(min(loss, 50)):.2f}", tok_s=f"{rate:.0f}",
+                            refresh=False)
+            bar.update(min(epoch * per_epoch, (epoch - 1) * per_epoch + index + 1) - bar.n)
 
         def on_epoch(rep):
             valid = "" if rep.valid_perplexity is None else f", valid {rep.valid_perplexity:.3f}"
             valid += f", {rep.skipped} minibatches skipped (non-finite loss)" if rep.skipped else ""
             bar.write(f"epoch {rep.epoch}: perplexity {rep.perplexity:.3f}{valid}, "
                       f"{rep.seconds:.1f} s, {rep.tokens_per_second:.0f} tokens/s")
-            bar.update(1)
+            bar.update(rep.epoch * per_epoch - bar.n)  # an epoch one minibatch short ends whole
 
         result = fit(run, on_batch=on_batch, on_epoch=on_epoch)
     if result.interrupted:
