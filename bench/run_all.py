@@ -31,6 +31,7 @@ BENCH = ROOT / "bench"
 SCRIPTS = [  # (script, arguments)
     ("gemm.py", []),
     ("chapter_epoch.py", []),
+    ("notebook_kernel.py", []),
     ("new_books_pages.py", []),
     ("d2l_epoch.py", []),
     ("rnnlm_step.py", []),
@@ -104,7 +105,26 @@ def markdown(results: list, outputs: list) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def announce(scripts: list, kept: dict) -> None:
+    """How long the run will take: each script's time in the last run, where known."""
+    known = [kept[script][2] for script in scripts if script in kept]
+    total = sum(known) + (len(scripts) - len(known)) * 300
+    print(f"running {len(scripts)} benchmark scripts: about {total / 60:.0f} minutes"
+          f"{' (from the last run)' if known else ''}; Ctrl-C stops cleanly, keeping the "
+          "last results", flush=True)
+
+
+def main() -> int:
+    try:
+        return _main()
+    except KeyboardInterrupt:  # the running script got the same Ctrl-C and has stopped
+        print("\ninterrupted: bench/RESULTS.md and RESULTS.json keep the last complete run's "
+              "results; rerun one script with: python bench/run_all.py --only SCRIPT",
+              file=sys.stderr)
+        return 130
+
+
+def _main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", nargs="*", default=[], help="scripts to leave out")
     parser.add_argument("--only", nargs="*", default=None,
@@ -112,7 +132,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
     args = parser.parse_args()
     state_path = Path(args.out).with_suffix(".json")
-    kept = json.loads(state_path.read_text()) if args.only and state_path.exists() else {}
+    last = json.loads(state_path.read_text()) if state_path.exists() else {}
+    kept = last if args.only else {}
+    to_run = [s for s, _ in SCRIPTS if s not in args.skip
+              and (args.only is None or s in args.only or s not in kept)]
+    announce(to_run, last)
     results, outputs, state = [], [], {}
     for script, script_args in SCRIPTS:
         if script in args.skip:
@@ -135,7 +159,8 @@ def main() -> None:
                         "\n".join(line for line in lines if not line.startswith(RESULT_PREFIX)), 0))
     Path(args.out).write_text(markdown(results, outputs))
     print(f"wrote {args.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
