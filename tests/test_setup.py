@@ -58,10 +58,11 @@ def test_one_line_for_what_cannot_run_gluon_rnn(monkeypatch, version, system, ma
 
 
 def _make(tmp: Path, *args: str, env=None) -> subprocess.CompletedProcess:
-    """make in ``tmp``, not as a sub-make of the `make test` running this (whose command-line
-    variables, VENV=... say, would reach it through MAKEFLAGS)."""
+    """make in ``tmp``, not as a sub-make of the `make test` running this: its command-line
+    variables (CI's `make test PYTHON=... VENV=.venv-py3.13`) reach child processes both
+    through MAKEFLAGS and as plain environment variables, and would choose another venv."""
     env = {k: v for k, v in (os.environ if env is None else env).items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV", "PYTHON", "ARGS")}
     return subprocess.run([shutil.which("make"), "--no-print-directory", "-C", str(tmp), *args],
                           capture_output=True, text=True, timeout=300, env=env)
 
