@@ -16,6 +16,8 @@ from gluon_rnn.data.resolve import (
     ChecksumError,
     DataFile,
     MissingDataError,
+    copy_into,
+    download_file,
     read_text,
     resolve,
     sha1_of,
@@ -37,6 +39,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/error":
             self.send_error(500, "boom")
             return
+        if self.path == "/endless":  # no Content-Length, and no end
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(PAYLOAD)
+            except OSError:  # the client hung up
+                return
         body = PAYLOAD if self.path != "/bad" else PAYLOAD[::-1]
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -51,7 +61,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    """A loopback HTTP server (127.0.0.1 only) serving /good, /bad, /error and /cut."""
+    """A loopback HTTP server (127.0.0.1 only) serving /good, /bad, /error, /cut and
+    /endless."""
     _Handler.hits = []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -82,6 +93,8 @@ def test_registry_checksums_match_the_shared_files():
 
 
 def test_search_order(isolated_data, monkeypatch):
+    # a file of no published checksum: the labels written here are all taken as it
+    entry = DataFile("timemachine.txt", "http://127.0.0.1:9/timemachine.txt", None)
     places = {
         "env": isolated_data / "env",
         "cwd": isolated_data / "chapter" / "work" / "data",
@@ -95,13 +108,93 @@ def test_search_order(isolated_data, monkeypatch):
                                                           str(places["env"])]))
     explicit = isolated_data / "mine.txt"
     explicit.write_text("explicit")
-    assert resolve("timemachine.txt", explicit).read_text() == "explicit"
-    assert resolve("timemachine.txt", places["parent"]).read_text() == "parent"  # a folder
+    assert resolve(entry, explicit).read_text() == "explicit"
+    assert resolve(entry, places["parent"]).read_text() == "parent"  # a folder
     for label in ("env", "cwd", "parent", "cache"):
-        assert resolve("timemachine.txt", download=False).read_text() == label
+        assert resolve(entry, download=False).read_text() == label
         (places[label] / "timemachine.txt").unlink()
     with pytest.raises(FileNotFoundError):
-        resolve("timemachine.txt", download=False)
+        resolve(entry, download=False)
+
+
+def test_local_copies_are_checked_against_the_published_sha1(isolated_data, monkeypatch):
+    """A copy cut short (a full disk) is refused, naming the file and both checksums; named
+    explicitly it is used as it is; a good copy passes, and passes again once edited only
+    after it is restored (the check is cached per file version, not per path)."""
+    entry = DataFile("sample.txt", "http://127.0.0.1:9/sample.txt", PAYLOAD_SHA1)
+    folder = isolated_data / "env"
+    folder.mkdir()
+    monkeypatch.setenv("GLUON_RNN_DATA", str(folder))
+    copy = folder / "sample.txt"
+    copy.write_bytes(PAYLOAD[:1000])
+    cut_sha1 = hashlib.sha1(PAYLOAD[:1000]).hexdigest()
+    with pytest.raises(ChecksumError) as info:
+        resolve(entry, download=False)
+    assert str(info.value) == (
+        f"{copy} is not the published sample.txt: its SHA-1 is {cut_sha1}, the published "
+        f"file's {PAYLOAD_SHA1} (a copy cut short, damaged, or another version). Delete it to "
+        "use another copy or download it again, or name it explicitly (--data PATH) to use it "
+        "as it is")
+    assert resolve(entry, copy) == copy
+    copy.write_bytes(PAYLOAD)
+    assert resolve(entry, download=False) == copy
+    copy.write_bytes(PAYLOAD[::-1])  # same size, another version
+    os.utime(copy, ns=(1, 1))
+    with pytest.raises(ChecksumError, match="is not the published sample.txt"):
+        resolve(entry, download=False)
+
+
+def test_data_command_names_a_damaged_copy(isolated_data, monkeypatch, capsys):
+    from gluon_rnn.cli import main
+
+    folder = isolated_data / "env"
+    folder.mkdir()
+    (folder / "timemachine.txt").write_text("cut short")
+    monkeypatch.setenv("GLUON_RNN_DATA", str(folder))
+    monkeypatch.setenv("GLUON_RNN_OFFLINE", "1")
+    assert main(["data"]) == 0
+    line = [row for row in capsys.readouterr().out.splitlines() if "timemachine.txt" in row][0]
+    assert f"not used: {folder / 'timemachine.txt'} is not the published timemachine.txt" in line
+
+
+def test_copy_into_never_replaces_a_file_of_the_users(isolated_data, server, monkeypatch):
+    base, _ = server
+    monkeypatch.setitem(DATA_FILES, "sample.txt", _entry(base, "good"))
+    into = isolated_data / "book-data"
+    into.mkdir()
+    (into / "sample.txt").write_text("my own notes")
+    rows = dict(copy_into(into, ["sample.txt"]))
+    assert rows["sample.txt"] == (f"{into / 'sample.txt'} kept: it is not the published file "
+                                  "(remove it yourself to put the published one there)")
+    assert (into / "sample.txt").read_text() == "my own notes"
+    (into / "sample.txt").unlink()
+    assert dict(copy_into(into, ["sample.txt"]))["sample.txt"] == str(into / "sample.txt")
+    assert (into / "sample.txt").read_bytes() == PAYLOAD and _leftovers(into) == ["sample.txt"]
+    again = dict(copy_into(into, ["sample.txt"]))["sample.txt"]
+    assert again == f"{into / 'sample.txt'} (already there)"
+
+
+@pytest.mark.parametrize("folder", ["", "  "])
+def test_copy_into_an_empty_name_is_refused(isolated_data, folder):
+    with pytest.raises(ValueError, match="--into names no folder"):
+        copy_into(folder)
+    assert _leftovers(Path.cwd()) == []
+
+
+def test_copy_into_a_full_disk_leaves_no_file_cut_short(isolated_data, monkeypatch, tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_bytes(PAYLOAD)
+    monkeypatch.setattr("gluon_rnn.data.resolve.resolve", lambda name: source)
+
+    def full_disk(src, dst):
+        Path(dst).write_bytes(PAYLOAD[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("shutil.copyfile", full_disk)
+    into = isolated_data / "book-data"
+    with pytest.raises(OSError, match="No space left"):
+        copy_into(into, ["timemachine.txt"])
+    assert _leftovers(into) == []
 
 
 def test_missing_offline_names_every_place_and_the_url(isolated_data, monkeypatch):
@@ -172,6 +265,36 @@ def test_interrupted_transfer_leaves_no_partial_file(isolated_data, server):
     with pytest.raises(FileNotFoundError, match="cut off|IncompleteRead|incomplete"):
         resolve(_entry(base, "cut"), progress=False)
     assert _leftovers(isolated_data / "cache") == []
+
+
+@pytest.mark.parametrize("size, limit", [(len(PAYLOAD) * 3, len(PAYLOAD) * 3), (None, 1 << 20)])
+def test_a_server_that_never_stops_is_stopped_at_the_size_expected(
+        isolated_data, server, monkeypatch, size, limit):
+    """Bounded by the published size, else by DOWNLOAD_LIMIT; nothing is left behind."""
+    base, _ = server
+    monkeypatch.setattr("gluon_rnn.data.resolve.DOWNLOAD_LIMIT", 1 << 20)
+    dest = isolated_data / "cache" / "sample.txt"
+    dest.parent.mkdir()
+    with pytest.raises(OSError) as info:
+        download_file(f"{base}/endless", dest, PAYLOAD_SHA1, progress=False, size=size)
+    assert str(info.value) == f"{base}/endless sent more than the {limit} bytes expected: stopped"
+    assert _leftovers(dest.parent) == []
+
+
+def test_temporaries_a_killed_download_left_are_removed(isolated_data, server):
+    """atomic_write's temporaries of this file older than an hour (no download still
+    running writes them) go with the next download; a fresh one and other files stay."""
+    base, _ = server
+    cache = isolated_data / "cache"
+    cache.mkdir()
+    stale, fresh, other = (cache / "sample.txt.abc123.tmp", cache / "sample.txt.def456.tmp",
+                           cache / "other.txt.abc123.tmp")
+    for path in (stale, fresh, other):
+        path.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    os.utime(other, (1, 1))
+    download_file(f"{base}/good", cache / "sample.txt", PAYLOAD_SHA1, progress=False)
+    assert _leftovers(cache) == sorted([fresh.name, other.name, "sample.txt"])
 
 
 def test_unreachable_server_is_file_not_found(isolated_data):

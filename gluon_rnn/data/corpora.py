@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 from .._checks import check_choice, check_counts
+from .._files import regular_file
 from .resolve import read_file_text, read_text, resolve, sha1_of
 from .text import word_tokens
 from .vocab import Vocab
@@ -54,10 +55,10 @@ def strip_gutenberg_licence(text: str) -> str:
 def corpus_file(path: str, names: Sequence[str]) -> Path:
     """``path`` as an existing file, or an error naming the corpora known by name."""
     file = Path(path).expanduser()
-    if not file.is_file():
+    if not file.exists():
         raise FileNotFoundError(f"corpus {path!r} is neither one of {', '.join(names)} "
                                 "nor an existing file")
-    return file
+    return regular_file(file, "corpus")  # a folder, FIFO or device: named as what it is
 
 
 TRAIN_CORPORA = ("timemachine", "tinyshakespeare", "ptb")

@@ -18,9 +18,11 @@ place only once complete and verified, so no partial file is ever left behind.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
+import time
 import urllib.request
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
@@ -42,6 +44,7 @@ class DataFile:
     url: str
     sha1: Optional[str] = None
     description: str = ""
+    size: Optional[int] = None  # bytes, when published: a download never grows past it
 
 
 _S3 = "http://d2l-data.s3-accelerate.amazonaws.com/"
@@ -50,15 +53,15 @@ _GH = "https://raw.githubusercontent.com/"
 DATA_FILES = {f.name: f for f in (
     DataFile("timemachine.txt", _S3 + "timemachine.txt",
              "090b5e7e70c295757f55df93cb0a180b9691891a",
-             "The Time Machine, cleaned text read by the d2l helpers"),
+             "The Time Machine, cleaned text read by the d2l helpers", 178979),
     DataFile("timemachine-gutenberg.txt",
              _GH + "zackchase/mxnet-the-straight-dope/master/data/nlp/timemachine.txt",
              "0595ec37a9dce1cf0232256bea3f7a1408d20550",
-             "The Time Machine as Project Gutenberg shipped it (The Straight Dope)"),
+             "The Time Machine as Project Gutenberg shipped it (The Straight Dope)", 217616),
     DataFile("tinyshakespeare.txt",
              _GH + "karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
              "04486597058d11dcc2c556b1d0433891eb639d2e",
-             "tiny-shakespeare (Karpathy's char-rnn)"),
+             "tiny-shakespeare (Karpathy's char-rnn)", 1115394),
     DataFile("reddit-comments-2015-08.csv",
              _GH + "dennybritz/rnn-tutorial-rnnlm/master/data/reddit-comments-2015-08.csv",
              None,  # the full file's checksum is not published; the sample's differs
@@ -66,19 +69,19 @@ DATA_FILES = {f.name: f for f in (
     DataFile("trained-model-theano.npz",
              _GH + "dennybritz/rnn-tutorial-rnnlm/master/data/trained-model-theano.npz",
              "d22b9f164eb947bca107af59af0f2ffefcf00f52",
-             "the WildML tutorial's published parameters"),
+             "the WildML tutorial's published parameters", 3210520),
     DataFile("ptb.zip", _S3 + "ptb.zip",
              "319d85e578af0cdc590547f26231e4e31cdf1e42",
-             "Penn Treebank language-model split"),
+             "Penn Treebank language-model split", 1981551),
     DataFile("jaychou_lyrics.txt.zip",
              _GH + "d2l-ai/d2l-zh/v1.0.0/data/jaychou_lyrics.txt.zip",
              "9529987e701a4f37048ab778270a5dde9a762a0b",
-             "Jay Chou lyrics (d2l-zh)"),
+             "Jay Chou lyrics (d2l-zh)", 52607),
 )}
 
 
 class ChecksumError(ValueError):
-    """A downloaded file's SHA-1 differs from the published one."""
+    """A data file's SHA-1 differs from the published one (a download, or a local copy)."""
 
 
 class MissingDataError(FileNotFoundError):
@@ -150,7 +153,7 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
     if path is not None:
         path = Path(path).expanduser()
         if path.is_file():
-            return path
+            return path  # named by the user: used as it is
         if not path.is_dir():
             regular_file(path, f"the path given for {entry.name},")
         candidates = [path]
@@ -162,16 +165,43 @@ def resolve(name: Union[str, DataFile], path: Union[str, Path, None] = None, *,
         found = folder / entry.name
         if found.is_file():
             LOG.debug("found %s at %s", entry.name, found)
-            return found
+            return check_copy(entry, found)
     if not download or _offline():
         raise MissingDataError(_missing(entry, candidates, "downloads are off"), entry.name)
     try:
         return download_file(entry.url, cache / entry.name, entry.sha1,
-                             progress=progress, timeout=timeout)
+                             progress=progress, timeout=timeout, size=entry.size)
     except OSError as err:  # URLError, refused connections, cut-off transfers
         # the network's own frames (socket, urllib) say nothing the message does not
         raise MissingDataError(_missing(entry, candidates, f"the download failed: {_why(err)}"),
                                entry.name) from None
+
+
+def check_copy(entry: DataFile, found: Path) -> Path:
+    """``found``, when it is the published file (its SHA-1, where one is published);
+    else :class:`ChecksumError`: a copy cut short by a full disk, damaged or of another
+    version is never read as if it were the file."""
+    if entry.sha1 is None:
+        return found
+    actual = _sha1_cached(str(found), *_stamp(found))
+    if actual != entry.sha1:
+        raise ChecksumError(
+            f"{found} is not the published {entry.name}: its SHA-1 is {actual}, the published "
+            f"file's {entry.sha1} (a copy cut short, damaged, or another version). Delete it "
+            f"to use another copy or download it again, or name it explicitly (--data PATH) to "
+            f"use it as it is")
+    return found
+
+
+def _stamp(path: Path) -> Tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=64)
+def _sha1_cached(path: str, size: int, mtime_ns: int) -> str:
+    """:func:`sha1_of`, once per file version (path, size and modification time)."""
+    return sha1_of(path)
 
 
 def _why(err: OSError) -> str:
@@ -205,25 +235,35 @@ def _progress_bar(total: Optional[int], name: str, enabled: bool):
                 disable=not enabled, leave=False)
 
 
+DOWNLOAD_LIMIT = 1 << 30  # bytes: a file of unknown size that grows past this is refused
+
+
 def download_file(url: str, dest: Union[str, Path], sha1: Optional[str] = None, *,
-                  progress: bool = True, timeout: float = 30.0) -> Path:
+                  progress: bool = True, timeout: float = 30.0,
+                  size: Optional[int] = None) -> Path:
     """Download ``url`` to ``dest`` atomically and verify its SHA-1.
 
     The bytes go to a temporary file beside ``dest``, renamed to ``dest`` only
     when the transfer is complete (as long as the server's Content-Length says)
-    and the checksum matches; on any failure the temporary file is removed.
+    and the checksum matches; on any failure the temporary file is removed, and
+    temporaries that a killed download left are removed first. A transfer that
+    grows past ``size`` (the published size), the server's Content-Length or
+    :data:`DOWNLOAD_LIMIT` is stopped.
     """
     def fetch(tmp: Path) -> None:
         digest = hashlib.sha1()
         with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            limit = min(n for n in (size, total, DOWNLOAD_LIMIT) if n is not None)
             received = 0
-            with _progress_bar(total, Path(dest).name, progress) as bar:
+            with _progress_bar(total or size, Path(dest).name, progress) as bar:
                 for chunk in iter(lambda: resp.read(1 << 16), b""):
+                    received += len(chunk)
+                    if received > limit:
+                        raise OSError(f"{url} sent more than the {limit} bytes expected: stopped")
                     out.write(chunk)
                     digest.update(chunk)
-                    received += len(chunk)
                     bar.update(len(chunk))
         if total is not None and received != total:
             raise OSError(f"transfer of {url} was cut off after {received} of {total} bytes")
@@ -232,9 +272,25 @@ def download_file(url: str, dest: Union[str, Path], sha1: Optional[str] = None, 
                                 "the download was deleted. The source may have changed or the "
                                 "transfer was corrupted: try again, or fetch the file by hand.")
 
+    _remove_stale_temporaries(Path(dest))
     atomic_write(dest, fetch)
     LOG.info("downloaded %s to %s", url, dest)
     return Path(dest)
+
+
+STALE_SECONDS = 3600  # a temporary this old is no running download's
+
+
+def _remove_stale_temporaries(dest: Path) -> None:
+    """The temporaries of ``dest`` that a killed download left (atomic_write's names)."""
+    if not dest.parent.is_dir():
+        return
+    for tmp in dest.parent.glob(f"{dest.name}.*.tmp"):
+        try:
+            if time.time() - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def read_text(name: Union[str, DataFile], path: Union[str, Path, None] = None,
@@ -255,33 +311,55 @@ def read_file_text(file: Path, encoding: str = "utf-8") -> str:
 def copy_into(folder: Union[str, Path], names: Optional[Sequence[str]] = None) -> List[tuple]:
     """Copy each known data file (or those ``names``) that the resolver finds, or can
     download, into ``folder`` (the book's ``../data`` layout); ``(name, what happened)``
-    per file: its new path, "already there", or why it is missing."""
-    import shutil
-
+    per file: its new path, "already there", kept (a different file of the user's is
+    there: never replaced), or why it is missing. Each copy is written whole or not at
+    all (a full disk leaves no file cut short)."""
+    if not str(folder).strip():
+        raise ValueError("--into names no folder: give the folder to copy the data files into, "
+                         "e.g. ../data")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for name in names or list(DATA_FILES):
         target = folder / name
-        if target.is_file() and sha1_of(target) == DATA_FILES[name].sha1:
-            rows.append((name, f"{target} (already there)"))
+        if target.exists():
+            rows.append((name, _existing(DATA_FILES[name], target)))
             continue
         try:
             source = resolve(name)
         except (FileNotFoundError, ValueError) as err:
             rows.append((name, f"missing: {str(err).splitlines()[0]}"))
             continue
-        shutil.copyfile(source, target)
+        atomic_write(target, functools.partial(_copy_file, source))
         rows.append((name, str(target)))
     return rows
 
 
-def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[Tuple[str, Optional[Path]]]:
-    """(name, local path or None) for each known data file, without downloading."""
-    rows: List[Tuple[str, Optional[Path]]] = []
+def _copy_file(source: Path, tmp: Path) -> None:
+    import shutil
+
+    shutil.copyfile(source, tmp)
+
+
+def _existing(entry: DataFile, target: Path) -> str:
+    """What copy_into says of a file already at ``target`` (it never replaces one)."""
+    if target.is_file() and entry.sha1 is None:
+        return f"{target} (already there; no published checksum to check it against)"
+    if target.is_file() and sha1_of(target) == entry.sha1:
+        return f"{target} (already there)"
+    return (f"{target} kept: it is not the published file (remove it yourself to put the "
+            "published one there)")
+
+
+def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[Tuple[str, str]]:
+    """(name, where it is found) for each known data file, without downloading: its path,
+    "missing" with its source, or why the copy found is not used."""
+    rows: List[Tuple[str, str]] = []
     for name in names:
         try:
-            rows.append((name, resolve(name, download=False)))
+            rows.append((name, str(resolve(name, download=False))))
+        except ChecksumError as err:
+            rows.append((name, f"not used: {err}"))
         except FileNotFoundError:
-            rows.append((name, None))
+            rows.append((name, f"missing (source: {DATA_FILES[name].url})"))
     return rows
