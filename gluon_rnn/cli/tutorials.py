@@ -75,6 +75,9 @@ def _cmd_kernel(args) -> int:
 
     from ..books.kernel import DISPLAY_NAME, data_folder, install_kernel
 
+    if args.prefix is not None and not args.prefix.strip():  # Jupyter would install system-wide
+        raise ValueError("--prefix names no folder: give the prefix to install under, or leave "
+                         "it out to install into your own Jupyter folder")
     data = data_folder(args.data)
     prefix = sys.prefix if args.sys_prefix else args.prefix
     where, removed = install_kernel(user=prefix is None, prefix=prefix, data=data)
@@ -107,7 +110,7 @@ def _add_data(sub) -> None:
 
 
 def _cmd_data(args) -> int:
-    from ..data.resolve import DATA_FILES, available, copy_into, resolve
+    from ..data.resolve import available, copy_into, resolve
 
     for name in args.fetch or ():
         print(f"{name}: {resolve(name)}")
@@ -115,8 +118,7 @@ def _cmd_data(args) -> int:
         for name, where in copy_into(args.into, args.fetch or None):
             print(f"{name:<28} {where}")
     elif not args.fetch:
-        for name, path in available():
-            where = str(path) if path else f"missing (source: {DATA_FILES[name].url})"
+        for name, where in available():
             print(f"{name:<28} {where}")
     return 0
 
