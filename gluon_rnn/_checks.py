@@ -17,6 +17,13 @@ def check_counts(**values) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def check_non_negative(**values) -> None:
+    """Raise ``ValueError`` naming the first argument that is not an integer of 0 or more."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{name} must be an integer of 0 or more, got {value!r}")
+
+
 def check_rates(**values) -> None:
     """Raise ``ValueError`` naming the first argument that is not a positive finite number."""
     for name, value in values.items():

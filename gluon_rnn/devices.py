@@ -34,7 +34,24 @@ def parse_ctx(text: str) -> mx.Context:
     if kind not in ("cpu", "gpu") or (index and not (index.isascii() and index.isdigit())):
         raise ValueError(f"--ctx: context {text!r} is not one of auto, cpu, cpu:N, gpu, gpu:N "
                          "(N in ASCII digits)")
-    return getattr(mx, kind)(int(index or 0))
+    number = int(index or 0)
+    if number >= MAX_DEVICE_ID:  # beyond it MXNet grows per-device tables without end
+        raise ValueError(f"--ctx: device number {number} in {text!r} is out of range: "
+                         f"{kind}:0 to {kind}:{MAX_DEVICE_ID - 1}")
+    return getattr(mx, kind)(number)
+
+
+# MXNet's own bound on device ids (Context::kMaxDevID in mxnet/base.h)
+MAX_DEVICE_ID = 16
+
+
+def check_context(ctx, name: str = "ctx") -> None:
+    """Raise ``ValueError`` unless ``ctx`` is an MXNet context (or None: the default);
+    the books' helpers take ``mx.cpu()`` or ``d2l.try_gpu()``, and MXNet answers a string
+    with a C++ error."""
+    if ctx is not None and not isinstance(ctx, mx.Context):
+        raise ValueError(f"{name} must be an MXNet context such as mx.cpu(), mx.gpu(0) or "
+                         f"d2l.try_gpu(), got {ctx!r}")
 
 
 def parse_contexts(text: str) -> List[mx.Context]:

@@ -56,6 +56,17 @@ def _in_a_folder_of_its_own(tmp_path_factory, monkeypatch):
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
+@pytest.fixture(autouse=True)
+def _one_thread_each():
+    """Every test starts on one thread, as a fresh process does: a command run in-process
+    (main([...]) whose training was governed) must not leave another count to the next
+    test, whose numbers (OpenBLAS's dot rounds per thread count) would then depend on the
+    order the tests ran in."""
+    from gluon_rnn.threads import set_threads
+
+    set_threads(1)
+
+
 @pytest.fixture(scope="session")
 def d2l_oracle():
     """The published d2l==0.9.2 package."""

@@ -31,7 +31,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 import mxnet as mx
 from mxnet import nd
 
-from ..._checks import check_counts
+from ..._checks import check_counts, check_non_negative
 from ...data.batches import (
     Batch,
     as_corpus,
@@ -201,7 +201,8 @@ class Helpers(Partitioning):
             prefix, pred_len, rnn, holder[0], init_rnn_state, num_hiddens, vocab_size, ctx,
             idx_to_char, char_to_idx))
         _d2l._check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter,
-                          lr, clipping_theta, self, num_hiddens=num_hiddens, pred_len=pred_len)
+                          lr, clipping_theta, self, ctx, num_hiddens=num_hiddens)
+        check_non_negative(pred_len=pred_len)  # 0: the prefix alone, as theirs print
         holder.append(get_params())
         _d2l.train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices,
                        range(vocab_size), ctx, is_random_iter, num_epochs, num_steps, lr,
@@ -218,7 +219,7 @@ class Helpers(Partitioning):
         generation's consecutive iterator, printing every ``pred_period`` epochs."""
         report = _period_reporter(pred_period, prefixes, lambda prefix: self.predict_rnn_gluon(
             prefix, pred_len, model, vocab_size, ctx, idx_to_char, char_to_idx))
-        check_counts(pred_len=pred_len)
+        check_non_negative(pred_len=pred_len)  # 0: the prefix alone, as theirs print
         _d2l.train_gluon_rnn(model, num_hiddens, corpus_indices, range(vocab_size), ctx,
                              num_epochs, num_steps, lr, clipping_theta, batch_size,
                              on_epoch=report, partitioning=self)

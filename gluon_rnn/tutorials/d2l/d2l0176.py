@@ -30,6 +30,7 @@ from mxnet.gluon import nn
 
 from ..._checks import check_counts
 from ...data.batches import as_corpus, require_batches, row_batches, window_batches
+from ...devices import check_context
 from ...sampling import greedy_text
 from .numpy_api import (
     Accumulator,
@@ -350,6 +351,7 @@ def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
     re-initialised with N(0, 0.01^2) and trained by SGD, this module's :class:`RNNModel`
     hybridized (the same operators, compiled once); any other is updated by :func:`sgd`."""
     check_counts(num_epochs=num_epochs)
+    check_context(device, "device")
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"],
                         xlim=[10, num_epochs])

@@ -28,7 +28,7 @@ from ..._checks import check_counts, check_rates
 from ...data.batches import check_fits, data_iter_consecutive, data_iter_random
 from ...data.corpora import time_machine_text
 from ...data.vocab import Vocab
-from ...devices import working_gpus
+from ...devices import check_context, working_gpus
 from ...models.gluon import RNNModel
 from ...models.scratch import (
     get_params,
@@ -134,8 +134,9 @@ D2L_092 = Partitioning(data_iter_random, data_iter_consecutive, check_fits)
 
 def _check_sizes(corpus_indices, batch_size: int, num_steps: int, num_epochs: int,
                  is_random_iter: bool, lr: float, clipping_theta: float,
-                 partitioning: Partitioning = D2L_092, **counts) -> None:
-    """Fail before any work: bad counts or rates, or no batch that fits."""
+                 partitioning: Partitioning = D2L_092, ctx=None, **counts) -> None:
+    """Fail before any work: bad counts, rates or context, or no batch that fits."""
+    check_context(ctx)
     check_counts(num_epochs=num_epochs, num_steps=num_steps, batch_size=batch_size, **counts)
     check_rates(lr=lr, clipping_theta=clipping_theta)
     partitioning.check_fits(len(corpus_indices), batch_size, num_steps, is_random_iter)
@@ -196,7 +197,7 @@ def train_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable, num
     gives the input width (``len``).
     """
     _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter, lr,
-                 clipping_theta, partitioning, num_hiddens=num_hiddens)
+                 clipping_theta, partitioning, ctx, num_hiddens=num_hiddens)
     params = get_params() if params is None else params
     step = _scratch_step(rnn, params, len(vocab), lr, clipping_theta, ctx)
     reports = _fit(step, lambda: init_rnn_state(batch_size, num_hiddens, ctx), corpus_indices,
@@ -217,9 +218,9 @@ def _d2l_reporter(num_epochs: int, prefixes: Sequence[str], predict: Callable[[s
     continues a prefix with the model as it stands."""
     if pred_period is None:
         pred_period = max(1, num_epochs // 2)
-        print_period = print_period or max(1, num_epochs // 4)
-    else:
-        print_period = print_period or pred_period
+        print_period = max(1, num_epochs // 4) if print_period is None else print_period
+    elif print_period is None:
+        print_period = pred_period  # 0 is refused below, not taken for "the default"
     check_counts(pred_period=pred_period, print_period=print_period, pred_len=pred_len)
     clock = {"start": time.time()}
 
@@ -258,7 +259,7 @@ def train_and_predict_rnn(rnn: Callable, get_params: Callable, init_rnn_state: C
                                       vocab, ctx),
         pred_period, pred_len, print_period)
     _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter, lr,
-                 clipping_theta, num_hiddens=num_hiddens)
+                 clipping_theta, ctx=ctx, num_hiddens=num_hiddens)
     holder.append(get_params())
     _, reports = train_rnn(rnn, get_params, init_rnn_state, num_hiddens, corpus_indices, vocab,
                            ctx, is_random_iter, num_epochs, num_steps, lr, clipping_theta,
@@ -282,7 +283,8 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
     partitioning (``partitioning``'s) with the state carried (detached) across
     minibatches, clipping."""
     _check_sizes(corpus_indices, batch_size, num_steps, num_epochs, False, lr, clipping_theta,
-                 partitioning)
+                 partitioning, ctx)
+    _check_output_size(model, len(vocab))
     loss = gloss.SoftmaxCrossEntropyLoss()
     model.initialize(ctx=ctx, force_reinit=True, init=init.Normal(0.01))
     trainer = gluon.Trainer(model.collect_params(), 'sgd',
@@ -298,6 +300,15 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
         return l, state
     return _fit(step, lambda: model.begin_state(batch_size=batch_size, ctx=ctx), corpus_indices,
                 batch_size, num_steps, ctx, False, num_epochs, rng, on_epoch, partitioning)
+
+
+def _check_output_size(model, vocab_size: int) -> None:
+    """A model whose output layer scores another number of tokens than the vocabulary has
+    trains on clipped labels and reports a perplexity that means nothing (d2l crashes)."""
+    size = getattr(model, "vocab_size", None)
+    if isinstance(size, int) and size != vocab_size:
+        raise ValueError(f"the model scores {size} tokens but the vocabulary has {vocab_size}: "
+                         "build it as RNNModel(rnn_layer, len(vocab))")
 
 
 def train_and_predict_rnn_gluon(model, num_hiddens: int, corpus_indices: Sequence[int], vocab,
