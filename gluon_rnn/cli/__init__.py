@@ -5,7 +5,7 @@
     gluon-rnn generate  continue a prefix with a trained model
     gluon-rnn launch    run gluon-rnn train as the workers of a dist_sync job (127.0.0.1)
     gluon-rnn chapter   run an unmodified chapter (script, book page, notebook) of the MXNet books
-    gluon-rnn kernel    install the Jupyter kernels in which import d2l / d2lzh give the facades
+    gluon-rnn kernel    install the Jupyter kernel in which the books' notebooks run unmodified
     gluon-rnn data      show where each data file is found (or fetch it)
     gluon-rnn rnnlm     the WildML word-level RNNLM: train, generate
     gluon-rnn straight-dope   The Straight Dope char-RNN: train, sample
@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import logging
+import signal
 import sys
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
@@ -122,11 +124,37 @@ def _one_line(err: BaseException) -> str:
     return lines[0]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler's stop), raised where Ctrl-C would be: the same
+    clean stop (``train`` saves its checkpoint), then exit 143, as a shell reports it."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (main() called from a thread): leave it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input, 130 when
-    interrupted, even while MXNet is still loading)."""
+    interrupted and 143 when terminated, even while MXNet is still loading)."""
     try:
-        return _main(argv)
+        with _sigterm_stops():
+            return _main(argv)
+    except Terminated:
+        print("gluon-rnn: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("gluon-rnn: interrupted", file=sys.stderr)
         return 130

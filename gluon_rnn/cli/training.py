@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -180,10 +181,11 @@ def _train_and_report(args, run, no_progress: bool) -> int:
 
         result = fit(run, on_batch=on_batch, on_epoch=on_epoch)
     if result.interrupted:
-        print(f"interrupted in epoch {pos.epoch + 1} after minibatch {pos.batch}: saved "
-              f"{result.checkpoint}; continue with: gluon-rnn train --out {args.out} --resume",
-              file=sys.stderr)
-        return 130
+        terminated = result.signal == signal.SIGTERM
+        print(f"{'terminated (SIGTERM)' if terminated else 'interrupted'} in epoch "
+              f"{pos.epoch + 1} after minibatch {pos.batch}: saved {result.checkpoint}; "
+              f"continue with: gluon-rnn train --out {args.out} --resume", file=sys.stderr)
+        return 143 if terminated else 130  # as a shell reports each
     if result.test_perplexity is not None:
         print(f"test perplexity {result.test_perplexity:.3f}")
     print(" -", generate_text(run.net, run.vocab, prefix, args.pred_len, c.level, ctx=run.ctx))

@@ -191,7 +191,7 @@ def fit(run: Run, *, on_batch: Optional[Callable[[int, int, int, float], None]] 
                 if on_batch is not None:
                     on_batch(epoch, index, Y.size, value)
                 if stop.requested:
-                    return FitResult(reports, None, True, save_checkpoint(run))
+                    return FitResult(reports, None, True, save_checkpoint(run), stop.signum)
             reports.append(_finish_epoch(run, epoch, time.time() - start, rng))
             if on_epoch is not None:
                 on_epoch(reports[-1])
@@ -284,11 +284,12 @@ class _StopRequest:
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum: Optional[int] = None
 
     def _handle(self, signum, frame) -> None:
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signum = True, signum
 
     @contextlib.contextmanager
     def active(self) -> Iterator["_StopRequest"]:
@@ -319,3 +320,4 @@ class FitResult:
     test_perplexity: Optional[float]
     interrupted: bool
     checkpoint: Optional[Path]
+    signal: Optional[int] = None  # what stopped it: SIGINT (Ctrl-C) or SIGTERM
