@@ -98,6 +98,7 @@ class TrainingCheckpoint:
     config: TrainConfig
     position: Position
     meta: dict
+    path: Optional[Path] = None  # the file it was read from, named in errors
 
 
 _FUSED = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
@@ -173,11 +174,12 @@ def load_training_checkpoint(path: Union[str, Path]) -> TrainingCheckpoint:
         config = TrainConfig(**meta["config"]).check()
         position = Position(**meta["position"])
         _check_position(position, config)
+        _check_counts(meta)
         params, states, hidden = _split_arrays(arrays)
     except ValueError as err:
         raise ValueError(f"{where} is damaged: {err}; it was edited or written by something "
                          "else: use the checkpoint `gluon-rnn train` wrote") from None
-    return TrainingCheckpoint(params, states, hidden, config, position, meta)
+    return TrainingCheckpoint(params, states, hidden, config, position, meta, Path(path))
 
 
 def _check_position(position: Position, config: TrainConfig) -> None:
@@ -191,6 +193,22 @@ def _check_position(position: Position, config: TrainConfig) -> None:
                             f"{position.epoch} epochs done")
     if position.batch and position.rng_state is None:
         raise S.SchemaError("position.rng_state is missing inside an epoch")
+    per_batch = config.batch_size * config.num_steps
+    if position.n > position.batch * per_batch or position.skipped > position.batch:
+        raise S.SchemaError(f"position.n {position.n} and position.skipped {position.skipped} "
+                            f"do not fit {position.batch} minibatches of {per_batch} tokens")
+    if position.batch == 0 and (position.n or position.l_sum):
+        raise S.SchemaError("position.n and position.l_sum must be 0 at an epoch's start")
+
+
+def _check_counts(meta: dict) -> None:
+    """The optimizer's update counts: one per parameter index, none above num_update."""
+    optimizer = meta["optimizer"]
+    counts = optimizer["index_update_count"]
+    if any(v > optimizer["num_update"] for v in counts.values()) or \
+            (counts and max(counts.values()) != optimizer["num_update"]):
+        raise S.SchemaError(f"optimizer.index_update_count {counts} does not agree with "
+                            f"optimizer.num_update {optimizer['num_update']}")
 
 
 def _split_arrays(arrays: Dict[str, np.ndarray]):
@@ -239,7 +257,17 @@ def _check_states(checkpoint: TrainingCheckpoint, trainer) -> None:
 def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ctx=None) -> list:
     """Load ``checkpoint`` into ``net`` (names and shapes checked; every context's copy)
     and ``trainer`` (each context's optimizer state); return the carried hidden state
-    as NDArrays on ``ctx``."""
+    as NDArrays on ``ctx``. A checkpoint that does not fit is one ``ValueError`` naming
+    its file."""
+    try:
+        return _restore(checkpoint, net, trainer, ctx)
+    except ValueError as err:
+        if checkpoint.path is None:
+            raise
+        raise ValueError(f"{checkpoint.path}: {err}") from None
+
+
+def _restore(checkpoint: TrainingCheckpoint, net, trainer, ctx) -> list:
     from mxnet import nd
 
     own = named_parameters(net)
@@ -255,6 +283,9 @@ def restore_training_checkpoint(checkpoint: TrainingCheckpoint, net, trainer, ct
     _check_states(checkpoint, trainer)
     optimizer = trainer._optimizer
     counts = {int(k): v for k, v in checkpoint.meta["optimizer"]["index_update_count"].items()}
+    if counts and sorted(counts) != list(range(len(trainer._params))):
+        raise ValueError(f"the optimizer's update counts are for parameters {sorted(counts)}, "
+                         f"the model has {len(trainer._params)}: it was edited")
     for updater, context in zip(trainer._updaters, trainer._contexts):
         for index, parts in checkpoint.states.items():
             arrays = [nd.array(a, ctx=context, dtype=a.dtype) for a in parts]

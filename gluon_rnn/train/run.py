@@ -9,9 +9,10 @@ computes exactly what the uninterrupted run computes.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import mxnet as mx
 import numpy as np
@@ -207,7 +208,31 @@ def resume_run(checkpoint: Path, ctx: Contexts = None, out: Optional[Path] = Non
     vocab = _vocab_of(saved.meta["vocab"])
     identity = _same_data(config.corpus, saved.meta.get("data"), checkpoint)
     data = _data(config, None, identity, vocab)
-    return _assemble(config, ctx, data, vocab, out or Path(checkpoint).parent, saved)
+    with _naming(checkpoint):
+        run = _assemble(config, ctx, data, vocab, out or Path(checkpoint).parent, saved)
+        _check_batch(saved.position.batch, run)
+    return run
+
+
+def _check_batch(batch: int, run: Run) -> None:
+    """A position inside an epoch must be inside this data's epoch (past its end, the
+    resumed epoch would end at once, on the sums saved)."""
+    from .loop import batches_per_epoch
+
+    if batch > batches_per_epoch(run):
+        raise ValueError(f"its position is minibatch {batch} of an epoch that has "
+                         f"{batches_per_epoch(run)}: it was edited or written for other data")
+
+
+@contextlib.contextmanager
+def _naming(checkpoint: Path) -> Iterator[None]:
+    """Errors from building a checkpoint's model (sizes, parameters) name the file."""
+    try:
+        yield
+    except ValueError as err:
+        if str(checkpoint) in str(err):
+            raise
+        raise ValueError(f"{checkpoint}: {err}") from None
 
 
 def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
@@ -216,7 +241,8 @@ def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
     read (generation needs none)."""
     saved, config = _read(checkpoint)
     vocab = _vocab_of(saved.meta["vocab"])
-    run = _assemble(config, ctx or mx.cpu(), None, vocab, saved=saved)
+    with _naming(checkpoint):
+        run = _assemble(config, ctx or mx.cpu(), None, vocab, saved=saved)
     return run.net, vocab, config
 
 

@@ -12,6 +12,7 @@ from typing import Dict, List, Union
 
 import numpy as np
 
+from ... import _schema as S
 from ..._files import atomic_write, regular_file
 from ...npzfile import read_npz, save_npz
 
@@ -69,10 +70,12 @@ def load_vocabulary(path: Union[str, Path]) -> List[str]:
     except FileNotFoundError as err:
         raise FileNotFoundError(f"{err}; it is written beside the model by `gluon-rnn rnnlm "
                                 "train` (pass --vocab to name another)") from None
-    try:
-        words = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} is not a JSON list of words ({err})") from err
+    words = S.loads(path.read_bytes(), str(path))  # bounded: size, nesting, UTF-8
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         raise ValueError(f"{path} is not a JSON list of words")
+    seen: set = set()
+    twice = next((w for w in words if w in seen or seen.add(w)), None)
+    if twice is not None:
+        raise ValueError(f"{path} holds the word {twice!r} twice: each word has one index; it "
+                         "was edited or written by something else")
     return words
