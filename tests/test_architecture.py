@@ -19,7 +19,7 @@ FACADES = ("d2l_compat", "d2lzh_compat", "d2l087_compat", "d2l0176_compat", "d2l
 CORE = {  # knows no tutorial, generation or book; each module is named here on purpose
     "gluon_rnn", "gluon_rnn.mxnet_compat", "gluon_rnn._checks", "gluon_rnn._files",
     "gluon_rnn._schema", "gluon_rnn.npzfile", "gluon_rnn.options", "gluon_rnn.blas",
-    "gluon_rnn.threads",
+    "gluon_rnn.threads", "gluon_rnn.signals",
     "gluon_rnn.devices", "gluon_rnn.sampling", "gluon_rnn.compare",
     "gluon_rnn.data", "gluon_rnn.data.resolve", "gluon_rnn.data.corpora", "gluon_rnn.data.text",
     "gluon_rnn.data.vocab", "gluon_rnn.data.batches",

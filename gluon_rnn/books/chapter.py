@@ -54,7 +54,7 @@ def _numpy_mode_kept() -> Iterator[None]:
             mxnet.npx.reset_np()
 
 
-def _check_options(path: Path, argv: Sequence[str], output, figures) -> None:
+def _check_options(path: Path, argv: Sequence[str], output, figures, timeout=None) -> None:
     kind = KINDS.get(path.suffix)
     if kind is None:
         raise ValueError(f"{path} is not a chapter gluon-rnn can run: give a .py script, a .md "
@@ -66,6 +66,11 @@ def _check_options(path: Path, argv: Sequence[str], output, figures) -> None:
     if output is not None and path.suffix != ".ipynb":
         raise ValueError(f"--output is where an executed notebook is written; {path.name} is "
                          f"{kind}, whose output is printed")
+    if timeout is not None and path.suffix != ".ipynb":
+        raise ValueError(f"--timeout bounds each cell of a notebook; {path.name} is {kind}, "
+                         "which runs in this process (stop it with Ctrl-C)")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < 1e9):
+        raise ValueError(f"--timeout must be a number of seconds above 0, got {timeout!r}")
     if figures is not None and path.suffix == ".ipynb":
         raise ValueError("--figures is for scripts and pages; a notebook keeps its figures in "
                          "the executed notebook (--output)")
@@ -73,17 +78,18 @@ def _check_options(path: Path, argv: Sequence[str], output, figures) -> None:
 
 def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] = None,
                 output: Optional[os.PathLike] = None,
-                figures: Optional[os.PathLike] = None) -> int:
+                figures: Optional[os.PathLike] = None, timeout: Optional[float] = None) -> int:
     """Run a chapter (script, book page or notebook) with its helper bound; return its
     exit status (0 when it ends normally). ``d2l`` chooses the d2l generation instead of
     the chapter's code; ``output`` is where an executed notebook is written; ``figures``
-    a folder for the PNG files of a script's or page's figures."""
+    a folder for the PNG files of a script's or page's figures; ``timeout`` the seconds
+    each cell of a notebook may run (default: no bound, as in Jupyter)."""
     path = regular_file(path, "chapter")
-    _check_options(path, argv, output, figures)
+    _check_options(path, argv, output, figures, timeout)
     os.environ.setdefault("MPLBACKEND", "Agg")  # chapter plots must not need a display
     if path.suffix == ".ipynb":
         from .notebooks import run_notebook
-        return run_notebook(path, d2l, output)
+        return run_notebook(path, d2l, output, timeout)
     sink = FigureSink(None if figures is None else Path(figures), path.stem)
     try:
         with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept():

@@ -7,14 +7,21 @@ nbclient and ipykernel are the ecosystem's own executor and kernel: what runs he
 what Jupyter runs."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import os
 import re
+import signal
 import sys
 import tempfile
+import warnings
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, List, Optional
 
+from ..data.resolve import read_file_text
+from ..signals import kept, raise_for
 from .generations import generation_of
 from .kernel import KERNEL_NAME, notebook_kernelspec, write_spec
 
@@ -40,21 +47,72 @@ def _print_outputs(notebook) -> None:
                       else data.get("text/plain", ""))
 
 
-def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.PathLike] = None,
-                 timeout: Optional[int] = None) -> int:
-    """Execute ``path`` in a kernel with the facades bound (the generation the notebook's
-    code needs, or ``d2l``), in the notebook's folder (so ``../data`` works as in the
-    book); print the outputs; write the executed notebook to ``output`` (default:
-    ``NAME.executed.ipynb`` beside it), also when a cell fails. Returns 0, or 1 when a
-    cell failed (its traceback, pointing at the cell and line, is printed)."""
+def read_notebook(path: Path):
+    """The notebook at ``path`` (nbformat 4), or one ``ValueError`` saying why it is none
+    gluon-rnn can run: not JSON, not a notebook's shape, or a notebook of another language."""
     import nbformat
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(str(path), as_version=4)
-    generation = generation_of(_source(notebook), d2l)
-    target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
+    text = read_file_text(path)  # bytes that are not UTF-8: named with the file
+    try:
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise ValueError(f"not JSON: {err}") from None
+        if not isinstance(data, dict):
+            raise ValueError("its JSON is not an object with cells")
+        with _quiet():
+            notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)
+    except Exception as err:  # noqa: BLE001 - nbformat's many errors (JSON, schema, types)
+        raise ValueError(f"{path} is not a Jupyter notebook gluon-rnn can run "
+                         f"({_first_line(err)})") from None
+    language = (notebook.metadata.get("kernelspec", {}).get("language")
+                or notebook.metadata.get("language_info", {}).get("name") or "python")
+    if str(language).lower() != "python":
+        raise ValueError(f"{path} is a notebook in {language}; gluon-rnn runs the books' "
+                         "Python notebooks, in a Python kernel")
+    return notebook
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """nbformat's own report of an invalid notebook (a log record with the whole cell,
+    warnings about ids): the one-line error says it."""
+    logger = logging.getLogger("traitlets")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _restored(saved: dict) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _execute(notebook, path: Path, generation: str, timeout: Optional[float], running: list):
+    """Run the notebook's cells in a kernel of ours; the error that stopped it, the
+    signal (SIGINT, SIGTERM) that stopped this process, or None (``running``: the
+    indices of the cells started, in order).
+    The kernel is shut down on every way out (a cell's error, its death, a timeout,
+    Ctrl-C or SIGTERM of this process)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     with tempfile.TemporaryDirectory() as tmp:
         write_spec(Path(tmp) / "kernels", generation)
         saved = {name: os.environ.get(name)
@@ -62,32 +120,89 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved["JUPYTER_PATH"]]))
         os.environ["MPLBACKEND"] = INLINE  # figures go into the notebook, as in Jupyter
         os.environ["JPY_SESSION_NAME"] = str(path.resolve())  # as jupyter_server tells it
-        # IPC sockets in the temporary folder: the kernel is ours and local, and over TCP
-        # ipykernel 7 warns (rightly) that anyone on the machine could connect
-        manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc",
-                                ip=str(Path(tmp) / "kernel-ipc"))
+        # The asynchronous manager, as nbclient's own default: its client waits in the
+        # event loop, which watches the kernel (a kernel that dies is DeadKernelError, not
+        # a wait without end) and lets this process's signals through. IPC sockets in the
+        # temporary folder: the kernel is ours and local, and over TCP ipykernel 7 warns
+        # (rightly) that anyone on the machine could connect.
+        manager = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                                     ip=str(Path(tmp) / "kernel-ipc"))
         client = NotebookClient(notebook, km=manager, timeout=timeout,
-                                resources={"metadata": {"path": str(path.parent.resolve())}})
-        # jupyter_client's chatter when its zmq contexts are collected at exit: not ours to show
-        logging.getLogger("traitlets").setLevel(logging.ERROR)
+                                resources={"metadata": {"path": str(path.parent.resolve())}},
+                                on_cell_execute=lambda cell, cell_index: running.append(
+                                    cell_index))
+        # jupyter_client's chatter when its zmq contexts are collected at exit, nbclient's
+        # log of a kernel's death: not ours to show (the one line that follows says it)
+        logging.getLogger("traitlets").setLevel(logging.CRITICAL)
+        stop: list = []
+
+        def stopping(signum: int) -> None:
+            # nbclient's own handlers stop the kernel and then report it dead, the signal
+            # lost; ours (in its event loop, replacing them once the kernel runs) records
+            # the signal, stops the kernel the same way, and it is raised once the
+            # notebook is written
+            stop.append(signum)
+            process = getattr(manager.provisioner, "process", None)  # a local kernel's
+            if process is not None:
+                process.kill()
+
+        def take_signals(notebook) -> None:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stopping, signum)
+
+        client.on_notebook_start = take_signals
         try:
-            client.execute()
+            with kept():  # nbclient's event loop leaves its handlers behind
+                client.execute()
             failed = None
-        except CellExecutionError as err:
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             failed = err
         finally:
             if manager.has_kernel:  # a kernel manager passed in is ours to shut down
-                manager.shutdown_kernel()
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-    _print_outputs(notebook)
-    notebook.metadata["kernelspec"] = notebook_kernelspec()  # reopened in the same kernel
-    nbformat.write(notebook, str(target))
-    print(f"wrote {target}", file=sys.stderr)
-    if failed is not None:
+                run_sync(manager.shutdown_kernel)(now=True)
+            _restored(saved)
+    return stop[0] if stop else failed
+
+
+def _cell(running: list) -> str:
+    """The cell a run stopped in (``running``: the indices of the cells started)."""
+    return f"cell {running[-1] + 1}" if running else "the kernel's start, before any cell"
+
+
+def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.PathLike] = None,
+                 timeout: Optional[float] = None) -> int:
+    """Execute ``path`` in a kernel with the facades bound (the generation the notebook's
+    code needs, or ``d2l``), in the notebook's folder (so ``../data`` works as in the
+    book); print the outputs; write the executed notebook to ``output`` (default:
+    ``NAME.executed.ipynb`` beside it), also when a cell fails, the kernel dies, a cell
+    runs past ``timeout`` seconds or this process is interrupted. Returns 0, or 1 when a
+    cell failed (its traceback, pointing at the cell and line, is printed), the kernel
+    died or a cell timed out (one line each)."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    notebook = read_notebook(path)
+    generation = generation_of(_source(notebook), d2l)
+    target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
+    failed = None
+    running: List[int] = []
+    try:
+        failed = _execute(notebook, path, generation, timeout, running)
+    finally:  # interrupted too: what ran is kept
+        _print_outputs(notebook)
+        notebook.metadata["kernelspec"] = notebook_kernelspec()  # reopened in the same kernel
+        nbformat.write(notebook, str(target))
+        print(f"wrote {target}", file=sys.stderr)
+    if isinstance(failed, int):  # a signal: stopped as Ctrl-C or SIGTERM stop every command
+        print(f"{path}: stopped in {_cell(running)}", file=sys.stderr)
+        raise_for(failed)
+    if isinstance(failed, CellExecutionError):
         print(_ANSI.sub("", str(failed)), file=sys.stderr)
-        return 1
-    return 0
+    elif isinstance(failed, CellTimeoutError):
+        print(f"{path}: {_cell(running)} ran past the timeout of {timeout:g} s; the "
+              "kernel was stopped (give more time with --timeout)", file=sys.stderr)
+    elif failed is not None:  # DeadKernelError
+        print(f"{path}: the kernel died in {_cell(running)} (a crash, os._exit or "
+              "out of memory); it ran no further cells", file=sys.stderr)
+    return 0 if failed is None else 1

@@ -13,13 +13,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import logging
-import signal
 import sys
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
+from ..signals import Terminated, sigterm_raises
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
 from .tutorials import COMMANDS as _TUTORIALS
@@ -124,33 +123,11 @@ def _one_line(err: BaseException) -> str:
     return lines[0]
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, a scheduler's stop), raised where Ctrl-C would be: the same
-    clean stop (``train`` saves its checkpoint), then exit 143, as a shell reports it."""
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated
-
-
-@contextlib.contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread (main() called from a thread): leave it
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input, 130 when
     interrupted and 143 when terminated, even while MXNet is still loading)."""
     try:
-        with _sigterm_stops():
+        with sigterm_raises():
             return _main(argv)
     except Terminated:
         print("gluon-rnn: terminated (SIGTERM)", file=sys.stderr)

@@ -146,7 +146,8 @@ def _cmd_train(args) -> int:
 
 def _train_and_report(args, run, no_progress: bool) -> int:
     from ..sampling import check_prefix, default_prefix, generate_text
-    from ..train.loop import batches_per_epoch, fit
+    from ..train.loop import fit
+    from ..train.run import batches_per_epoch
 
     c, pos = run.config, run.position
     if run.finished:

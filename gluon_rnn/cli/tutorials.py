@@ -35,6 +35,9 @@ def _add_chapter(sub) -> None:
         (("--figures",), dict(default=None, metavar="DIR",
                               help="scripts and pages: write each figure as DIR/NAME-N.png "
                                    "(default: figures are counted, not shown)")),
+        (("--timeout",), dict(type=float, default=None, metavar="SECONDS",
+                              help="notebooks: stop (and report) a cell that runs longer than "
+                                   "this (default: no bound, as in Jupyter)")),
         (("script_args",), dict(nargs=argparse.REMAINDER, metavar="ARGS",
                                 help="arguments for a script (optional; options of chapter "
                                      "itself go before CHAPTER)")),
@@ -44,7 +47,8 @@ def _add_chapter(sub) -> None:
 
 def _chapter(args) -> int:
     from ..books.chapter import run_chapter
-    return run_chapter(args.script, args.script_args, args.d2l, args.output, args.figures)
+    return run_chapter(args.script, args.script_args, args.d2l, args.output, args.figures,
+                       args.timeout)
 
 
 def _add_kernel(sub) -> None:

@@ -39,12 +39,7 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
-from ..data.batches import (
-    data_iter,
-    fitting_batch_size,
-    num_consecutive_batches,
-    num_random_batches,
-)
+from ..data.batches import data_iter, fitting_batch_size
 from ..threads import governed
 from .checkpoints import rng_state, set_rng_state
 from .evaluate import Diverged, check_diverged, evaluate_perplexity, perplexity
@@ -87,14 +82,6 @@ def clip_global_norm(grads: Sequence[nd.NDArray], theta: float) -> float:
         for grad in grads:
             grad *= theta / norm
     return norm
-
-
-def batches_per_epoch(run: Run) -> int:
-    """About how many minibatches an epoch of ``run`` has (exact at start offset 0; a
-    random offset may take one away): what a progress bar's total and its estimate of
-    the time left are counted in."""
-    count = num_random_batches if run.config.iter == "random" else num_consecutive_batches
-    return max(1, count(len(run.train), run.config.batch_size, run.config.num_steps, 0))
 
 
 def _epoch_batches(run: Run, rng: random.Random, epoch: int):

@@ -19,7 +19,7 @@ import numpy as np
 from mxnet import gluon
 
 from .._files import writable_folder
-from ..data.batches import check_fits
+from ..data.batches import check_fits, num_consecutive_batches, num_random_batches
 from ..data.corpora import TRAIN_CORPORA, TokenCorpus, data_identity, load_token_corpus
 from ..data.vocab import Vocab
 from .build import Contexts, build_model, contexts, initialize, make_trainer
@@ -214,11 +214,17 @@ def resume_run(checkpoint: Path, ctx: Contexts = None, out: Optional[Path] = Non
     return run
 
 
+def batches_per_epoch(run: Run) -> int:
+    """About how many minibatches an epoch of ``run`` has (exact at start offset 0; a
+    random offset may take one away): what a progress bar's total and its estimate of
+    the time left are counted in."""
+    count = num_random_batches if run.config.iter == "random" else num_consecutive_batches
+    return max(1, count(len(run.train), run.config.batch_size, run.config.num_steps, 0))
+
+
 def _check_batch(batch: int, run: Run) -> None:
     """A position inside an epoch must be inside this data's epoch (past its end, the
     resumed epoch would end at once, on the sums saved)."""
-    from .loop import batches_per_epoch
-
     if batch > batches_per_epoch(run):
         raise ValueError(f"its position is minibatch {batch} of an epoch that has "
                          f"{batches_per_epoch(run)}: it was edited or written for other data")

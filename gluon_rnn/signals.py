@@ -1,0 +1,58 @@
+"""How this process stops when asked: Ctrl-C (SIGINT) raises ``KeyboardInterrupt``, as
+Python does; SIGTERM (``kill``, ``timeout``, a scheduler) raises :class:`Terminated`, a
+``KeyboardInterrupt`` too, so every clean stop written for Ctrl-C serves both, and the
+command line can tell them apart (exit 130 and 143, as a shell reports each)."""
+from __future__ import annotations
+
+import contextlib
+import signal
+from typing import Callable, Iterator
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's ``KeyboardInterrupt`` would be."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def handled(handler: Callable, signals=(signal.SIGTERM,)) -> Iterator[None]:
+    """``handler(signum, frame)`` for ``signals`` within the block, the previous handlers
+    after it; outside the main thread (where Python allows no handler) nothing changes."""
+    try:
+        previous = {signum: signal.signal(signum, handler) for signum in signals}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def sigterm_raises() -> contextlib.AbstractContextManager:
+    """SIGTERM raises :class:`Terminated` within the block."""
+    return handled(_terminate)
+
+
+def raise_for(signum: int) -> None:
+    """Raise what ``signum`` raises under :func:`sigterm_raises` (or Python's default)."""
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def kept(signals=(signal.SIGINT, signal.SIGTERM)) -> Iterator[None]:
+    """The handlers of ``signals`` as they were before the block, whatever code inside it
+    (an event loop's own handlers) installed."""
+    try:
+        previous = {signum: signal.getsignal(signum) for signum in signals}
+        yield
+    finally:
+        for signum, old in previous.items():
+            try:
+                signal.signal(signum, old)
+            except (ValueError, TypeError):  # not the main thread; a handler set from C
+                pass
