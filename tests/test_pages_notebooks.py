@@ -303,3 +303,25 @@ def test_figures_of_a_page_are_written_or_counted(tmp_path, capsys):
     assert main(["chapter", "--figures", str(tmp_path / "figs"), str(page)]) == 0
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["plots-1.png", "plots-2.png"]
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in (tmp_path / "figs").iterdir())
+
+
+@pytest.mark.parametrize("kind", ["page", "script"])
+def test_a_syntax_error_points_at_the_chapters_own_line(tmp_path, capsys, kind):
+    """As Python shows a script's syntax error: the file, the line (the page's, not the
+    cell's), the text of that line and the caret; none of the runner's frames."""
+    if kind == "page":
+        path = tmp_path / "syntax.md"
+        path.write_text("# A page\n\n```{.python .input}\nx = 1\n```\n\ntext\n\n"
+                        "```{.python .input}\ny = (2\n```\n")
+        line = 10
+    else:
+        path = tmp_path / "syntax.py"
+        path.write_text("x = 1\ny = (2\n")
+        line = 2
+    assert main(["chapter", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f'  File "{path}", line {line}' and err[1].strip() == "y = (2"
+    # IPython compiles a cell in the interactive mode: an open bracket at its end is
+    # "incomplete input", Python's "'(' was never closed"
+    assert err[-1] in ("SyntaxError: '(' was never closed", "SyntaxError: incomplete input")
+    assert not any("gluon_rnn" in line or "runpy" in line for line in err), err

@@ -134,7 +134,10 @@ def _shell_classes():
             etype, value, _ = sys.exc_info()
             if isinstance(value, SyntaxError) and value.lineno is not None:
                 value.lineno += self.offset  # the cell's line, as the page's
+                if getattr(value, "end_lineno", None) is not None:
+                    value.end_lineno += self.offset
                 value.filename = self.page
+                value.text = _page_line(self.page, value.lineno) or value.text
             traceback.print_exception(etype, value, None, file=sys.stderr)
             self.failure = PageFailed(1, value)
 
@@ -142,6 +145,16 @@ def _shell_classes():
             self.showsyntaxerror()
 
     return PageShell, PageCompiler, Prompts, Publisher
+
+
+def _page_line(page: str, lineno: int) -> Optional[str]:
+    """Line ``lineno`` of the page, as a SyntaxError shows it (the cell's own text, which
+    IPython hands over, is numbered from the cell's start)."""
+    try:
+        lines = Path(page).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lines[lineno - 1] + "\n" if 0 < lineno <= len(lines) else None
 
 
 class _PageLines(ast.NodeTransformer):
