@@ -6,11 +6,12 @@ has the mode a plain ``open`` would give it: the user's umask for a new file, th
 file's mode for a replaced one (``mkstemp`` alone would leave every result at 0600)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Union
+from typing import Callable, Iterator, Union
 
 
 def _umask() -> int:
@@ -55,11 +56,58 @@ def claim_output(path: Union[str, Path], overwrite: bool = False, what: str = "o
     already exists (unless ``overwrite``), and find out now, before any training,
     whether its folder can be written."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # not even --overwrite replaces a folder
+        regular_file(path, f"where {what} goes,")
     if path.exists() and not overwrite:
         raise ValueError(f"{path} already exists ({what} of an earlier run): pass --overwrite to "
                          "replace it, or choose another --out")
     writable_folder(path.parent)
     return path
+
+
+def hold_lock(lock: Path, what: str):
+    """Hold the lock file ``lock`` for this process's life (the kernel releases it however
+    the process ends), refusing when another process holds it; ``what`` names what it
+    guards. Returns the open file (close it to release) and writes our pid in it."""
+    import fcntl
+
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise ValueError(f"{what} is in use by another gluon-rnn run ({owner}); wait for it to "
+                         "end, or choose another --out") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+@contextlib.contextmanager
+def locked_output(path: Union[str, Path], what: str = "output") -> Iterator[Path]:
+    """``path`` (a file to be written) held by this run within the block: a second run
+    writing the same file is refused while the first runs (``.NAME.lock`` beside it,
+    removed after)."""
+    path = Path(path)
+    created = missing_folders(path.parent)
+    lock = path.parent / f".{path.name}.lock"
+    try:
+        handle = hold_lock(lock, f"{path} ({what})")
+    except OSError as err:
+        remove_empty(created)
+        raise ValueError(f"cannot write the output folder {path.parent} "
+                         f"({err.strerror or err}); choose another --out") from err
+    try:
+        yield path
+    finally:
+        lock.unlink(missing_ok=True)
+        handle.close()
+        remove_empty(created)
 
 
 def writable_folder(folder: Path, what: str = "the output folder") -> Path:

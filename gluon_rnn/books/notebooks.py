@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 from typing import Iterator, List, Optional
 
+from .._files import regular_file, writable_folder
 from ..data.resolve import read_file_text
 from ..signals import kept, raise_for
 from .generations import generation_of
@@ -165,6 +166,24 @@ def _execute(notebook, path: Path, generation: str, timeout: Optional[float], ru
     return stop[0] if stop else failed
 
 
+def _check_target(target: Path, source: Path) -> Path:
+    """Where the executed notebook goes, checked before any cell runs: never the notebook
+    itself, nor a file that is not a notebook (a user's file is not replaced), and in a
+    folder that can be written."""
+    if target.exists() and target.resolve() == source.resolve():
+        raise ValueError(f"--output {target} is the notebook being run: the executed copy goes "
+                         "to another file (default: NAME.executed.ipynb)")
+    if target.exists():
+        regular_file(target, "where the executed notebook goes,")
+        try:
+            read_notebook(target)
+        except ValueError:
+            raise ValueError(f"{target} exists and is not a notebook: it is not replaced; name "
+                             "another --output") from None
+    writable_folder(target.parent, "the folder of the executed notebook")
+    return target
+
+
 def _cell(running: list) -> str:
     """The cell a run stopped in (``running``: the indices of the cells started)."""
     return f"cell {running[-1] + 1}" if running else "the kernel's start, before any cell"
@@ -184,7 +203,8 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
 
     notebook = read_notebook(path)
     generation = generation_of(_source(notebook), d2l)
-    target = Path(output) if output else path.with_name(path.stem + ".executed.ipynb")
+    target = _check_target(Path(output) if output else
+                           path.with_name(path.stem + ".executed.ipynb"), path)
     failed = None
     running: List[int] = []
     try:

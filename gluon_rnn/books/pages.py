@@ -134,8 +134,9 @@ def _shell_classes():
             etype, value, _ = sys.exc_info()
             if isinstance(value, SyntaxError) and value.lineno is not None:
                 value.lineno += self.offset  # the cell's line, as the page's
-                if getattr(value, "end_lineno", None) is not None:
-                    value.end_lineno += self.offset
+                end = getattr(value, "end_lineno", None)
+                if end is not None:
+                    value.end_lineno = end + self.offset
                 value.filename = self.page
                 value.text = _page_line(self.page, value.lineno) or value.text
             traceback.print_exception(etype, value, None, file=sys.stderr)

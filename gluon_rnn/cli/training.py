@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from .._files import claim_output
+from .._files import claim_output, locked_output
 from ._args import (
     add_options,
     command,
@@ -74,32 +74,34 @@ def _cmd_compare(args) -> int:
     train = config_from(TrainConfig, args, chapter_config()).check()
     config = config_from(CompareConfig, args, train=train)
     out = Path(args.out)
-    claim_output(out / "compare.csv", args.overwrite, "the comparison")
-    claim_output(out / "compare.png", args.overwrite, "the comparison")
-    ctx = parse_ctx(args.ctx)
-    corpus_indices, vocab, valid = load_data_time_machine_split(
-        config.num_examples, config.valid_examples, args.data)
-    print(f"The Time Machine: {len(corpus_indices)} characters for training, {len(valid)} held "
-          f"out, vocabulary of {len(vocab)}; context {ctx}; model {train.model}; "
-          f"{train.num_epochs} epochs x {config.runs} run(s) per partitioning")
-    with progress(2 * train.num_epochs * config.runs, disable=args.no_progress) as bar:
-        def on_epoch(name, rep):
-            bar.set_description(f"{name:>11}")
-            bar.set_postfix(epoch=rep.epoch, ppl=f"{rep.perplexity:.3f}",
-                            tok_s=f"{rep.tokens_per_second:.0f}", refresh=False)
-            bar.update(1)
+    # one comparison at a time into OUT: a second one is refused while this one runs
+    with locked_output(out / "compare.csv", "the comparison"):
+        claim_output(out / "compare.csv", args.overwrite, "the comparison")
+        claim_output(out / "compare.png", args.overwrite, "the comparison")
+        ctx = parse_ctx(args.ctx)
+        corpus_indices, vocab, valid = load_data_time_machine_split(
+            config.num_examples, config.valid_examples, args.data)
+        print(f"The Time Machine: {len(corpus_indices)} characters for training, {len(valid)} held "
+              f"out, vocabulary of {len(vocab)}; context {ctx}; model {train.model}; "
+              f"{train.num_epochs} epochs x {config.runs} run(s) per partitioning")
+        with progress(2 * train.num_epochs * config.runs, disable=args.no_progress) as bar:
+            def on_epoch(name, rep):
+                bar.set_description(f"{name:>11}")
+                bar.set_postfix(epoch=rep.epoch, ppl=f"{rep.perplexity:.3f}",
+                                tok_s=f"{rep.tokens_per_second:.0f}", refresh=False)
+                bar.update(1)
 
-        results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch,
-                                 valid_indices=valid or None)
-    every = args.table_every or max(1, train.num_epochs // 20)
-    print(format_table(results, every))
-    csv_path = write_csv(results, out / "compare.csv")
-    png_path = plot(results, out / "compare.png",
-                    title=f"{train.model} RNN on The Time Machine ({train.num_hiddens} hidden, "
-                          f"{train.num_steps} steps, batch {train.batch_size}"
-                          + (f", {config.runs} seeds" if config.runs > 1 else "") + ")")
-    print(f"\nwrote {csv_path} and {png_path}")
-    return 0
+            results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch,
+                                     valid_indices=valid or None)
+        every = args.table_every or max(1, train.num_epochs // 20)
+        print(format_table(results, every))
+        csv_path = write_csv(results, out / "compare.csv")
+        png_path = plot(results, out / "compare.png",
+                        title=f"{train.model} RNN on The Time Machine ({train.num_hiddens} hidden, "
+                              f"{train.num_steps} steps, batch {train.batch_size}"
+                              + (f", {config.runs} seeds" if config.runs > 1 else "") + ")")
+        print(f"\nwrote {csv_path} and {png_path}")
+        return 0
 
 
 def _add_train(sub) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from .._files import claim_output
+from .._files import claim_output, locked_output
 from ._args import actions, add_options, command, config_from, config_rows, print_stream
 
 
@@ -163,9 +163,11 @@ def _cmd_rnnlm_train(args) -> int:
     from ..tutorials.wildml.workflow import RNNLMConfig, train_rnnlm
 
     config = config_from(RNNLMConfig, args)
-    claim_output(args.out, args.overwrite, "a model")
-    claim_output(vocabulary_path(args.out), args.overwrite, "the model's vocabulary")
-    model, _ = train_rnnlm(config, args.out, progress=not args.no_progress)
+    with locked_output(args.out, "a model"):  # one run at a time writes this model
+        claim_output(args.out, args.overwrite, "a model")
+        claim_output(vocabulary_path(args.out), args.overwrite, "the model's vocabulary")
+        model, _ = train_rnnlm(config, args.out, progress=not args.no_progress,
+                               overwrite=args.overwrite)
     print(f"wrote {args.out} ({model.word_dim} words, {model.hidden_dim} hidden) and its "
           "vocabulary")
     return 0
@@ -211,7 +213,14 @@ def _cmd_sd_train(args) -> int:
     from ..tutorials import straight_dope as sd
 
     config = config_from(sd.CharRNNConfig, args)
-    claim_output(args.out, args.overwrite, "a model")
+    with locked_output(args.out, "a model"):  # one run at a time writes this model
+        claim_output(args.out, args.overwrite, "a model")
+        return _sd_train(args, config)
+
+
+def _sd_train(args, config) -> int:
+    from ..tutorials import straight_dope as sd
+
     text = sd.load_char_corpus(config.corpus)[:config.max_chars]
     model = sd.new_model(text, config.num_hidden, config.seed)
     prefix = model.usable_prefix(config.prefix, text)

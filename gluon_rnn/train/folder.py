@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import List
 
-from .._files import atomic_write, missing_folders, remove_empty
+from .._files import atomic_write, hold_lock, missing_folders, remove_empty
 
 CHECKPOINT_NAME = "checkpoint.npz"
 LOCK_NAME = ".gluon-rnn.lock"
@@ -52,26 +51,11 @@ class RunFolder:
 def lock_run_folder(out: Path):
     """Hold ``out``'s lock, refusing when another run holds it; then remove the temporary
     files an interrupted write of an earlier run left behind. Returns the open lock file."""
-    import fcntl
-
     try:  # the lock file is also the proof that the folder can be written
-        out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / LOCK_NAME, "a+")
+        handle = hold_lock(out / LOCK_NAME, str(out))
     except OSError as err:
         raise ValueError(f"cannot write the run folder {out} ({err.strerror or err}); choose "
                          "another --out") from err
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        owner = handle.read().strip() or "another process"
-        handle.close()
-        raise ValueError(f"{out} is in use by another gluon-rnn run ({owner}); wait for it to "
-                         "end, or choose another --out") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}\n")
-    handle.flush()
     for name in WRITTEN:
         for stale in out.glob(f"{name}.*.tmp"):
             stale.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Union
 import numpy as np
 
 from ..._checks import check_choice, check_counts
+from ..._files import claim_output
 from ...options import option
 from ...sampling import draw
 from ...train.evaluate import Diverged, check_diverged, perplexity
@@ -61,10 +62,11 @@ class RNNLMConfig:
 
 
 def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[Callable] = None,
-                progress: bool = False):
+                progress: bool = False, overwrite: bool = False):
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
-    Returns ``(model, losses)``. A snapshot pattern with unknown fields is refused before
-    training, and a model whose loss or parameters are no longer finite is not saved."""
+    Returns ``(model, losses)``. A snapshot pattern with unknown fields, or whose files
+    exist (unless ``overwrite``) or cannot be written, is refused before training, and a
+    model whose loss or parameters are no longer finite is not saved."""
     c = config
     check_snapshot_pattern(c.snapshot)
     words = load_word_data(c.data, c.vocabulary_size, c.column)
@@ -74,6 +76,8 @@ def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[C
                          "so no sentence could ever be generated from the model; keep more words")
     X, y = words.X_train[:c.max_sentences], words.y_train[:c.max_sentences]
     model = make_model(c.model, words.vocabulary_size, c.hidden_dim, c.bptt_truncate, c.seed)
+    for path in snapshot_paths(c, len(X), model):
+        claim_output(path, overwrite, "a snapshot")
     losses = train_with_sgd(model, X, y, c.learning_rate, c.epochs, c.evaluate_loss_after,
                             callback=callback, snapshot_path=c.snapshot, progress=progress,
                             final_loss=True)
@@ -103,6 +107,17 @@ def check_snapshot_pattern(pattern: Optional[str]) -> None:
         raise ValueError(f"--snapshot {pattern!r}: only the fields "
                          f"{', '.join('{' + f + '}' for f in SNAPSHOT_FIELDS)} can be filled in "
                          f"({type(err).__name__}: {err})") from None
+
+
+def snapshot_paths(c: RNNLMConfig, num_sentences: int, model) -> List[Path]:
+    """Every file the ``--snapshot`` pattern names over the run (one per evaluation),
+    known before training: each is claimed as an output is (a file of the user's is
+    never replaced without ``--overwrite``)."""
+    if c.snapshot is None:
+        return []
+    return sorted({Path(c.snapshot.format(epoch=epoch, hidden=model.hidden_dim,
+                                          words=model.word_dim, seen=epoch * num_sentences))
+                   for epoch in range(0, c.epochs, c.evaluate_loss_after)})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,135 @@
+"""Outputs (issue 25, class 3): every output file and folder is checked before the work,
+no file of the user's is replaced without --overwrite, and two runs never write the same
+output at once."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from gluon_rnn._files import locked_output
+from gluon_rnn.cli import main
+
+
+def _corpus(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("the cat sat on the mat. the dog sat on the log. " * 40)
+    return str(path)
+
+
+def _sd(tmp_path, out, *extra):
+    return ["straight-dope", "train", "--corpus", _corpus(tmp_path), "--epochs", "1",
+            "--num-hidden", "8", "--seq-length", "8", "--batch-size", "4", "--max-chars", "600",
+            "--sample-chars", "0", "--out", str(out), *extra]
+
+
+def _rnnlm(tmp_path, out, *extra):
+    text = tmp_path / "sentences.txt"
+    text.write_text("the cat sat on the mat.\nthe dog sat on the log.\n" * 20)
+    return ["rnnlm", "train", "--data", str(text), "--hidden-dim", "4", "--vocabulary-size",
+            "20", "--no-progress", "--out", str(out), *extra]
+
+
+def _compare(tmp_path, out, *extra):
+    return ["compare", "--epochs", "1", "--num-hiddens", "8", "--num-examples", "2000",
+            "--no-progress", "--out", str(out), *extra]
+
+
+COMMANDS = {"straight-dope": (_sd, "model.npz"), "rnnlm": (_rnnlm, "model.npz"),
+            "compare": (_compare, "compare.csv")}
+
+
+def _target(tmp_path, command):
+    argv, name = COMMANDS[command]
+    out = tmp_path / "out"
+    return argv, out, (out / name if command == "compare" else out / name)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_folder_where_an_output_file_goes_is_refused_before_the_work(tmp_path, capsys,
+                                                                       command):
+    """Found before training, even with --overwrite (which replaces files, not folders)."""
+    argv, out, target = _target(tmp_path, command)
+    target.mkdir(parents=True)
+    given = target if command != "compare" else out
+    assert main(argv(tmp_path, given, "--overwrite")) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "is a directory, not a regular file" in captured.err
+    assert "Epoch" not in captured.out and "epoch" not in captured.out.lower()
+    assert target.is_dir() and list(target.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_second_run_into_the_same_output_is_refused_while_the_first_runs(tmp_path, capsys,
+                                                                         command):
+    argv, out, target = _target(tmp_path, command)
+    given = target if command != "compare" else out
+    with locked_output(target, "a model"):  # what the first run holds while it trains
+        assert main(argv(tmp_path, given)) == 2
+        err = capsys.readouterr().err
+        assert "is in use by another gluon-rnn run (pid " in err and err.count("\n") == 1, err
+        assert not target.exists()
+    assert main(argv(tmp_path, given)) == 0  # once it is done, the next may write
+    assert target.is_file()
+    assert not list(target.parent.glob(".*.lock"))  # the lock goes with its run
+
+
+def test_rnnlm_snapshots_never_replace_a_users_file(tmp_path, capsys):
+    """The --snapshot pattern's files are known before training: an existing one is
+    refused (a user's thesis.txt became an npz), --overwrite replaces it."""
+    thesis = tmp_path / "thesis.txt"
+    thesis.write_text("three years of work")
+    argv = _rnnlm(tmp_path, tmp_path / "m.npz", "--snapshot", str(thesis), "--epochs", "2")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{thesis} already exists (a snapshot of an earlier run)" in err
+    assert thesis.read_text() == "three years of work" and not (tmp_path / "m.npz").exists()
+    fields = _rnnlm(tmp_path, tmp_path / "m.npz", "--snapshot", str(tmp_path / "s-{epoch}.npz"),
+                    "--epochs", "3")
+    (tmp_path / "s-2.npz").write_text("mine")  # the third evaluation's file
+    assert main(fields) == 2
+    assert "s-2.npz already exists" in capsys.readouterr().err
+    assert main(fields + ["--overwrite"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("s-*.npz")) == ["s-0.npz", "s-1.npz", "s-2.npz"]
+
+
+def test_rnnlm_keeps_an_existing_vocabulary(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    vocab = tmp_path / "m.npz.vocab.json"
+    vocab.write_text('["mine"]')
+    assert main(_rnnlm(tmp_path, model)) == 2
+    assert "m.npz.vocab.json already exists" in capsys.readouterr().err
+    assert vocab.read_text() == '["mine"]' and not model.exists()
+
+
+@pytest.mark.parametrize("case", ["a text file", "the notebook itself", "a folder"])
+def test_an_executed_notebook_never_replaces_what_is_not_one(tmp_path, capsys, case):
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")]),
+                   str(notebook))
+    target = {"a text file": tmp_path / "notes.txt", "the notebook itself": notebook,
+              "a folder": tmp_path / "out.ipynb"}[case]
+    if case == "a text file":
+        target.write_text("my notes")
+    if case == "a folder":
+        target.mkdir()
+    before = notebook.read_text()
+    assert main(["chapter", "--output", str(target), str(notebook)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(target) in err, err
+    assert notebook.read_text() == before
+    if case == "a text file":
+        assert target.read_text() == "my notes"
+
+
+@pytest.mark.requires_data('timemachine.txt')
+def test_a_failed_overwrite_leaves_no_old_run_to_resume_under_the_new_config(tmp_path, capsys):
+    """--overwrite removes the earlier run's files before the new one writes its
+    config.json: a new run that then fails cannot be "resumed" into the old one."""
+    corpus, out = _corpus(tmp_path), tmp_path / "run"
+    base = ["train", "--corpus", corpus, "--num-hiddens", "8", "--num-steps", "5",
+            "--batch-size", "4", "--no-progress", "--out", str(out)]
+    assert main(base + ["--num-epochs", "1"]) == 0
+    assert main(base + ["--num-epochs", "1", "--overwrite", "--lr", "1e4"]) == 2
+    assert "training diverged" in capsys.readouterr().err
+    assert main(base + ["--resume", "--num-epochs", "2"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
