@@ -92,7 +92,14 @@ def _read_member(stream, header, name: str) -> np.ndarray:
         data = bytearray(stream.read(declared))  # writable, as np.load's arrays are
     if len(data) != declared:
         raise ValueError(f"member {name} ends after {len(data):,} of {declared:,} bytes")
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    if dtype.kind == "f" and not np.isfinite(array).all():
+        # a model that diverged (nothing of ours saves one) or a damaged file: every
+        # number drawn from it would be NaN, and the sampler would blame its temperature
+        raise ValueError(f"member {name} holds {np.count_nonzero(~np.isfinite(array)):,} "
+                         "values that are NaN or infinite (a model that diverged, or a damaged "
+                         "file): train the model again")
+    return array
 
 
 def _check_sizes(path: Path, infos: Sequence[zipfile.ZipInfo]) -> None:

@@ -89,6 +89,8 @@ RETYPED = {
     "record": lambda a: np.zeros(a.shape, [("x", "f4"), ("y", "f4")]),
     "objects": lambda a: np.array([object()] * max(1, a.size), dtype=object),
     "scalar": lambda a: np.array(a.reshape(-1)[0] if a.size else 0, a.dtype),
+    "nan": lambda a: np.where(np.arange(a.size).reshape(a.shape) == 0, np.nan, a),
+    "inf": lambda a: np.full(a.shape, np.inf, a.dtype),
 }
 
 
@@ -184,6 +186,7 @@ def test_every_damaged_archive_is_one_value_error(kind, request, tmp_path):
             failures.append(f"{case}: {type(err).__name__}: {str(err)[:200]}")
     assert failures == [], "\n".join(failures)
     assert any("encrypt" in t.lower() or "password" in t.lower() for t in table.values())
+    assert any("NaN or infinite" in text for case, text in table.items() if case.endswith("nan"))
 
 
 def test_a_zip_bomb_is_refused_before_inflating(tmp_path):
