@@ -141,3 +141,58 @@ def test_data_into_an_empty_folder_name_is_refused(capsys, tmp_path, monkeypatch
     assert main(["data", "--into", ""]) == 2
     assert "--into names no folder" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def _tiny_run(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat. " * 100)
+    assert main(["train", "--corpus", str(corpus), "--num-hiddens", "8", "--num-epochs", "1",
+                 "--no-progress", "--out", str(tmp_path / "run")]) == 0
+    return tmp_path / "run" / "checkpoint.npz"
+
+
+def test_closed_stdout_is_one_line_not_a_traceback(tmp_path, capsys):
+    checkpoint = _tiny_run(tmp_path)
+    capsys.readouterr()
+    done = subprocess.run(f"{sys.executable} -m gluon_rnn generate --checkpoint {checkpoint} "
+                          "--prefix the >&-", shell=True, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == ("gluon-rnn: error: standard output is closed, and the command prints "
+                           "its results there: redirect it to a file, or to /dev/null to discard "
+                           "them\n")
+
+
+def test_an_engine_mxnet_cannot_start_is_said_once(tmp_path, capsys):
+    """MXNet's exit hook raised the same error again after our line: said once now."""
+    checkpoint = _tiny_run(tmp_path)
+    capsys.readouterr()
+    done = subprocess.run([sys.executable, "-m", "gluon_rnn", "generate", "--checkpoint",
+                           str(checkpoint), "--prefix", "the"], capture_output=True, text=True,
+                          timeout=120, env=dict(__import__("os").environ,
+                                                MXNET_ENGINE_TYPE="Bogus"))
+    assert done.returncode == 2
+    assert done.stderr == ("gluon-rnn: error: MXNet refused the input: MXNetError: Cannot find "
+                           "Engine Bogus\n")
+
+
+def test_trains_final_continuation_is_streamed(tmp_path):
+    """--pred-len 2**31-1 | head -c 300: the continuation is printed as it is drawn, so
+    head gets its bytes at once and the run ends quietly when head has them."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat. " * 100)
+    started = time.time()
+    done = subprocess.run(f"{sys.executable} -m gluon_rnn train --corpus {corpus} --num-hiddens 8 "
+                          f"--num-epochs 1 --no-progress --out {tmp_path / 'run'} --pred-len "
+                          "2147483647 | head -c 300", shell=True, capture_output=True,
+                          timeout=180)
+    assert time.time() - started < 120
+    assert len(done.stdout) == 300 and b" - the" in done.stdout
+    assert b"Traceback" not in done.stderr
+
+
+def test_a_sentence_limit_that_could_not_be_streamed_is_refused():
+    from gluon_rnn.tutorials.wildml.workflow import MAX_SENTENCE_WORDS, generate_sentence
+
+    with pytest.raises(ValueError, match=f"max_length 2147483647 is above {MAX_SENTENCE_WORDS:,}"):
+        generate_sentence(None, ["a"], {"a": 0}, 1, 2**31 - 1)

@@ -145,6 +145,10 @@ def _main(argv: Optional[List[str]]) -> int:
     except ValueError as err:  # MXNet would abort or crash on it when it loads
         print(f"gluon-rnn: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    if sys.stdout is None:  # started with stdout closed (`gluon-rnn ... >&-`)
+        print("gluon-rnn: error: standard output is closed, and the command prints its results "
+              "there: redirect it to a file, or to /dev/null to discard them", file=sys.stderr)
+        return EXIT_USAGE
     configure_blas()  # before anything loads mxnet
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(build_parser(_command_named(argv) or ""), argv)  # "": none built
@@ -165,7 +169,29 @@ def _main(argv: Optional[List[str]]) -> int:
         if type(err).__name__ != "MXNetError":
             raise
         print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
+        _quiet_mxnet_shutdown()
         return EXIT_USAGE
+
+
+def _quiet_mxnet_shutdown() -> None:
+    """MXNet's exit hook raises the same error again when its engine could not start (an
+    unknown MXNET_ENGINE_TYPE, an allocation that failed): after the one line said it, the
+    hook's traceback would say it twice."""
+    import atexit
+
+    base = sys.modules.get("mxnet.base")
+    hook = getattr(base, "_notify_shutdown", None)
+    if hook is None:
+        return
+    atexit.unregister(hook)
+
+    def quietly() -> None:
+        try:
+            hook()
+        except Exception:  # noqa: BLE001, S110 - already reported, once
+            pass
+
+    atexit.register(quietly)
 
 
 def _silence_stdout() -> None:

@@ -147,7 +147,7 @@ def _cmd_train(args) -> int:
 
 
 def _train_and_report(args, run, no_progress: bool) -> int:
-    from ..sampling import check_prefix, default_prefix, generate_text
+    from ..sampling import check_prefix, default_prefix, stream_text
     from ..train.loop import fit
     from ..train.run import batches_per_epoch
 
@@ -191,7 +191,8 @@ def _train_and_report(args, run, no_progress: bool) -> int:
         return 143 if terminated else 130  # as a shell reports each
     if result.test_perplexity is not None:
         print(f"test perplexity {result.test_perplexity:.3f}")
-    print(" -", generate_text(run.net, run.vocab, prefix, args.pred_len, c.level, ctx=run.ctx))
+    sys.stdout.write(" - ")  # the greedy continuation, printed as it is drawn
+    print_stream(stream_text(run.net, run.vocab, prefix, args.pred_len, c.level, ctx=run.ctx))
     if run.out is not None:  # under gluon-rnn launch, worker 0 writes
         print(f"wrote {run.checkpoint_path}, {run.out / 'metrics.csv'} and "
               f"{run.out / 'metrics.json'}")

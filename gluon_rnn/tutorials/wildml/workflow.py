@@ -158,6 +158,12 @@ def iter_sentences(model_path: Union[str, Path], config: SentenceConfig = Senten
             for _ in range(config.num_sentences))
 
 
+# The longest sentence drawn: the tutorial keeps a sentence only when it ends within the
+# limits, so it cannot be streamed, and a model that never ends one would hold this many
+# words (and their forward steps) before each new try
+MAX_SENTENCE_WORDS = 100_000
+
+
 class NoSentence(ValueError):
     """The model did not end a sentence within the length limits in the tries allowed."""
 
@@ -177,6 +183,11 @@ def generate_sentence(model, index_to_word: Sequence[str], word_to_index: dict,
     again, at most ``max_tries`` times. Returns the words without the markers.
     """
     check_counts(min_length=min_length, max_length=max_length, max_tries=max_tries)
+    if max_length > MAX_SENTENCE_WORDS:
+        raise ValueError(f"max_length {max_length} is above {MAX_SENTENCE_WORDS:,} words: a "
+                         "sentence is held whole until it ends (one too long is discarded and "
+                         "drawn again), so it could not be printed as it is drawn; give at most "
+                         f"{MAX_SENTENCE_WORDS:,}")
     if min_length > max_length:
         raise ValueError(f"min_length {min_length} exceeds max_length {max_length}")
     rng = rng if rng is not None else np.random.RandomState(seed)
