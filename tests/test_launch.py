@@ -2,6 +2,7 @@
 as one process would on the same global minibatches; failures stop the job."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -72,9 +73,58 @@ def test_a_dying_worker_stops_the_job_and_is_named(tmp_path):
             f"except FileExistsError:\n    time.sleep(120)\n"
             f"else:\n    os.kill(os.getpid(), signal.SIGKILL)\n")
     start = time.time()
-    with pytest.raises(LaunchError, match=r"worker \d \(pid \d+\) exited with status -9"):
+    with pytest.raises(LaunchError, match=r"worker \d \(pid \d+\) exited with status 9 \(SIGKILL\)"):
         launch(_script(code), num_workers=2, num_servers=1, timeout=60)
     assert time.time() - start < 30  # no hang: the sleeping worker was stopped
+
+
+def _role_pid(marker: str, role: str, seconds: float = 60) -> int:
+    """The pid of the job's process of DMLC_ROLE ``role`` (found by the test's marker)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for pid in processes_with_env(marker):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if f"DMLC_ROLE={role}".encode() in f.read().split(b"\0"):
+                        return pid
+            except OSError:
+                pass
+        time.sleep(0.2)
+    raise AssertionError(f"no {role} process started")
+
+
+@pytest.mark.parametrize("role, name", [("server", "server 0"), ("scheduler", "scheduler")])
+def test_a_dead_server_or_scheduler_stops_the_job_and_is_named(tmp_path, monkeypatch, role,
+                                                               name):
+    """The workers would wait for it forever (every process alive, until --timeout): the
+    launcher watches the scheduler and servers too."""
+    import os
+    import signal
+    import threading
+
+    monkeypatch.setenv("GLUON_RNN_LAUNCH_TEST", tmp_path.name)
+    marker = f"GLUON_RNN_LAUNCH_TEST={tmp_path.name}"
+    raised = []
+
+    def run():
+        try:
+            launch(_script("import time; time.sleep(120)"), num_workers=2, num_servers=1,
+                   timeout=100)
+        except LaunchError as err:
+            raised.append(err)
+
+    job = threading.Thread(target=run)
+    job.start()
+    os.kill(_role_pid(marker, role), signal.SIGKILL)
+    started = time.time()
+    job.join(60)
+    assert not job.is_alive() and time.time() - started < 30
+    assert re.fullmatch(rf"the {name} \(pid \d+\) exited with status 9 \(SIGKILL\) while the "
+                        "workers ran; stopped the other processes", str(raised[0]))
+    deadline = time.time() + 20
+    while processes_with_env(marker) and time.time() < deadline:
+        time.sleep(0.2)
+    assert processes_with_env(marker) == []
 
 
 def test_timeout_stops_the_job(tmp_path):

@@ -196,3 +196,18 @@ def test_a_sentence_limit_that_could_not_be_streamed_is_refused():
 
     with pytest.raises(ValueError, match=f"max_length 2147483647 is above {MAX_SENTENCE_WORDS:,}"):
         generate_sentence(None, ["a"], {"a": 0}, 1, 2**31 - 1)
+
+
+def test_more_than_ten_layers_train_save_generate_and_resume(tmp_path, capsys):
+    """Gluon's own parameter-name pattern reads one digit of the layer number (l10_... did
+    not match: an AttributeError while saving after a whole epoch); ours reads them all."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat. " * 100)
+    out = tmp_path / "run"
+    base = ["train", "--corpus", str(corpus), "--model", "lstm", "--num-layers", "11",
+            "--num-hiddens", "4", "--no-progress", "--out", str(out)]
+    assert main(base + ["--num-epochs", "1"]) == 0
+    assert main(["generate", "--checkpoint", str(out / "checkpoint.npz"), "--prefix", "the",
+                 "--num-tokens", "5"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("the")
+    assert main(["train", "--out", str(out), "--resume", "--num-epochs", "2", "--no-progress"]) == 0

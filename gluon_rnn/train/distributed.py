@@ -157,15 +157,17 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
             processes.append(_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server")))
         for i in range(num_workers):
             processes.append(_start(f"worker {i}", command, worker_env))
-        workers = processes[1 + num_servers:]
+        workers, serving = processes[1 + num_servers:], processes[:1 + num_servers]
+        gone_since: Dict[str, float] = {}  # a server or the scheduler that ended, and when
         while True:
             for worker in workers:
                 code = worker.popen.poll()
                 if code not in (None, 0):
                     raise LaunchError(f"{worker.name} (pid {worker.popen.pid}) exited with status "
-                                      f"{code}; stopped the other processes")
+                                      f"{_status(code)}; stopped the other processes")
             if all(worker.popen.poll() == 0 for worker in workers):
                 return
+            _check_serving(serving, gone_since)
             if deadline is not None and time.time() > deadline:
                 raise LaunchError(f"the job did not finish within {timeout:g} s; stopped it")
             time.sleep(poll)
@@ -173,6 +175,41 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
         _stop_all(processes)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+# After the last worker's Finalize the scheduler and servers end, possibly a moment before
+# the workers' processes do: one that ended cleanly is a failure only if the workers
+# are still running this long after
+SERVING_GRACE = 10.0
+
+
+def _check_serving(serving: List[Process], gone_since: Dict[str, float]) -> None:
+    """Raise :class:`LaunchError` for a scheduler or server that died (killed, or a
+    failing status) while the workers run, or that ended cleanly :data:`SERVING_GRACE`
+    seconds before them: without it the workers would wait for it forever."""
+    for proc in serving:
+        code = proc.popen.poll()
+        if code is None:
+            continue
+        if code != 0:
+            raise LaunchError(f"the {proc.name} (pid {proc.popen.pid}) exited with status "
+                              f"{_status(code)} while the workers ran; stopped the other "
+                              "processes")
+        since = gone_since.setdefault(proc.name, time.time())
+        if time.time() - since > SERVING_GRACE:
+            raise LaunchError(f"the {proc.name} (pid {proc.popen.pid}) ended {SERVING_GRACE:g} s "
+                              "before the workers, which cannot finish without it; stopped "
+                              "them")
+
+
+def _status(code: int) -> str:
+    """An exit status as a shell would name it: the number, or the signal that ended it."""
+    if code < 0:
+        try:
+            return f"{-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return str(code)
+    return str(code)
 
 
 def _stop_on_sigterm():
