@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from typing import Callable, Iterator
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
 
 
 class Terminated(KeyboardInterrupt):
@@ -56,3 +57,17 @@ def kept(signals=(signal.SIGINT, signal.SIGTERM)) -> Iterator[None]:
                 signal.signal(signum, old)
             except (ValueError, TypeError):  # not the main thread; a handler set from C
                 pass
+
+
+@contextlib.contextmanager
+def saving_when_stopped(save: Callable[[], Optional[List[Path]]]) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM within the block, ``save()`` what the work has so far (it
+    returns the files written, or None when nothing is worth keeping) and re-raise the
+    same stop, its ``saved`` attribute naming those files for whoever reports it."""
+    try:
+        yield
+    except KeyboardInterrupt as stop:
+        saved = save()
+        if saved:
+            stop.saved = saved  # type: ignore[attr-defined]
+        raise

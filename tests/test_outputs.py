@@ -133,3 +133,42 @@ def test_a_failed_overwrite_leaves_no_old_run_to_resume_under_the_new_config(tmp
     assert "training diverged" in capsys.readouterr().err
     assert main(base + ["--resume", "--num-epochs", "2"]) == 2
     assert "nothing to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, how, status, said", [
+    ("straight-dope", "SIGTERM", 143, "terminated (SIGTERM)"),
+    ("rnnlm", "SIGINT", 130, "interrupted"),
+])
+def test_a_tutorial_stopped_in_training_saves_what_it_has(tmp_path, command, how, status, said):
+    """Ctrl-C or SIGTERM in the middle of training: the model as it stands is written
+    (loadable, never half-written), said in the stop's one line."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "model.npz"
+    argv = _sd(tmp_path, out) if command == "straight-dope" else _rnnlm(tmp_path, out)
+    if "--epochs" in argv:
+        argv[argv.index("--epochs") + 1] = "100000"
+    else:
+        argv += ["--epochs", "100000"]
+    proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()  # training has begun (its first report line)
+    assert first, proc.stderr.read()
+    time.sleep(1)
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    assert err.strip().splitlines()[-1].startswith(
+        f"gluon-rnn: {said}; saved what it had so far: {out}"), err
+    assert "Traceback" not in err
+    if command == "straight-dope":
+        from gluon_rnn.tutorials.straight_dope import load_char_rnn
+        load_char_rnn(out)
+    else:
+        from gluon_rnn.tutorials.wildml.files import load_vocabulary, read_model_parameters
+        read_model_parameters(out)
+        assert load_vocabulary(str(out) + ".vocab.json")
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.lock"))

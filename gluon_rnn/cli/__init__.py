@@ -129,12 +129,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         with sigterm_raises():
             return _main(argv)
-    except Terminated:
-        print("gluon-rnn: terminated (SIGTERM)", file=sys.stderr)
+    except Terminated as stop:
+        _quiet_half_built_arrays()
+        print(f"gluon-rnn: terminated (SIGTERM){_saved(stop)}", file=sys.stderr)
         return 143
-    except KeyboardInterrupt:
-        print("gluon-rnn: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:
+        _quiet_half_built_arrays()
+        print(f"gluon-rnn: interrupted{_saved(stop)}", file=sys.stderr)
         return 130
+
+
+def _quiet_half_built_arrays() -> None:
+    """A stop that lands inside MXNet's NDArray constructor leaves an object without a
+    handle, whose ``__del__`` then fails ("Exception ignored ... no attribute 'handle'")
+    when it is collected: after the stop's one line, such noise from MXNet's destructors
+    is dropped; anything else unraisable is shown as Python shows it."""
+    shown = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        where = getattr(unraisable.object, "__qualname__", "")
+        module = getattr(unraisable.object, "__module__", "") or ""
+        if where.endswith("__del__") and module.startswith("mxnet"):
+            return
+        shown(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _saved(stop: KeyboardInterrupt) -> str:
+    """What a stopped command saved (signals.saving_when_stopped), said after the stop."""
+    saved = getattr(stop, "saved", None)
+    return f"; saved what it had so far: {', '.join(map(str, saved))}" if saved else ""
 
 
 def _main(argv: Optional[List[str]]) -> int:

@@ -233,8 +233,7 @@ def _sd_train(args, config) -> int:
                                          model.characters, config.temperature, model.rng,
                                          model.ctx))
 
-    sd.train_model(model, text, config, on_epoch=on_epoch)
-    sd.save_char_rnn(args.out, model.params, model.characters)
+    sd.train_model(model, text, config, on_epoch=on_epoch, save_to=args.out)
     print(f"wrote {args.out}")
     return 0
 

@@ -31,6 +31,7 @@ from ..data.resolve import read_file_text, read_text
 from ..npzfile import read_npz, save_npz
 from ..options import option
 from ..sampling import draw
+from ..signals import saving_when_stopped
 from ..train.evaluate import check_diverged, perplexity
 from ..train.loop import EpochReport
 from ..train.sizes import check_bytes
@@ -337,10 +338,26 @@ class SampleConfig:
 
 
 def train_model(model: StraightDopeRNN, text: str, config: CharRNNConfig = CharRNNConfig(),
-                on_epoch: Optional[Callable[[EpochReport], None]] = None) -> List[float]:
+                on_epoch: Optional[Callable[[EpochReport], None]] = None,
+                save_to: Optional[Union[str, Path]] = None) -> List[float]:
     """:func:`train_char_rnn` on ``text`` with ``model``'s parameters (in place), stopped
     with :class:`~gluon_rnn.train.evaluate.Diverged` when an epoch leaves the model worse
-    than guessing (nothing of it is worth saving then); ``on_epoch`` follows the others."""
+    than guessing (nothing of it is worth saving then); ``on_epoch`` follows the others.
+    With ``save_to`` the model is saved there at the end, and also when Ctrl-C or SIGTERM
+    stops the training (the model as it stands, when its parameters are finite)."""
+    def save() -> Optional[List[Path]]:
+        if save_to is None or not all(np.isfinite(p.asnumpy()).all() for p in model.params):
+            return None
+        return [save_char_rnn(save_to, model.params, model.characters)]
+
+    with saving_when_stopped(save):
+        losses = _train(model, text, config, on_epoch)
+    save()
+    return losses
+
+
+def _train(model: StraightDopeRNN, text: str, config: CharRNNConfig,
+           on_epoch: Optional[Callable[[EpochReport], None]]) -> List[float]:
     def report(rep: EpochReport) -> None:
         check_diverged(rep.perplexity, len(model.characters), "characters",
                        "; nothing was saved: lower --learning-rate", f" in epoch {rep.epoch - 1}")

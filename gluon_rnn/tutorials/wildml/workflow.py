@@ -13,6 +13,7 @@ from ..._checks import check_choice, check_counts
 from ..._files import claim_output
 from ...options import option
 from ...sampling import draw
+from ...signals import saving_when_stopped
 from ...train.evaluate import Diverged, check_diverged, perplexity
 from .files import (
     load_model_parameters,
@@ -66,7 +67,8 @@ def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[C
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
     Returns ``(model, losses)``. A snapshot pattern with unknown fields, or whose files
     exist (unless ``overwrite``) or cannot be written, is refused before training, and a
-    model whose loss or parameters are no longer finite is not saved."""
+    model whose loss or parameters are no longer finite is not saved. Stopped by Ctrl-C
+    or SIGTERM, the model as it stands is saved (when finite) and the stop raised on."""
     c = config
     check_snapshot_pattern(c.snapshot)
     words = load_word_data(c.data, c.vocabulary_size, c.column)
@@ -78,9 +80,16 @@ def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[C
     model = make_model(c.model, words.vocabulary_size, c.hidden_dim, c.bptt_truncate, c.seed)
     for path in snapshot_paths(c, len(X), model):
         claim_output(path, overwrite, "a snapshot")
-    losses = train_with_sgd(model, X, y, c.learning_rate, c.epochs, c.evaluate_loss_after,
-                            callback=callback, snapshot_path=c.snapshot, progress=progress,
-                            final_loss=True)
+    def save() -> Optional[List[Path]]:  # the model so far, when Ctrl-C or SIGTERM stops it
+        if not all(np.isfinite(p).all() for p in model.get_parameters().values()):
+            return None
+        return [save_model_parameters(out, model),
+                save_vocabulary(vocabulary_path(out), words.index_to_word)]
+
+    with saving_when_stopped(save):
+        losses = train_with_sgd(model, X, y, c.learning_rate, c.epochs, c.evaluate_loss_after,
+                                callback=callback, snapshot_path=c.snapshot,
+                                progress=progress, final_loss=True)
     loss = losses[-1][1]  # mean cross-entropy per word
     finite = all(np.isfinite(p).all() for p in model.get_parameters().values())
     if not finite:
