@@ -1,5 +1,6 @@
-"""Faults at random moments: ``gluon-rnn train`` and ``gluon-rnn launch`` killed by
-SIGKILL or stopped by SIGTERM anywhere from start-up to the last epoch. After each,
+"""Faults at random moments: ``gluon-rnn train``, ``gluon-rnn launch`` and a notebook's
+``gluon-rnn chapter`` killed by SIGKILL or stopped by SIGTERM (or Ctrl-C) anywhere from
+start-up to the end. After each,
 nothing of the job is left running, and the next run (resumed when a checkpoint was
 written, else started again) completes and leaves no temporary file behind."""
 from __future__ import annotations
@@ -90,3 +91,38 @@ def test_launch_stopped_at_a_random_moment_leaves_nothing_running(corpus, tmp_pa
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr  # the folder's lock went with the job
     assert not list(out.glob("*.tmp")), list(out.iterdir())
+
+
+# one moment per signal (each case runs the notebook twice: about 10 s)
+NOTEBOOK_CASES = [(how, MOMENTS.uniform(0.2, 8.0)) for how in ("SIGKILL", "SIGTERM", "SIGINT")]
+
+
+@pytest.mark.parametrize("how, after", NOTEBOOK_CASES,
+                         ids=[f"{h}-{a:.2f}s" for h, a in NOTEBOOK_CASES])
+def test_a_notebook_runner_stopped_at_a_random_moment_leaves_no_kernel(tmp_path, how, after):
+    """From start-up (the kernel not yet started) to a cell that runs: whatever the moment,
+    no kernel outlives its runner, a stop by SIGTERM or Ctrl-C is its one line and status,
+    and the notebook runs again to the end afterwards."""
+    import nbformat
+
+    path = tmp_path / "nb.ipynb"
+    cells = ["print('one')", "import time\nfor i in range(4):\n    time.sleep(1)", "print('two')"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]),
+                   str(path))
+    marker = f"GLUON_RNN_FAULT_TEST={tmp_path.name}"
+    env = dict(os.environ, GLUON_RNN_FAULT_TEST=tmp_path.name)
+    argv = [sys.executable, "-m", "gluon_rnn", "chapter", str(path)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(after)
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=120)
+    assert _gone(marker, 30) == [], "a kernel outlived its runner"
+    if how != "SIGKILL" and proc.returncode not in (0, -getattr(signal, how)):
+        status, said = {"SIGTERM": (143, "terminated (SIGTERM)"),
+                        "SIGINT": (130, "interrupted")}[how]
+        assert proc.returncode == status, err
+        assert err.strip().splitlines()[-1] == f"gluon-rnn: {said}", err
+        assert "Traceback" not in err, err
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and done.stdout == "one\ntwo\n", done.stderr

@@ -42,6 +42,7 @@ BASE = {
     "straight-dope train": "--corpus {corpus} --epochs 1 --num-hidden 8 --seq-length 8 "
                            "--batch-size 4 --max-chars 600 --sample-chars 5 --out {out}/sd.npz",
     "straight-dope sample": "--model {sd} --prefix th --num-chars 5 --seed 1",
+    "chapter": " -- {nb}",  # chapter's options go before CHAPTER
 }
 
 
@@ -77,7 +78,10 @@ def made(tmp_path_factory):
     corpus = root / "tm.txt"
     corpus.write_text(time_machine_text(3000))
     files = {"corpus": corpus, "checkpoint": root / "run" / "checkpoint.npz",
-             "rnnlm": root / "rnnlm" / "m.npz", "sd": root / "sd.npz"}
+             "rnnlm": root / "rnnlm" / "m.npz", "sd": root / "sd.npz", "nb": root / "nb.ipynb"}
+    import nbformat
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('ok')")]),
+                   str(files["nb"]))
     for argv in (f"train --corpus {corpus} --num-hiddens 8 --num-epochs 1 --num-steps 5 "
                  f"--batch-size 4 --no-progress --out {root / 'run'}",
                  "rnnlm train --max-sentences 30 --vocabulary-size 60 --hidden-dim 4 --epochs 1 "

@@ -7,7 +7,15 @@ import argparse
 import math
 
 from .._files import claim_output, locked_output
-from ._args import actions, add_options, command, config_from, config_rows, print_stream
+from ._args import (
+    actions,
+    add_options,
+    command,
+    config_from,
+    config_rows,
+    positive_float,
+    print_stream,
+)
 
 
 def _add_chapter(sub) -> None:
@@ -35,7 +43,7 @@ def _add_chapter(sub) -> None:
         (("--figures",), dict(default=None, metavar="DIR",
                               help="scripts and pages: write each figure as DIR/NAME-N.png "
                                    "(default: figures are counted, not shown)")),
-        (("--timeout",), dict(type=float, default=None, metavar="SECONDS",
+        (("--timeout",), dict(type=positive_float, default=None, metavar="SECONDS",
                               help="notebooks: stop (and report) a cell that runs longer than "
                                    "this (default: no bound, as in Jupyter)")),
         (("script_args",), dict(nargs=argparse.REMAINDER, metavar="ARGS",
