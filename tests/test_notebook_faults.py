@@ -152,12 +152,26 @@ def test_a_notebook_in_another_language_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--timeout", "5", "{dir}/s.py"], "--timeout bounds each cell of a notebook"),
-    (["--timeout", "0", "{dir}/n.ipynb"], "--timeout must be a number of seconds above 0"),
-    (["--timeout", "nan", "{dir}/n.ipynb"], "--timeout must be a number of seconds above 0"),
+    (["--timeout", "0", "{dir}/n.ipynb"], "argument --timeout: must be a positive number, got 0"),
+    (["--timeout", "nan", "{dir}/n.ipynb"], "argument --timeout: must be a positive number, "
+                                            "got nan"),
 ])
 def test_timeout_options_that_do_not_fit_are_refused(tmp_path, capsys, argv, message):
     (tmp_path / "s.py").write_text("print('ran')\n")
     _notebook(tmp_path / "n.ipynb", "print('ran')")
-    assert main(["chapter", *[a.format(dir=tmp_path) for a in argv]]) == 2
+    try:
+        code = main(["chapter", *[a.format(dir=tmp_path) for a in argv]])
+    except SystemExit as stop:  # the parser's own refusal
+        code = stop.code
+    assert code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), "5"])
+def test_run_chapter_refuses_a_timeout_that_is_no_number_of_seconds(tmp_path, timeout):
+    from gluon_rnn.books.chapter import run_chapter
+
+    path = _notebook(tmp_path / "n.ipynb", "print('ran')")
+    with pytest.raises(ValueError, match="--timeout must be a number of seconds above 0"):
+        run_chapter(path, timeout=timeout)
