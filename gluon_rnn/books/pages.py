@@ -139,6 +139,11 @@ def _shell_classes():
                     value.end_lineno = end + self.offset
                 value.filename = self.page
                 value.text = _page_line(self.page, value.lineno) or value.text
+                if type(value).__name__.startswith("_"):
+                    # Python 3.13's private _IncompleteInputError: shown as the SyntaxError
+                    # it is (Python's own traceback prints "SyntaxError: incomplete input")
+                    value = _plain_syntax_error(value)
+                    etype = SyntaxError
             traceback.print_exception(etype, value, None, file=sys.stderr)
             self.failure = PageFailed(1, value)
 
@@ -146,6 +151,13 @@ def _shell_classes():
             self.showsyntaxerror()
 
     return PageShell, PageCompiler, Prompts, Publisher
+
+
+def _plain_syntax_error(error: SyntaxError) -> SyntaxError:
+    plain = SyntaxError(error.msg, (error.filename, error.lineno, error.offset, error.text))
+    plain.end_lineno = getattr(error, "end_lineno", None)
+    plain.end_offset = getattr(error, "end_offset", None)
+    return plain
 
 
 def _page_line(page: str, lineno: int) -> Optional[str]:
