@@ -103,7 +103,10 @@ def test_predict_rnn_gives_their_continuation(book, d2lzh_oracle):
 
 SHRINK = [("= 250, 35, 32, 1e2, 1e-2", "= 4, 35, 32, 1e2, 1e-2"),
           ("= 160, 35, 32, 1e2, 1e-2", "= 4, 35, 32, 1e2, 1e-2"),
-          ("= 250, 32, 1e2, 1e-2", "= 4, 32, 1e2, 1e-2"),
+          # the Gluon page: the book's lr 1e2 on the shrunken 16-unit model went to a perplexity
+          # above 2000 in 2 of about 20 full-suite runs (ours and the real helper alike, so
+          # the comparison held); 1e1 keeps the shrunken page in its sane range
+          ("= 250, 32, 1e2, 1e-2", "= 4, 32, 1e1, 1e-2"),
           ("pred_period, pred_len, prefixes = 50,", "pred_period, pred_len, prefixes = 2,"),
           ("pred_period, pred_len, prefixes = 40,", "pred_period, pred_len, prefixes = 2,"),
           ("vocab_size, 256, vocab_size", "vocab_size, 16, vocab_size"),
@@ -148,7 +151,7 @@ def test_book_pages_print_what_the_real_helper_prints(book, d2lzh_oracle, d2l087
     assert ours == expected
     epochs = [line for line in ours if line.startswith("epoch ")]
     assert len(epochs) == (4 if page in ("rnn_scratch", "gru", "lstm") else 2)
-    assert all(0 < float(line.split("perplexity ")[1]) < 2000 for line in epochs)
+    assert all(0 < float(line.split("perplexity ")[1]) < 2000 for line in epochs), epochs
     assert sum(line.startswith(" - ") for line in ours) == 2 * len(epochs)
 
 
