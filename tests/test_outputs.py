@@ -6,6 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from conftest import require_data
 from gluon_rnn._files import locked_output
 from gluon_rnn.cli import main
 
@@ -61,6 +62,8 @@ def test_a_folder_where_an_output_file_goes_is_refused_before_the_work(tmp_path,
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_second_run_into_the_same_output_is_refused_while_the_first_runs(tmp_path, capsys,
                                                                          command):
+    if command == "compare":  # it trains on The Time Machine once the lock is free
+        require_data("timemachine.txt")
     argv, out, target = _target(tmp_path, command)
     given = target if command != "compare" else out
     with locked_output(target, "a model"):  # what the first run holds while it trains
