@@ -343,10 +343,14 @@ def _copy_file(source: Path, tmp: Path) -> None:
 
 def _existing(entry: DataFile, target: Path) -> str:
     """What copy_into says of a file already at ``target`` (it never replaces one)."""
-    if target.is_file() and entry.sha1 is None:
-        return f"{target} (already there; no published checksum to check it against)"
-    if target.is_file() and sha1_of(target) == entry.sha1:
-        return f"{target} (already there)"
+    if target.is_file():
+        try:
+            check_copy(entry, target)  # the one check of a local copy (cached per version)
+        except ChecksumError:
+            pass
+        else:
+            return f"{target} (already there" + (
+                "; no published checksum to check it against)" if entry.sha1 is None else ")")
     return (f"{target} kept: it is not the published file (remove it yourself to put the "
             "published one there)")
 

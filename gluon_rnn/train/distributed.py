@@ -24,6 +24,8 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
+from ..signals import handled
+
 LOOPBACK = "127.0.0.1"
 VERBOSE_WORKERS_ENV = "GLUON_RNN_VERBOSE_WORKERS"  # every worker prints, labelled
 
@@ -150,31 +152,30 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
         worker_env[VERBOSE_WORKERS_ENV] = "1"
     processes: List[Process] = []
     deadline = None if timeout is None else time.time() + timeout
-    previous = _stop_on_sigterm()
-    try:  # every way out of here stops every process started here
-        processes.append(_start("scheduler", serve, dict(shared, DMLC_ROLE="scheduler")))
-        for i in range(num_servers):
-            processes.append(_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server")))
-        for i in range(num_workers):
-            processes.append(_start(f"worker {i}", command, worker_env))
-        workers, serving = processes[1 + num_servers:], processes[:1 + num_servers]
-        gone_since: Dict[str, float] = {}  # a server or the scheduler that ended, and when
-        while True:
-            for worker in workers:
-                code = worker.popen.poll()
-                if code not in (None, 0):
-                    raise LaunchError(f"{worker.name} (pid {worker.popen.pid}) exited with status "
-                                      f"{_status(code)}; stopped the other processes")
-            if all(worker.popen.poll() == 0 for worker in workers):
-                return
-            _check_serving(serving, gone_since)
-            if deadline is not None and time.time() > deadline:
-                raise LaunchError(f"the job did not finish within {timeout:g} s; stopped it")
-            time.sleep(poll)
-    finally:
-        _stop_all(processes)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    # SIGTERM to the launcher becomes an exception, so that it stops the job it started
+    with handled(_stopped_by_sigterm):
+        try:  # every way out of here stops every process started here
+            processes.append(_start("scheduler", serve, dict(shared, DMLC_ROLE="scheduler")))
+            for i in range(num_servers):
+                processes.append(_start(f"server {i}", serve, dict(shared, DMLC_ROLE="server")))
+            for i in range(num_workers):
+                processes.append(_start(f"worker {i}", command, worker_env))
+            workers, serving = processes[1 + num_servers:], processes[:1 + num_servers]
+            gone_since: Dict[str, float] = {}  # a server or the scheduler that ended, and when
+            while True:
+                for worker in workers:
+                    code = worker.popen.poll()
+                    if code not in (None, 0):
+                        raise LaunchError(f"{worker.name} (pid {worker.popen.pid}) exited with "
+                                          f"status {_status(code)}; stopped the other processes")
+                if all(worker.popen.poll() == 0 for worker in workers):
+                    return
+                _check_serving(serving, gone_since)
+                if deadline is not None and time.time() > deadline:
+                    raise LaunchError(f"the job did not finish within {timeout:g} s; stopped it")
+                time.sleep(poll)
+        finally:
+            _stop_all(processes)
 
 
 # After the last worker's Finalize the scheduler and servers end, possibly a moment before
@@ -212,13 +213,5 @@ def _status(code: int) -> str:
     return str(code)
 
 
-def _stop_on_sigterm():
-    """SIGTERM to the launcher becomes an exception, so that it stops the job it
-    started before it goes; returns the handler it replaced (None off the main thread)."""
-    def stop(signum, frame):
-        raise LaunchError("stopped by SIGTERM; stopped the job's processes")
-
-    try:
-        return signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread
-        return None
+def _stopped_by_sigterm(signum, frame) -> None:
+    raise LaunchError("stopped by SIGTERM; stopped the job's processes")

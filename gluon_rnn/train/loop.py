@@ -40,6 +40,7 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import loss as gloss
 
 from ..data.batches import data_iter, fitting_batch_size
+from ..signals import handled
 from ..threads import governed
 from .checkpoints import rng_state, set_rng_state
 from .evaluate import Diverged, check_diverged, evaluate_perplexity, perplexity
@@ -280,16 +281,8 @@ class _StopRequest:
 
     @contextlib.contextmanager
     def active(self) -> Iterator["_StopRequest"]:
-        try:
-            previous = [signal.signal(s, self._handle) for s in self.SIGNALS]
-        except ValueError:  # not the main thread
+        with handled(self._handle, self.SIGNALS):
             yield self
-            return
-        try:
-            yield self
-        finally:
-            for signum, handler in zip(self.SIGNALS, previous):
-                signal.signal(signum, handler)
 
 
 def detached(state):
