@@ -112,13 +112,12 @@ def test_sigterm_before_training_is_one_line_and_143(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("the cat sat on the mat. " * 100)
     proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", "train", "--corpus", str(corpus),
-                             "--num-epochs", "1", "--no-progress", "--out", str(tmp_path / "r")],
+                             "--num-epochs", "100000", "--no-progress", "--out",
+                             str(tmp_path / "r")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(0.8)  # the interpreter is up, MXNet still loading
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:  # trained already: a very fast machine; nothing to check
-        pytest.skip("the run ended before the signal came")
     assert proc.returncode == 143, err
     assert err.strip() == "gluon-rnn: terminated (SIGTERM)" or "saved" in err, err
 
