@@ -8,16 +8,4 @@ logic of its own. Differences from the real package (no crash for ``num_epochs=0
 unknown token type or a too-short corpus; data through the resolver; figures never
 printed as text) are documented there."""
 from gluon_rnn.tutorials.d2l.d2l0176 import *  # noqa: F403 - the generation's names, all
-from gluon_rnn.tutorials.d2l.d2l0176 import __all__ as _names
-
-__version__ = "0.17.6"  # the d2l release whose behaviour this module follows
-USE_MXNET, USE_PYTORCH, USE_TENSORFLOW = True, False, False
-__all__ = [*_names, "plt", "USE_MXNET", "USE_PYTORCH", "USE_TENSORFLOW"]  # noqa: F405
-
-
-def __getattr__(name: str):
-    """``d2l.plt`` is matplotlib's pyplot, loaded when first used."""
-    if name == "plt":
-        from gluon_rnn.tutorials.d2l.plotting import pyplot
-        return pyplot()
-    raise AttributeError(f"module 'd2l0176_compat' has no attribute {name!r}")
+from gluon_rnn.tutorials.d2l.d2l0176 import __all__, __getattr__, __version__  # noqa: F401

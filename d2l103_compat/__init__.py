@@ -6,16 +6,4 @@ names, the object-oriented frame (``Module``, ``Trainer``, ...) included.
 Every name is a re-export of :mod:`gluon_rnn.tutorials.d2l.d2l103`; nothing here holds
 logic of its own."""
 from gluon_rnn.tutorials.d2l.d2l103 import *  # noqa: F403 - the generation's names, all
-from gluon_rnn.tutorials.d2l.d2l103 import __all__ as _names
-
-__version__ = "1.0.3"  # the d2l release whose behaviour this module follows
-USE_MXNET, USE_PYTORCH, USE_TENSORFLOW, USE_JAX = True, False, False, False
-__all__ = [*_names, "plt", "USE_MXNET", "USE_PYTORCH", "USE_TENSORFLOW", "USE_JAX"]  # noqa: F405
-
-
-def __getattr__(name: str):
-    """``d2l.plt`` is matplotlib's pyplot, loaded when first used."""
-    if name == "plt":
-        from gluon_rnn.tutorials.d2l.plotting import pyplot
-        return pyplot()
-    raise AttributeError(f"module 'd2l103_compat' has no attribute {name!r}")
+from gluon_rnn.tutorials.d2l.d2l103 import __all__, __getattr__, __version__  # noqa: F401

@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {  # name: the module that defines it
     "TrainConfig": "train.config", "PRESETS": "train.config", "preset": "train.config",
-    "EpochReport": "train.loop", "fit": "train.loop", "perplexity": "train.loop",
+    "EpochReport": "train.report", "fit": "train.loop", "perplexity": "train.loop",
     "new_run": "train.run", "resume_run": "train.run", "load_model": "train.run",
     "Run": "train.run",
     "generate_text": "sampling",

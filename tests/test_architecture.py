@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import ast
 import collections
+import importlib
 import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -27,6 +31,24 @@ CORE = {  # knows no tutorial, generation or book; each module is named here on 
     "gluon_rnn.train", "gluon_rnn.train.config", "gluon_rnn.train.loop", "gluon_rnn.train.build",
     "gluon_rnn.train.run", "gluon_rnn.train.folder", "gluon_rnn.train.checkpoints",
     "gluon_rnn.train.evaluate", "gluon_rnn.train.sizes", "gluon_rnn.train.distributed",
+    "gluon_rnn.train.report",
+}
+CORE_LEVELS = [  # inside the core, data flows one way: each level imports only those before it
+    ("process and files", {"gluon_rnn.mxnet_compat", "gluon_rnn._checks", "gluon_rnn._files",
+                           "gluon_rnn._schema", "gluon_rnn.npzfile", "gluon_rnn.options",
+                           "gluon_rnn.blas", "gluon_rnn.threads", "gluon_rnn.signals",
+                           "gluon_rnn.devices"}),
+    ("data", {"gluon_rnn.data"}),
+    ("models and sampling", {"gluon_rnn.models", "gluon_rnn.sampling"}),
+    ("train", {"gluon_rnn.train"}),
+    ("compare and the lazy API", {"gluon_rnn.compare", "gluon_rnn"}),
+]
+D2L = "gluon_rnn.tutorials.d2l"
+BASE = f"{D2L}.base"
+GENERATIONS = {  # each helper generation of the books: its module, and the facade of it
+    f"{D2L}.d2l092": "d2l_compat", f"{D2L}.d2lzh": "d2lzh_compat",
+    f"{D2L}.d2l087": "d2l087_compat", f"{D2L}.d2l0176": "d2l0176_compat",
+    f"{D2L}.d2l103": "d2l103_compat",
 }
 LAYERS = {"core": 0, "tutorial": 1, "facade": 1, "books": 2, "app": 3}
 
@@ -97,8 +119,8 @@ def test_the_import_graph_is_read_with_string_imports():
     assert {"d2l_compat", "d2lzh_compat", "d2l087_compat"} <= \
         GRAPH["gluon_rnn.books.generations"]  # bound by name, with importlib
     assert "gluon_rnn.train.loop" in GRAPH["gluon_rnn"]  # the lazy API's table
-    assert "gluon_rnn.books.kernel" in GRAPH["gluon_rnn.books.kernel"] or \
-        "gluon_rnn.books.kernel" in GRAPH["gluon_rnn.books.notebooks"]
+    assert "gluon_rnn.books.kernel" in GRAPH["gluon_rnn.books.notebooks"]  # "-m" and a name
+    assert "gluon_rnn.blas" in GRAPH["gluon_rnn.npzfile"]
     assert len(MODULES) > 40
 
 
@@ -186,44 +208,89 @@ def test_no_block_of_six_lines_repeated():
     assert not repeated, next(iter(repeated.values()))
 
 
-def test_d2l_compat_only_re_exports_the_d2l_tutorial():
-    tree = ast.parse((ROOT / "d2l_compat" / "__init__.py").read_text())
-    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert sources == {"gluon_rnn.tutorials.d2l.d2l092", "gluon_rnn.tutorials.d2l.plotting"}
-    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-    assert defined == ["__getattr__"]  # the lazy ``plt`` only
+def _core_level(name: str) -> Optional[int]:
+    return next((i for i, (_, homes) in enumerate(CORE_LEVELS)
+                 if name in homes or any(name.startswith(home + ".") for home in homes
+                                         if home != "gluon_rnn")), None)
 
 
-@pytest.mark.parametrize("facade, generation", [("d2lzh_compat", "D2LZH"),
-                                                ("d2l087_compat", "D2L_087")])
-def test_the_other_facades_only_re_export(facade, generation):
-    """Imports from the d2l generations and plotting, names bound to one generation's
-    :class:`~gluon_rnn.tutorials.d2l.classic.Helpers`, and the lazy ``plt``: no logic."""
+def _loads_package(name: str, target: str) -> bool:
+    """An import of a package's ``__init__`` by one of its own submodules: how Python
+    loads packages, not an arrow."""
+    return _is_package(target) and name.startswith(target + ".")
+
+
+def test_inside_the_core_no_arrow_points_upwards():
+    """process and files < data < models and sampling < train < compare; e.g. ``npzfile``
+    asks ``blas`` for the memory left, not ``train.sizes``."""
+    assert sorted(n for n in CORE if _core_level(n) is None) == []
+    upward = [(name, target) for name in CORE for target in GRAPH[name]
+              if target in CORE and not _loads_package(name, target)
+              and _core_level(target) > _core_level(name)]
+    assert upward == []
+
+
+def _in(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_each_generation_stands_on_the_core_and_the_shared_base_only():
+    """A generation module imports the core and ``tutorials.d2l.base`` (its package's public
+    names, not one of its parts), and its own package's modules; the base imports the
+    core and itself; nothing of ours imports a generation but its facade (and the books
+    runner, which binds facades by name)."""
+    assert set(GENERATIONS) <= set(MODULES)
+    wrong = []
+    for name in MODULES:
+        own = next((g for g in GENERATIONS if _in(name, g)), None)
+        for target in GRAPH[name]:
+            if own is not None:
+                allowed = target in CORE or target == BASE or _in(target, own)
+            elif _in(name, BASE):
+                allowed = target in CORE or _in(target, BASE)
+            else:
+                allowed = True
+            target_generation = next((g for g in GENERATIONS if _in(target, g)), None)
+            if target_generation is not None and target_generation != own:
+                allowed = allowed and GENERATIONS[target_generation] == name
+            if not allowed:
+                wrong.append((name, target))
+    assert wrong == []
+    d2l_modules = {n for n in MODULES if n.startswith(D2L + ".")}
+    assert d2l_modules <= {n for n in MODULES if _in(n, BASE) or any(_in(n, g) for g in GENERATIONS)}
+
+
+@pytest.mark.parametrize("generation, facade", sorted(GENERATIONS.items()))
+def test_a_facade_is_two_lines_that_re_export_its_generation(generation, facade):
+    """One style for every facade: a docstring, every name of one generation (a star
+    import of its ``__all__``), and its ``__all__``, ``__getattr__`` (the lazy ``plt``) and
+    ``__version__``; no logic, no other source."""
     tree = ast.parse((ROOT / facade / "__init__.py").read_text())
-    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert sources <= {"gluon_rnn.tutorials.d2l.d2l092", "gluon_rnn.tutorials.d2l.classic",
-                       "gluon_rnn.tutorials.d2l.plotting"}
-    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-    assert defined == ["__getattr__"]
-    bound = [node.value for node in tree.body if isinstance(node, ast.Assign)
-             and node.targets[0].id not in ("__version__", "__all__")]
-    assert bound and all(isinstance(v, ast.Attribute) and v.value.id == generation for v in bound)
-
-
-@pytest.mark.parametrize("facade, generation", [("d2l0176_compat", "gluon_rnn.tutorials.d2l.d2l0176"),
-                                                ("d2l103_compat", "gluon_rnn.tutorials.d2l.d2l103")])
-def test_the_2020_facades_only_re_export(facade, generation):
-    """Every name of one generation (a star import of its ``__all__``), its version and
-    the lazy ``plt``: no logic."""
-    tree = ast.parse((ROOT / facade / "__init__.py").read_text())
-    sources = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert sources == {generation, "gluon_rnn.tutorials.d2l.plotting"}
-    defined = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
-    assert defined == ["__getattr__"]
+    body = tree.body[1:] if isinstance(tree.body[0], ast.Expr) else tree.body
+    assert [type(node) for node in body] == [ast.ImportFrom, ast.ImportFrom]
+    assert {node.module for node in body} == {generation}
+    assert [alias.name for alias in body[0].names] == ["*"]
+    assert sorted(alias.name for alias in body[1].names) == ["__all__", "__getattr__",
+                                                             "__version__"]
     module = __import__(facade)
-    generation_module = __import__(generation, fromlist=["__all__"])
-    assert all(getattr(module, name) is getattr(generation_module, name)
-               for name in generation_module.__all__)
+    generation_module = importlib.import_module(generation)
+    assert module.__all__ and all(getattr(module, name) is getattr(generation_module, name)
+                                  for name in module.__all__)
+    assert "plt" not in module.__all__  # a star import of the facade loads no matplotlib
+    assert module.plt.__name__ == "matplotlib.pyplot"
+    with pytest.raises(AttributeError, match=f"no attribute 'nope'.*=={module.__version__}"):
+        module.nope  # noqa: B018 - the attribute access is what is tested
+
+
+def test_importing_a_facade_loads_no_run_machinery():
+    code = ("import sys, d2l_compat, d2lzh_compat, d2l087_compat\n"
+            "heavy = [m for m in ('gluon_rnn.train.run', 'gluon_rnn.train.checkpoints',\n"
+            "         'gluon_rnn.train.distributed', 'gluon_rnn.train.folder', 'matplotlib')\n"
+            "         if m in sys.modules]\n"
+            "assert heavy == [], heavy\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_docstrings_name_tutorials_not_seed_numbers():
@@ -233,9 +300,6 @@ def test_docstrings_name_tutorials_not_seed_numbers():
 
 
 def test_the_public_api_loads_lazily():
-    import subprocess
-    import sys
-
     code = ("import sys, gluon_rnn\n"
             "assert 'mxnet' not in sys.modules, 'import gluon_rnn loaded mxnet'\n"
             "from gluon_rnn import (TrainConfig, fit, new_run, resume_run, load_model,\n"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gluon_rnn.compare import PartitionResult, figure
-from gluon_rnn.train.loop import EpochReport
+from gluon_rnn.train.report import EpochReport
 
 
 def _result(name, values):

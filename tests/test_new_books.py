@@ -8,12 +8,12 @@ import random
 import subprocess
 import sys
 
-import d2l0176_compat
-import d2l103_compat
 import mxnet as mx
 import pytest
 from mxnet import npx
 
+import d2l0176_compat
+import d2l103_compat
 from conftest import require_data
 
 

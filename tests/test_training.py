@@ -11,7 +11,8 @@ from mxnet import nd
 
 from gluon_rnn.data.batches import num_consecutive_batches
 from gluon_rnn.models.scratch import init_rnn_state, params_factory, rnn
-from gluon_rnn.tutorials.d2l.d2l092 import perplexity, train_and_predict_rnn, train_rnn
+from gluon_rnn.train.evaluate import perplexity
+from gluon_rnn.tutorials.d2l.d2l092 import train_and_predict_rnn, train_rnn
 
 HIDDEN = 8
 
@@ -112,9 +113,9 @@ def test_perplexity_of_nothing_is_an_error():
 @pytest.mark.parametrize("theta", [1e-2, 1e4])
 def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
     """clip_global_norm (gluon-rnn train) gives grad_clipping's norm and gradients to
-    float rounding; _sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
+    float rounding; sgd_step (the d2l loops) equals sgd(params, lr, 1) bit for bit."""
     from gluon_rnn.train.loop import clip_global_norm
-    from gluon_rnn.tutorials.d2l.d2l092 import _sgd_step, grad_clipping, sgd
+    from gluon_rnn.tutorials.d2l.base import grad_clipping, sgd, sgd_step
 
     def make():
         mx.random.seed(3)
@@ -135,7 +136,7 @@ def test_fused_clipping_and_sgd_step_agree_with_d2ls(theta):
     if theta < norm:
         assert float(nd.norm(nd.concat(*[p.grad.reshape(-1) for p in fused], dim=0)).asscalar()) \
             == pytest.approx(theta, rel=1e-5)
-    _sgd_step(fused, 0.37)
+    sgd_step(fused, 0.37)
     sgd(d2l, 0.37, 1)
     for a, b in zip(fused, d2l):
         if theta > norm:  # same gradients in: the same parameters out, to the bit

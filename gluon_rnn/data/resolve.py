@@ -47,11 +47,11 @@ class DataFile:
     size: Optional[int] = None  # bytes, when published: a download never grows past it
 
 
-_S3 = "http://d2l-data.s3-accelerate.amazonaws.com/"
+D2L_DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"  # the d2l books' DATA_URL
 _GH = "https://raw.githubusercontent.com/"
 
 DATA_FILES = {f.name: f for f in (
-    DataFile("timemachine.txt", _S3 + "timemachine.txt",
+    DataFile("timemachine.txt", D2L_DATA_URL + "timemachine.txt",
              "090b5e7e70c295757f55df93cb0a180b9691891a",
              "The Time Machine, cleaned text read by the d2l helpers", 178979),
     DataFile("timemachine-gutenberg.txt",
@@ -70,7 +70,7 @@ DATA_FILES = {f.name: f for f in (
              _GH + "dennybritz/rnn-tutorial-rnnlm/master/data/trained-model-theano.npz",
              "d22b9f164eb947bca107af59af0f2ffefcf00f52",
              "the WildML tutorial's published parameters", 3210520),
-    DataFile("ptb.zip", _S3 + "ptb.zip",
+    DataFile("ptb.zip", D2L_DATA_URL + "ptb.zip",
              "319d85e578af0cdc590547f26231e4e31cdf1e42",
              "Penn Treebank language-model split", 1981551),
     DataFile("jaychou_lyrics.txt.zip",

@@ -45,23 +45,8 @@ from ..threads import governed
 from .checkpoints import rng_state, set_rng_state
 from .evaluate import Diverged, check_diverged, evaluate_perplexity, perplexity
 from .folder import write_metrics
+from .report import EpochReport, detached
 from .run import Run, save_checkpoint
-
-
-@dataclasses.dataclass
-class EpochReport:
-    """What one epoch did: its 1-based number, training perplexity, seconds and tokens seen."""
-
-    epoch: int
-    perplexity: float
-    seconds: float
-    tokens: int
-    valid_perplexity: Optional[float] = None
-    skipped: int = 0  # minibatches skipped for a non-finite loss (gluon-rnn train)
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else float("inf")
 
 
 def clip_global_norm(grads: Sequence[nd.NDArray], theta: float) -> float:
@@ -283,12 +268,6 @@ class _StopRequest:
     def active(self) -> Iterator["_StopRequest"]:
         with handled(self._handle, self.SIGNALS):
             yield self
-
-
-def detached(state):
-    """The hidden state cut from its history (the same kind of sequence): the one
-    detach every loop uses before a carried state is fed to the next minibatch."""
-    return type(state)(s.detach() for s in state)
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ and predictions as the real package. Minus its crashes: ``num_epochs=0``, an unk
 token type or a corpus too short for a batch is a ``ValueError`` naming it; data come
 through gluon-rnn's resolver (``$GLUON_RNN_DATA``, ``./data``, ``../data``, the cache)
 before any download, and a download is verified; figures appear inline in Jupyter and
-never as ``<Figure ...>`` text elsewhere (:mod:`.plotting`). Faster where the arithmetic
+never as ``<Figure ...>`` text elsewhere (:mod:`.base.plotting`). Faster where the arithmetic
 allows: ``train_ch8`` hybridizes this module's :class:`RNNModel` and reads the epoch's
 loss once per epoch instead of once per minibatch (the same sums, in the same order).
 """
@@ -32,8 +32,10 @@ from ..._checks import check_counts
 from ...data.batches import as_corpus, require_batches, row_batches, window_batches
 from ...devices import check_context
 from ...sampling import greedy_text
-from .numpy_api import (
+from .base import (
+    DATA_URL,
     Accumulator,
+    Animator,
     Timer,
     abs,
     arange,
@@ -42,21 +44,29 @@ from .numpy_api import (
     concat,
     cos,
     cosh,
+    evaluate_loss,
     exp,
     eye,
     fetch,
     float32,
+    hub_entry,
     int32,
+    lazy_plt,
     linspace,
+    load_array,
     log,
     matmul,
     meshgrid,
     normal,
     numpy,
     ones,
+    plot,
     rand,
     reduce_sum,
     reshape,
+    set_axes,
+    set_figsize,
+    sgd,
     sin,
     sinh,
     size,
@@ -67,13 +77,13 @@ from .numpy_api import (
     transpose,
     try_all_gpus,
     try_gpu,
+    use_svg_display,
     zeros,
 )
-from .plotting import Animator, plot, set_axes, set_figsize, use_svg_display
 
-DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
-DATA_HUB = {"time_machine": (DATA_URL + "timemachine.txt",
-                             "090b5e7e70c295757f55df93cb0a180b9691891a")}
+__version__ = "0.17.6"  # the d2l release whose behaviour this module follows
+USE_MXNET, USE_PYTORCH, USE_TENSORFLOW = True, False, False
+DATA_HUB = {"time_machine": hub_entry("timemachine.txt")}
 
 __all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
     "size", "transpose", "ones", "zeros", "arange", "meshgrid", "sin", "sinh", "cos", "cosh",
@@ -84,35 +94,14 @@ __all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
     "grad_clipping", "load_array", "load_corpus_time_machine", "load_data_time_machine",
     "plot", "predict_ch8", "read_time_machine", "seq_data_iter_random",
     "seq_data_iter_sequential", "set_axes", "set_figsize", "sgd", "tokenize", "train_ch8",
-    "train_epoch_ch8", "try_all_gpus", "try_gpu", "use_svg_display",
+    "train_epoch_ch8", "try_all_gpus", "try_gpu", "use_svg_display", "USE_MXNET", "USE_PYTORCH",
+    "USE_TENSORFLOW",
 ]
-
-
-def sgd(params, lr: float, batch_size) -> None:
-    """Minibatch SGD in place (d2l ``sgd``)."""
-    for param in params:
-        param[:] = param - lr * param.grad / batch_size
-
-
-def load_array(data_arrays, batch_size: int, is_train: bool = True):
-    """A Gluon ``DataLoader`` over arrays (d2l ``load_array``; shuffling draws from
-    numpy's global generator, as Gluon's always does)."""
-    dataset = gluon.data.ArrayDataset(*data_arrays)
-    return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train)
-
-
-def evaluate_loss(net, data_iter, loss) -> float:
-    """The mean of ``loss`` over a data set (d2l ``evaluate_loss``)."""
-    metric = Accumulator(2)
-    for X, y in data_iter:
-        l = loss(net(X), y)
-        metric.add(l.sum(), l.size)
-    return metric[0] / metric[1]
 
 
 def download(name: str, cache_dir: str = os.path.join("..", "data")) -> str:
     """The local path of ``DATA_HUB[name]`` (d2l ``download``), found or fetched and
-    verified as :func:`~.numpy_api.fetch` says."""
+    verified as :func:`~.base.fetch` says."""
     if name not in DATA_HUB:
         raise ValueError(f"{name!r} is not in DATA_HUB (it holds {', '.join(sorted(DATA_HUB))})")
     url, sha1_hash = DATA_HUB[name]
@@ -397,3 +386,5 @@ class RNNModel(nn.HybridBlock):
     def begin_state(self, *args, **kwargs):
         return self.rnn.begin_state(*args, **kwargs)
 
+
+__getattr__ = lazy_plt("d2l.mxnet", __version__)

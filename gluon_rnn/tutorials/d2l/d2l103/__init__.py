@@ -1,9 +1,10 @@
 """The MXNet helper of d2l-en 1.0, ``d2l==1.0.3`` (``from d2l import mxnet as d2l`` in its
 class-based chapters), recurrent-network names: the object-oriented frame
 (:mod:`.framework`), the text and the recurrent models (:mod:`.rnn`), and what it shares
-with 0.17.6 (devices, data files, the tensor aliases: :mod:`..numpy_api`; figures:
-:mod:`..plotting`)."""
-from ..numpy_api import (
+with other generations (devices, data files, the tensor aliases, figures: the shared
+:mod:`..base`)."""
+from ..base import (
+    DATA_URL,
     abs,
     arange,
     argmax,
@@ -21,6 +22,7 @@ from ..numpy_api import (
     gpu,
     int32,
     int64,
+    lazy_plt,
     linspace,
     log,
     matmul,
@@ -30,12 +32,15 @@ from ..numpy_api import (
     numpy,
     ones,
     ones_like,
+    plot,
     rand,
     randn,
     reduce_mean,
     reduce_sum,
     repeat,
     reshape,
+    set_axes,
+    set_figsize,
     sigmoid,
     sin,
     sinh,
@@ -48,10 +53,10 @@ from ..numpy_api import (
     transpose,
     try_all_gpus,
     try_gpu,
+    use_svg_display,
     zeros,
     zeros_like,
 )
-from ..plotting import plot, set_axes, set_figsize, use_svg_display
 from .framework import (
     SGD,
     Classifier,
@@ -64,7 +69,6 @@ from .framework import (
     add_to_class,
 )
 from .rnn import (
-    DATA_URL,
     GRU,
     RNN,
     RNNLM,
@@ -76,13 +80,15 @@ from .rnn import (
     check_shape,
 )
 
+__version__ = "1.0.3"  # the d2l release whose behaviour this module follows
+USE_MXNET, USE_PYTORCH, USE_TENSORFLOW, USE_JAX = True, False, False, False
 DATA_HUB: dict = {}  # d2l's registry of data files (the recurrent chapters register none)
 
 
 def download(url, folder="../data", sha1_hash=None):
     """The local path of the file at ``url`` (d2l ``download``; a ``DATA_HUB`` name works
     too): in ``folder`` when its SHA-1 matches, else through gluon-rnn's resolver or a
-    verified download (:func:`~..numpy_api.fetch`)."""
+    verified download (:func:`~..base.fetch`)."""
     if not url.startswith("http"):
         url, sha1_hash = DATA_HUB[url]
     return fetch(url, folder, sha1_hash)
@@ -99,4 +105,7 @@ __all__ = [  # with d2l 1.0.3's config.ini aliases, from size to repeat
     "RNNScratch", "SGD", "TimeMachine", "Trainer", "Vocab", "add_to_class", "check_len",
     "check_shape", "cpu", "download", "gpu", "num_gpus", "plot", "set_axes", "set_figsize",
     "try_all_gpus", "try_gpu", "use_svg_display",
+    "USE_MXNET", "USE_PYTORCH", "USE_TENSORFLOW", "USE_JAX",
 ]
+
+__getattr__ = lazy_plt("d2l.mxnet", __version__)

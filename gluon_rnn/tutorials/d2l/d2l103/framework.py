@@ -5,21 +5,22 @@ models the recurrent chapters reach (``Classifier``, ``LinearRegression``, ``SGD
 As d2l's, faithfully (the same attributes, draws and arithmetic); minus its crashes: a
 ``Module`` without ``net`` or ``forward``, a ``Trainer`` fitted on no data or for 0 epochs
 is a ``ValueError`` saying so (d2l asserts, or fails later); figures appear inline in
-Jupyter and are kept for ``gluon-rnn chapter --figures`` elsewhere (:mod:`..plotting`).
+Jupyter and are kept for ``gluon-rnn chapter --figures`` elsewhere (:mod:`..base.plotting`).
 """
 from __future__ import annotations
 
 import collections
 import inspect
 import math
+import sys
+from typing import Any, Dict, Sequence, Tuple
 
 from mxnet import autograd, gluon, init, np
 from mxnet.gluon import nn
 
 from ...._checks import check_counts
-from ..numpy_api import gpu, to
-from ..numpy_api import num_gpus as _num_gpus
-from ..plotting import pyplot, show, use_svg_display
+from ..base import gpu, pyplot, show, to, use_svg_display
+from ..base import num_gpus as _num_gpus
 
 
 def add_to_class(Class):
@@ -34,8 +35,7 @@ class HyperParameters:
 
     def save_hyperparameters(self, ignore=()):
         """Save the calling ``__init__``'s arguments as attributes (and in ``hparams``)."""
-        frame = inspect.currentframe().f_back
-        _, _, _, local_vars = inspect.getargvalues(frame)
+        _, _, _, local_vars = inspect.getargvalues(sys._getframe(1))  # the caller's frame
         self.hparams = {k: v for k, v in local_vars.items()
                         if k not in set(list(ignore) + ["self"]) and not k.startswith("_")}
         for k, v in self.hparams.items():
@@ -45,6 +45,22 @@ class HyperParameters:
 class ProgressBoard(HyperParameters):
     """The board that plots data points in animation (d2l ``ProgressBoard``): each
     ``draw`` adds a point, every ``every_n`` points their mean goes on the curve."""
+
+    # set by save_hyperparameters from __init__'s arguments (named here for the type checker)
+    xlabel: Any
+    ylabel: Any
+    xlim: Any
+    ylim: Any
+    xscale: str
+    yscale: str
+    ls: Sequence[str]
+    colors: Sequence[str]
+    fig: Any
+    axes: Any
+    figsize: Tuple[float, float]
+    display: bool
+    raw_points: Dict[str, list]
+    data: Dict[str, list]
 
     def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear",
                  yscale="linear", ls=("-", "--", "-.", ":"), colors=("C0", "C1", "C2", "C3"),
@@ -175,6 +191,9 @@ class Module(nn.Block, HyperParameters):
 class DataModule(HyperParameters):
     """The base class of data (d2l ``DataModule``)."""
 
+    root: str  # set by save_hyperparameters from __init__'s arguments (a subclass's too)
+    batch_size: int
+
     def __init__(self, root="../data", num_workers=4):
         self.save_hyperparameters()
 
@@ -199,6 +218,9 @@ class Trainer(HyperParameters):
     """Fit a :class:`Module` to a :class:`DataModule` (d2l ``Trainer``): SGD steps over the
     training batches, gradients clipped to ``gradient_clip_val`` when it is positive, the
     validation batches evaluated after each epoch, on ``num_gpus`` GPUs at most."""
+
+    max_epochs: int  # set by save_hyperparameters from __init__'s arguments
+    gradient_clip_val: float
 
     def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
         self.save_hyperparameters()
@@ -267,6 +289,9 @@ class Trainer(HyperParameters):
 
 class SGD(HyperParameters):
     """Minibatch SGD over scratch parameters (d2l ``SGD``)."""
+
+    params: Any  # set by save_hyperparameters from __init__'s arguments
+    lr: float
 
     def __init__(self, params, lr):
         self.save_hyperparameters()

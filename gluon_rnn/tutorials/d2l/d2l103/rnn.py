@@ -19,10 +19,8 @@ from mxnet import np, npx
 from mxnet.gluon import nn, rnn
 
 from ...._checks import check_counts
-from ..numpy_api import fetch
+from ..base import fetch, hub_entry
 from .framework import Classifier, DataModule, Module
-
-DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 
 
 class Vocab:
@@ -65,9 +63,12 @@ class TimeMachine(DataModule):
     ``num_steps + 1`` characters at every position, the first ``num_train`` for
     training (shuffled), the next ``num_val`` for validation."""
 
+    num_train: int  # set by save_hyperparameters from __init__'s arguments
+    num_val: int
+
     def _download(self):
-        fname = fetch(DATA_URL + "timemachine.txt", self.root,
-                      "090b5e7e70c295757f55df93cb0a180b9691891a")
+        url, sha1_hash = hub_entry("timemachine.txt")  # d2l's DATA_URL + the file's name
+        fname = fetch(url, self.root, sha1_hash)
         with open(fname) as f:
             return f.read()
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
+__all__ = ["Animator", "lazy_plt", "plot", "pyplot", "semilogy", "set_axes", "set_figsize", "show",
+           "use_svg_display"]
+
 
 def pyplot():
     """``matplotlib.pyplot``, imported on first use."""
@@ -162,3 +165,15 @@ class Animator:
             self.axes[0].plot(xs, ys, fmt)
         self.config_axes()
         show(self.fig, replace=True)
+
+
+def lazy_plt(module: str, release: str):
+    """A generation module's ``__getattr__``: ``d2l.plt`` is matplotlib's pyplot, loaded
+    when first used (so importing a helper never picks a backend); any other missing name
+    is an ``AttributeError`` that says which helper release is served."""
+    def __getattr__(name: str):
+        if name == "plt":
+            return pyplot()
+        raise AttributeError(f"module {module!r} has no attribute {name!r} (gluon-rnn serves "
+                             f"the recurrent-network names of {module.split('.')[0]}=={release})")
+    return __getattr__

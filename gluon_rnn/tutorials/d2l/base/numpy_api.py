@@ -1,26 +1,23 @@
-"""What the two helpers of the 2020+ books (``d2l==0.17.6`` and ``d2l==1.0.3``, both on
-MXNet's numpy interface) share: timing and summing, devices, fetching a data file, and
-the tensor aliases of d2l's ``config.ini`` (``d2l.zeros``, ``d2l.tensor``, ...).
-
-Data files: the book's own folder (``../data``) when the file there has the expected
-SHA-1, else, for a file gluon-rnn knows, its resolver (``$GLUON_RNN_DATA``, ``./data``,
-``../data``, the cache; downloading, verified, only when online), else a verified
-download into the book's folder. The helpers themselves write whatever ``requests``
-brings, unverified, and fail with a connection error offline.
-"""
+"""What the numpy-interface helpers (``from mxnet import np, npx``: ``d2l==0.17.6`` and
+``d2l==1.0.3``) share: timing and summing, loading arrays, and the tensor aliases of
+d2l's ``config.ini`` (``d2l.zeros``, ``d2l.tensor``, ...)."""
 from __future__ import annotations
 
-import hashlib
 import time
-from pathlib import Path
-from typing import List, Optional
+from typing import List
 
-import mxnet as mx
 import numpy as onp
-from mxnet import np, npx
+from mxnet import gluon, np, npx
 
-from ...data.resolve import DATA_FILES, download_file, resolve
-from ...devices import working_gpus
+__all__ = [
+    "Accumulator", "Timer", "abs", "arange", "argmax", "astype", "batch_matmul", "concat",
+    "evaluate_loss", "load_array",
+    "cos", "cosh", "exp", "expand_dims", "eye", "float32", "int32", "int64", "linspace", "log",
+    "matmul", "meshgrid", "normal", "numpy", "ones", "ones_like", "rand", "randn",
+    "reduce_mean", "reduce_sum", "repeat", "reshape", "sigmoid", "sin", "sinh", "size",
+    "stack", "swapaxes", "tanh", "tensor", "to", "transpose", "zeros", "zeros_like",
+]
+
 
 
 class Timer:
@@ -63,46 +60,21 @@ class Accumulator:
         return self.data[idx]
 
 
-def cpu() -> mx.Context:
-    return npx.cpu()
+def load_array(data_arrays, batch_size: int, is_train: bool = True):
+    """A Gluon ``DataLoader`` over arrays (d2l ``load_array``; shuffling draws from
+    numpy's global generator, as Gluon's always does)."""
+    dataset = gluon.data.ArrayDataset(*data_arrays)
+    return gluon.data.DataLoader(dataset, batch_size, shuffle=is_train)
 
 
-def gpu(i: int = 0) -> mx.Context:
-    return npx.gpu(i)
+def evaluate_loss(net, data_iter, loss) -> float:
+    """The mean of ``loss`` over a data set (d2l ``evaluate_loss``)."""
+    metric = Accumulator(2)
+    for X, y in data_iter:
+        l = loss(net(X), y)
+        metric.add(l.sum(), l.size)
+    return metric[0] / metric[1]
 
-
-def num_gpus() -> int:
-    """The GPUs MXNet can use (0 with the CPU wheel, at once)."""
-    return len(working_gpus())
-
-
-def try_gpu(i: int = 0) -> mx.Context:
-    """``gpu(i)`` if it works, else ``cpu()`` (d2l ``try_gpu``)."""
-    return next((device for device in working_gpus() if device.device_id == i), mx.cpu())
-
-
-def try_all_gpus() -> List[mx.Context]:
-    """Every working GPU, or ``[cpu()]`` (d2l ``try_all_gpus``)."""
-    return working_gpus() or [mx.cpu()]
-
-
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def fetch(url: str, folder: str, sha1_hash: Optional[str]) -> str:
-    """The local path of the file at ``url`` (see the module's text)."""
-    fname = Path(folder) / url.split("/")[-1]
-    if fname.is_file() and (sha1_hash is None or _sha1(fname) == sha1_hash):
-        return str(fname)
-    known = DATA_FILES.get(fname.name)
-    if known is not None and (sha1_hash is None or known.sha1 == sha1_hash):
-        return str(resolve(fname.name))
-    return str(download_file(url, fname, sha1_hash))
 
 
 # d2l's config.ini aliases (each generation re-exports those its helper has)

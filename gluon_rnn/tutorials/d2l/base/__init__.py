@@ -1,0 +1,27 @@
+"""The public d2l base: what several helper generations of the MXNet books share, in one
+place each generation imports (and nothing imports a generation from here).
+
+* :mod:`.devices`: ``try_gpu``, ``try_all_gpus``, ``cpu``, ``gpu``, ``num_gpus``;
+* :mod:`.hub`: d2l's ``DATA_URL``, ``DATA_HUB`` entries and ``fetch`` (data files found
+  through the resolver, verified);
+* :mod:`.plotting`: ``set_figsize``, ``semilogy``, ``plot``, ``Animator``, the lazy ``plt``;
+* :mod:`.loops`: ``sgd``, ``grad_clipping`` and the nd-era training loops (0.9.2,
+  d2lzh 1.0.0, 0.8.7);
+* :mod:`.classic`: the 4-tuple API of d2lzh 1.0.0 and 0.8.7 (:class:`Helpers`);
+* :mod:`.numpy_api`: ``Timer``, ``Accumulator`` and the tensor aliases of the
+  numpy-interface helpers (0.17.6, 1.0.3).
+"""
+from .classic import *  # noqa: F403 - each part's public names, by its __all__
+from .classic import __all__ as _classic
+from .devices import *  # noqa: F403
+from .devices import __all__ as _devices
+from .hub import *  # noqa: F403
+from .hub import __all__ as _hub
+from .loops import *  # noqa: F403
+from .loops import __all__ as _loops
+from .numpy_api import *  # noqa: F403
+from .numpy_api import __all__ as _numpy_api
+from .plotting import *  # noqa: F403
+from .plotting import __all__ as _plotting
+
+__all__ = [*_classic, *_devices, *_hub, *_loops, *_numpy_api, *_plotting]

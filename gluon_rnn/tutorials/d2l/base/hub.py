@@ -1,0 +1,46 @@
+"""d2l's data hub, as every generation that has one sees it: ``DATA_URL``, the
+``(url, sha1)`` entries of its ``DATA_HUB`` (read from the core's one list of data files,
+:data:`gluon_rnn.data.resolve.DATA_FILES`) and ``fetch``, where a data file is found.
+
+``fetch``: the book's own folder (``../data``) when the file there has the expected
+SHA-1, else, for a file gluon-rnn knows, its resolver (``$GLUON_RNN_DATA``, ``./data``,
+``../data``, the cache; downloading, verified, only when online), else a verified
+download into the book's folder. The helpers themselves write whatever ``requests``
+brings, unverified, and fail with a connection error offline.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Optional, Tuple
+
+from ....data.resolve import D2L_DATA_URL, DATA_FILES, download_file, resolve
+
+__all__ = ["DATA_URL", "fetch", "hub_entry"]
+
+DATA_URL = D2L_DATA_URL  # d2l's ``DATA_URL``
+
+
+def hub_entry(file_name: str) -> Tuple[str, Optional[str]]:
+    """``(url, sha1)`` of a data file gluon-rnn knows, as d2l's ``DATA_HUB`` holds it."""
+    known = DATA_FILES[file_name]
+    return known.url, known.sha1
+
+
+def _sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(url: str, folder: str, sha1_hash: Optional[str]) -> str:
+    """The local path of the file at ``url`` (see the module's text)."""
+    fname = Path(folder) / url.split("/")[-1]
+    if fname.is_file() and (sha1_hash is None or _sha1(fname) == sha1_hash):
+        return str(fname)
+    known = DATA_FILES.get(fname.name)
+    if known is not None and (sha1_hash is None or known.sha1 == sha1_hash):
+        return str(resolve(fname.name))
+    return str(download_file(url, fname, sha1_hash))
