@@ -7,21 +7,22 @@ differ only in how minibatches are cut and how the hidden state is initialised.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import statistics
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ._checks import check_choice, check_counts
-from ._files import atomic_write
+from ._files import atomic_write, claim_output, locked_output
 from .options import option
 from .train.config import ITERATORS, TrainConfig
 
 if TYPE_CHECKING:  # the training modules load MXNet: imported where a comparison runs
     import mxnet as mx
 
-    from .train.loop import EpochReport
+    from .train.report import EpochReport
 
 def chapter_config(**changes) -> TrainConfig:
     """The chapter's settings for the comparison (its from-scratch RNN, 256 hidden
@@ -123,11 +124,11 @@ def run_comparison(corpus_indices: Sequence[int], vocab, config: CompareConfig,
     results: Dict[str, PartitionResult] = {}
     for name in iterators:
         check_choice("iterator", name, ITERATORS)
-        seed_reports, samples = [], {}
+        seed_reports: List[List[EpochReport]] = []
+        samples: Dict[str, str] = {}
         for seed in range(base.seed, base.seed + config.runs):
             run = new_run(dataclasses.replace(base, iter=name, seed=seed), ctx, corpus=corpus)
-            result = fit(run, on_epoch=lambda rep, name=name: on_epoch and on_epoch(name, rep),
-                         handle_sigint=False)
+            result = fit(run, on_epoch=_follow(on_epoch, name), handle_sigint=False)
             seed_reports.append(result.reports)
             samples = samples or {prefix: generate_text(run.net, run.vocab, prefix,
                                                         config.pred_len, ctx=ctx)
@@ -136,12 +137,22 @@ def run_comparison(corpus_indices: Sequence[int], vocab, config: CompareConfig,
     return results
 
 
+def _follow(on_epoch: Optional[Callable[[str, EpochReport], None]],
+            name: str) -> Optional[Callable[[EpochReport], None]]:
+    """``on_epoch`` for the runs of one partitioning: ``on_epoch(name, report)``."""
+    if on_epoch is None:
+        return None
+    return lambda report: on_epoch(name, report)
+
+
 def format_table(results: Dict[str, PartitionResult], every: int = 1) -> str:
     """Side-by-side perplexity per epoch (every ``every`` epochs, and the last),
     as ``mean±std`` over seeds when there are several, then the final samples."""
     columns = [(name, results[name].perplexities, results[name].spread) for name in results]
-    columns += [(f"{name} valid", results[name].valid_perplexities, results[name].valid_spread)
-                for name in results if results[name].valid_perplexities is not None]
+    for name, result in results.items():
+        valid, spread = result.valid_perplexities, result.valid_spread
+        if valid is not None and spread is not None:
+            columns.append((f"{name} valid", valid, spread))
     several = len(next(iter(results.values())).seed_reports) > 1
     width = 20 if several else 18
     epochs = len(columns[0][1])
@@ -157,6 +168,20 @@ def format_table(results: Dict[str, PartitionResult], every: int = 1) -> str:
         lines.append(f"\n{name} partitioning, final samples:")
         lines += [f" - {text!r}" for text in results[name].samples.values()]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def comparison_outputs(out, overwrite: bool = False) -> Iterator[Tuple[Path, Path]]:
+    """The files a comparison into the folder ``out`` writes, ``(compare.csv,
+    compare.png)``, held by this process within the block: a second comparison into
+    ``out`` is refused while this one runs, and each file is claimed now, before any
+    training (an existing one is replaced only with ``overwrite``; a folder never)."""
+    out = Path(out)
+    csv_path, png_path = out / "compare.csv", out / "compare.png"
+    with locked_output(csv_path, "the comparison"):
+        for path in (csv_path, png_path):
+            claim_output(path, overwrite, "the comparison")
+        yield csv_path, png_path
 
 
 def write_csv(results: Dict[str, PartitionResult], path) -> Path:

@@ -148,7 +148,6 @@ def test_a_tutorial_stopped_in_training_saves_what_it_has(tmp_path, command, how
     import signal
     import subprocess
     import sys
-    import time
 
     out = tmp_path / "model.npz"
     argv = _sd(tmp_path, out) if command == "straight-dope" else _rnnlm(tmp_path, out)
@@ -159,8 +158,8 @@ def test_a_tutorial_stopped_in_training_saves_what_it_has(tmp_path, command, how
     proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     first = proc.stdout.readline()  # training has begun (its first report line)
-    assert first, proc.stderr.read()
-    time.sleep(1)
+    second = proc.stdout.readline()  # and gone on: a model to save
+    assert first and second, proc.stderr.read()
     proc.send_signal(getattr(signal, how))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status, err
@@ -175,3 +174,75 @@ def test_a_tutorial_stopped_in_training_saves_what_it_has(tmp_path, command, how
         read_model_parameters(out)
         assert load_vocabulary(str(out) + ".vocab.json")
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.lock"))
+
+
+def _library_sd(tmp_path, out, overwrite=False):
+    from gluon_rnn.tutorials import straight_dope as sd
+
+    text = "the cat sat on the mat. " * 30
+    model = sd.new_model(text, 8, 0)
+    return sd.train_model(model, text, sd.CharRNNConfig(epochs=1, seq_length=8, batch_size=4),
+                          save_to=out, overwrite=overwrite)
+
+
+def _library_rnnlm(tmp_path, out, overwrite=False):
+    from gluon_rnn.tutorials.wildml.workflow import RNNLMConfig, train_rnnlm
+
+    text = tmp_path / "sentences.txt"
+    text.write_text("the cat sat on the mat.\nthe dog sat on the log.\n" * 20)
+    return train_rnnlm(RNNLMConfig(data=str(text), hidden_dim=4, vocabulary_size=20), out,
+                       overwrite=overwrite)
+
+
+def _library_compare(tmp_path, out, overwrite=False):
+    from gluon_rnn.compare import comparison_outputs
+
+    with comparison_outputs(out.parent, overwrite) as targets:
+        return targets
+
+
+LIBRARY = {"straight-dope": (_library_sd, "model.npz"), "rnnlm": (_library_rnnlm, "model.npz"),
+           "compare": (_library_compare, "compare.csv")}
+
+
+@pytest.mark.parametrize("what", list(LIBRARY))
+def test_a_library_caller_gets_the_same_lock_and_claims_as_the_command(tmp_path, what):
+    """The lock and the output policy are the library's (the command line only calls it):
+    from Python too, a second writer of the same output is refused while the first holds
+    it, and an existing file is replaced only with overwrite."""
+    write, name = LIBRARY[what]
+    target = tmp_path / "out" / name
+    target.parent.mkdir()
+    with locked_output(target, "a model"):  # a first run holding it
+        with pytest.raises(ValueError, match="is in use by another gluon-rnn run"):
+            write(tmp_path, target)
+    target.write_text("mine")
+    with pytest.raises(ValueError, match="already exists"):
+        write(tmp_path, target)
+    assert target.read_text() == "mine"
+    write(tmp_path, target, overwrite=True)
+    assert not list(target.parent.glob(".*.lock"))
+    if what != "compare":  # a comparison's files are written after its runs, by the caller
+        assert target.read_bytes()[:2] == b"PK"  # replaced by a model (.npz)
+
+
+def test_a_launchers_environment_makes_no_library_run_distributed(monkeypatch):
+    """DMLC_ROLE=worker (a `gluon-rnn launch` worker's environment) used to turn every new
+    run distributed; now only `distributed=True` (given by the command line) does."""
+    from gluon_rnn.data.corpora import TokenCorpus
+    from gluon_rnn.train import run as runs
+    from gluon_rnn.train.config import TrainConfig
+    from gluon_rnn.train.run import new_run
+
+    def no_scheduler():  # what a dist_sync KVStore would need: a job's scheduler
+        raise AssertionError("the run was made distributed")
+
+    monkeypatch.setattr(runs, "distributed_kvstore", no_scheduler)
+    monkeypatch.setenv("DMLC_ROLE", "worker")
+    corpus = TokenCorpus("tiny", "char", list("the cat sat on the mat " * 20), [], [])
+    run = new_run(TrainConfig(num_hiddens=8, num_steps=5, batch_size=4, num_epochs=1),
+                  corpus=corpus)
+    assert run.num_workers == 1 and run.rank == 0
+    with pytest.raises(AssertionError, match="made distributed"):
+        new_run(TrainConfig(num_hiddens=8, num_steps=5, batch_size=4, num_epochs=1),
+                corpus=corpus, distributed=True)

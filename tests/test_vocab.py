@@ -39,3 +39,10 @@ def test_round_trip_property(tokens, min_freq, special):
     counts = [tokens.count(t) for t in vocab.idx_to_token[4 if special else 1:]]
     assert counts == sorted(counts, reverse=True)
     assert vocab.to_tokens(vocab[list(tokens)]) == [t if t in vocab else "<unk>" for t in tokens]
+
+
+def test_a_saved_order_is_taken_as_it_is():
+    vocab = Vocab.from_tokens(["b", "<unk>", "a"])
+    assert vocab.idx_to_token == ["b", "<unk>", "a"] and vocab.token_to_idx["a"] == 2
+    assert vocab["zzz"] == 1 == vocab.unk  # unknown tokens map to <unk>'s own index
+    assert Vocab.from_tokens(["x", "y"])["zzz"] == 0

@@ -190,7 +190,7 @@ def _main(argv: Optional[List[str]]) -> int:
     except MemoryError as err:
         print(f"gluon-rnn: error: {_memory(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as err:  # noqa: BLE001 - MXNet's own errors, as one line
+    except Exception as err:  # MXNet's own errors, as one line
         if type(err).__name__ != "MXNetError":
             raise
         print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
@@ -213,7 +213,7 @@ def _quiet_mxnet_shutdown() -> None:
     def quietly() -> None:
         try:
             hook()
-        except Exception:  # noqa: BLE001, S110 - already reported, once
+        except Exception:  # already reported, once
             pass
 
     atexit.register(quietly)

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from .._files import claim_output, locked_output
 from ._args import (
     add_options,
     command,
@@ -62,6 +61,7 @@ def _cmd_compare(args) -> int:
     from ..compare import (
         CompareConfig,
         chapter_config,
+        comparison_outputs,
         format_table,
         plot,
         run_comparison,
@@ -73,11 +73,7 @@ def _cmd_compare(args) -> int:
 
     train = config_from(TrainConfig, args, chapter_config()).check()
     config = config_from(CompareConfig, args, train=train)
-    out = Path(args.out)
-    # one comparison at a time into OUT: a second one is refused while this one runs
-    with locked_output(out / "compare.csv", "the comparison"):
-        claim_output(out / "compare.csv", args.overwrite, "the comparison")
-        claim_output(out / "compare.png", args.overwrite, "the comparison")
+    with comparison_outputs(args.out, args.overwrite) as (csv_target, png_target):
         ctx = parse_ctx(args.ctx)
         corpus_indices, vocab, valid = load_data_time_machine_split(
             config.num_examples, config.valid_examples, args.data)
@@ -95,8 +91,8 @@ def _cmd_compare(args) -> int:
                                      valid_indices=valid or None)
         every = args.table_every or max(1, train.num_epochs // 20)
         print(format_table(results, every))
-        csv_path = write_csv(results, out / "compare.csv")
-        png_path = plot(results, out / "compare.png",
+        csv_path = write_csv(results, csv_target)
+        png_path = plot(results, png_target,
                         title=f"{train.model} RNN on The Time Machine ({train.num_hiddens} hidden, "
                               f"{train.num_steps} steps, batch {train.batch_size}"
                               + (f", {config.runs} seeds" if config.runs > 1 else "") + ")")
@@ -137,11 +133,12 @@ def _cmd_train(args) -> int:
 
     from ..devices import parse_contexts
     from ..train.config import TrainConfig
+    from ..train.distributed import launched_as_worker
     from ..train.run import open_run
 
     options = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
     run = open_run(Path(args.out), options, parse_contexts(args.ctx), args.resume,
-                   args.overwrite)
+                   args.overwrite, distributed=launched_as_worker())
     with worker_output(run.rank, run.num_workers, args.no_progress) as no_progress:
         return _train_and_report(args, run, no_progress)
 

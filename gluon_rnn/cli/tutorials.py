@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 
-from .._files import claim_output, locked_output
 from ._args import (
     actions,
     add_options,
@@ -167,15 +166,11 @@ def _add_rnnlm(sub) -> None:
 
 
 def _cmd_rnnlm_train(args) -> int:
-    from ..tutorials.wildml.files import vocabulary_path
     from ..tutorials.wildml.workflow import RNNLMConfig, train_rnnlm
 
     config = config_from(RNNLMConfig, args)
-    with locked_output(args.out, "a model"):  # one run at a time writes this model
-        claim_output(args.out, args.overwrite, "a model")
-        claim_output(vocabulary_path(args.out), args.overwrite, "the model's vocabulary")
-        model, _ = train_rnnlm(config, args.out, progress=not args.no_progress,
-                               overwrite=args.overwrite)
+    model, _ = train_rnnlm(config, args.out, progress=not args.no_progress,
+                           overwrite=args.overwrite)
     print(f"wrote {args.out} ({model.word_dim} words, {model.hidden_dim} hidden) and its "
           "vocabulary")
     return 0
@@ -221,14 +216,7 @@ def _cmd_sd_train(args) -> int:
     from ..tutorials import straight_dope as sd
 
     config = config_from(sd.CharRNNConfig, args)
-    with locked_output(args.out, "a model"):  # one run at a time writes this model
-        claim_output(args.out, args.overwrite, "a model")
-        return _sd_train(args, config)
-
-
-def _sd_train(args, config) -> int:
-    from ..tutorials import straight_dope as sd
-
+    sd.check_model_file(args.out, args.overwrite)  # before the corpus is read
     text = sd.load_char_corpus(config.corpus)[:config.max_chars]
     model = sd.new_model(text, config.num_hidden, config.seed)
     prefix = model.usable_prefix(config.prefix, text)
@@ -241,7 +229,8 @@ def _sd_train(args, config) -> int:
                                          model.characters, config.temperature, model.rng,
                                          model.ctx))
 
-    sd.train_model(model, text, config, on_epoch=on_epoch, save_to=args.out)
+    sd.train_model(model, text, config, on_epoch=on_epoch, save_to=args.out,
+                   overwrite=args.overwrite)
     print(f"wrote {args.out}")
     return 0
 

@@ -36,6 +36,16 @@ class Vocab:
         self.idx_to_token: List[Hashable] = list(specials) + kept
         self.token_to_idx = {tok: idx for idx, tok in enumerate(self.idx_to_token)}
 
+    @classmethod
+    def from_tokens(cls, idx_to_token: Sequence[Hashable]) -> "Vocab":
+        """The vocabulary whose index order is ``idx_to_token`` (one saved with a model);
+        unknown tokens map to ``<unk>``'s index when it has one, else to 0."""
+        vocab = cls([])
+        vocab.idx_to_token = list(idx_to_token)
+        vocab.token_to_idx = {tok: idx for idx, tok in enumerate(vocab.idx_to_token)}
+        vocab.unk = vocab.token_to_idx.get("<unk>", 0)
+        return vocab
+
     def __len__(self) -> int:
         return len(self.idx_to_token)
 

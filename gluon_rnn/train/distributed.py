@@ -31,15 +31,18 @@ VERBOSE_WORKERS_ENV = "GLUON_RNN_VERBOSE_WORKERS"  # every worker prints, labell
 
 
 def distributed_kvstore():
-    """The ``dist_sync`` KVStore when this process is a worker of a ``gluon-rnn launch``
-    job (``DMLC_ROLE=worker``), else ``None``."""
+    """The ``dist_sync`` KVStore of a worker of a ``gluon-rnn launch`` job (MXNet finds
+    the job's scheduler from the ``DMLC_*`` variables the launcher set)."""
     import mxnet as mx  # here, not at import: the launcher itself never loads MXNet
 
-    return mx.kv.create("dist_sync") if distributed_kvstore_requested() else None
+    return mx.kv.create("dist_sync")
 
 
-def distributed_kvstore_requested() -> bool:
-    """Whether this process was started as a worker of a ``gluon-rnn launch`` job."""
+def launched_as_worker() -> bool:
+    """Whether this process was started as a worker of a ``gluon-rnn launch`` job (the
+    launcher sets ``DMLC_ROLE=worker``). Only the command line asks, and passes the answer
+    on as ``distributed=``: a library caller's run is never made distributed by its
+    environment."""
     return os.environ.get("DMLC_ROLE") == "worker"
 
 
@@ -165,7 +168,7 @@ def launch(command: Sequence[str], num_workers: int, num_servers: int = 1,
             while True:
                 for worker in workers:
                     code = worker.popen.poll()
-                    if code not in (None, 0):
+                    if code is not None and code != 0:
                         raise LaunchError(f"{worker.name} (pid {worker.popen.pid}) exited with "
                                           f"status {_status(code)}; stopped the other processes")
                 if all(worker.popen.poll() == 0 for worker in workers):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import mxnet as mx
 import numpy as np
@@ -31,7 +31,7 @@ from .checkpoints import (
     save_training_checkpoint,
 )
 from .config import RESUMABLE_CHANGES, TrainConfig
-from .distributed import distributed_kvstore, distributed_kvstore_requested
+from .distributed import distributed_kvstore
 from .folder import CHECKPOINT_NAME, WRITTEN, RunFolder, check_claim, check_free_space, write_json
 from .sizes import check_memory
 
@@ -75,13 +75,6 @@ class Run:
         return None if self.out is None else self.out / CHECKPOINT_NAME
 
 
-def _vocab_of(tokens: Sequence[str]) -> Vocab:
-    vocab = Vocab([])
-    vocab.idx_to_token = list(tokens)
-    vocab.token_to_idx = {tok: i for i, tok in enumerate(vocab.idx_to_token)}
-    return vocab
-
-
 def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context],
                 num_workers: int = 1) -> None:
     parts = len(ctxs) * num_workers
@@ -115,7 +108,13 @@ def _data(config: TrainConfig, corpus: Optional[TokenCorpus], identity: Optional
     """The corpus of ``config`` (or the one given), indexed with ``vocab`` (a resumed
     run's) or with a vocabulary built from its training part."""
     if corpus is None:
-        source = config.corpus if config.corpus in TRAIN_CORPORA else identity["path"]
+        if config.corpus in TRAIN_CORPORA:
+            source = config.corpus
+        elif identity is not None:
+            source = identity["path"]
+        else:  # a caller's mistake: data_identity(config.corpus) gives it
+            raise ValueError(f"the corpus file {config.corpus!r} needs its identity (path, size, "
+                             "SHA-1) to be read: pass data_identity(config.corpus)")
         corpus = load_token_corpus(source, config.level, config.valid_fraction)
     vocab = vocab or Vocab(corpus.train)
     return _Data(vocab, vocab.indices(corpus.train), vocab.indices(corpus.valid),
@@ -155,7 +154,8 @@ def _assemble(config: TrainConfig, ctx: Contexts, data: Optional[_Data], vocab: 
 
 
 def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = None,
-            corpus: Optional[TokenCorpus] = None, replace: bool = False) -> Run:
+            corpus: Optional[TokenCorpus] = None, replace: bool = False,
+            distributed: bool = False) -> Run:
     """A new run of ``config`` (on ``corpus`` when given, else the one ``config``
     names); ``out`` is checked to be writable now, not after the first epoch, and
     receives ``config.json`` once every check has passed, after the files of an earlier
@@ -164,7 +164,8 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
     config.check()
     identity = None if corpus is not None else data_identity(config.corpus)
     data = _data(config, corpus, identity, None)
-    run = _assemble(config, ctx, data, data.vocab, out, kvstore=distributed_kvstore())
+    kvstore = distributed_kvstore() if distributed else None
+    run = _assemble(config, ctx, data, data.vocab, out, kvstore=kvstore)
     if run.out is not None:
         run.out.mkdir(parents=True, exist_ok=True)
         for name in WRITTEN if replace else ():
@@ -173,7 +174,7 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
     return run
 
 
-def _read(checkpoint: Path, changes: Optional[Dict[str, object]] = None):
+def _read(checkpoint: Path, changes: Optional[Dict[str, Any]] = None):
     """A checkpoint and its configuration with ``changes`` (only those a resumed run may
     make: more epochs, skipping non-finite minibatches)."""
     saved = load_training_checkpoint(checkpoint)
@@ -190,13 +191,15 @@ def _read(checkpoint: Path, changes: Optional[Dict[str, object]] = None):
 
 
 def resume_run(checkpoint: Path, ctx: Contexts = None, out: Optional[Path] = None,
-               changes: Optional[Dict[str, object]] = None) -> Run:
+               changes: Optional[Dict[str, Any]] = None, distributed: bool = False) -> Run:
     """Rebuild a run from its checkpoint: configuration, vocabulary, parameters,
     optimizer state and position, on the data it was trained on. ``changes`` may only
     extend ``num_epochs`` (or skip non-finite minibatches); any other option that differs
     from the checkpoint's is an error, and so is a number of epochs below those done (a
-    run with as many done as asked for has nothing left to train: :attr:`Run.finished`)."""
-    if distributed_kvstore_requested():
+    run with as many done as asked for has nothing left to train: :attr:`Run.finished`).
+    ``distributed`` (a worker of a ``gluon-rnn launch`` job) is refused: the workers'
+    carried states are not saved."""
+    if distributed:
         raise ValueError("--resume is not supported inside a `gluon-rnn launch` job (each "
                          "worker's carried state is not saved); resume with one process, or "
                          "start a new distributed run")
@@ -205,7 +208,7 @@ def resume_run(checkpoint: Path, ctx: Contexts = None, out: Optional[Path] = Non
         raise ValueError(f"{checkpoint} has trained {saved.position.epoch} epochs, more than the "
                          f"{config.num_epochs} asked for; pass --num-epochs above "
                          f"{saved.position.epoch} to train on, or none to finish the run")
-    vocab = _vocab_of(saved.meta["vocab"])
+    vocab = Vocab.from_tokens(saved.meta["vocab"])
     identity = _same_data(config.corpus, saved.meta.get("data"), checkpoint)
     data = _data(config, None, identity, vocab)
     with _naming(checkpoint):
@@ -246,7 +249,7 @@ def load_model(checkpoint: Path, ctx: Optional[mx.Context] = None):
     trained parameters, for generation: the model's checks apply, the corpus is not
     read (generation needs none)."""
     saved, config = _read(checkpoint)
-    vocab = _vocab_of(saved.meta["vocab"])
+    vocab = Vocab.from_tokens(saved.meta["vocab"])
     with _naming(checkpoint):
         run = _assemble(config, ctx or mx.cpu(), None, vocab, saved=saved)
     return run.net, vocab, config
@@ -290,23 +293,25 @@ def save_checkpoint(run: Run) -> Optional[Path]:
                                     run.position, meta, flat)
 
 
-def open_run(out: Path, options: Dict[str, object], ctx: Contexts = None, resume: bool = False,
-             overwrite: bool = False) -> Run:
+def open_run(out: Path, options: Dict[str, Any], ctx: Contexts = None, resume: bool = False,
+             overwrite: bool = False, distributed: bool = False) -> Run:
     """The run of folder ``out``, by the one policy of every command that writes a run
     folder (:func:`~.folder.check_claim`): ``resume`` continues its checkpoint
     (``options`` may only extend it); else a new run from ``options`` (``None`` values
     keep :class:`TrainConfig`'s defaults), replacing an earlier run only with
-    ``overwrite``."""
+    ``overwrite``. ``distributed``: this process is a worker of a ``gluon-rnn launch``
+    job (the command line says so from the launcher's environment): the run trains with
+    the ``dist_sync`` KVStore and only rank 0 writes the folder."""
     out = Path(out)
     check_claim(out, resume, overwrite)
     # under `gluon-rnn launch` every worker opens the folder and only rank 0 writes it
-    folder = None if distributed_kvstore_requested() else RunFolder(out)
+    folder = None if distributed else RunFolder(out)
     try:
         if resume:
-            run = resume_run(out / CHECKPOINT_NAME, ctx, out, options)
+            run = resume_run(out / CHECKPOINT_NAME, ctx, out, options, distributed)
         else:
             config = TrainConfig(**{k: v for k, v in options.items() if v is not None})
-            run = new_run(config, ctx, out, replace=overwrite)
+            run = new_run(config, ctx, out, replace=overwrite, distributed=distributed)
     except BaseException:  # a refused start leaves the folder as it found it
         if folder is not None:
             folder.release(refused=True)

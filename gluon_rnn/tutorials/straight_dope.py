@@ -25,6 +25,7 @@ import numpy as np
 from mxnet import autograd, nd
 
 from .._checks import check_counts, check_rates
+from .._files import claim_output, locked_output
 from ..data.batches import require_batches
 from ..data.corpora import corpus_file, strip_gutenberg_licence
 from ..data.resolve import read_file_text, read_text
@@ -33,7 +34,7 @@ from ..options import option
 from ..sampling import draw
 from ..signals import saving_when_stopped
 from ..train.evaluate import check_diverged, perplexity
-from ..train.loop import EpochReport
+from ..train.report import EpochReport
 from ..train.sizes import check_bytes
 
 CHAR_RNN_NAMES = ("Wxh", "Whh", "bh", "Why", "by")
@@ -47,7 +48,7 @@ def load_char_corpus(corpus: str = "timemachine") -> str:
     if corpus in CHAR_CORPORA:
         text = read_text(CHAR_CORPORA[corpus])
     else:
-        text = read_file_text(corpus_file(corpus, CHAR_CORPORA))
+        text = read_file_text(corpus_file(corpus, list(CHAR_CORPORA)))
     text = strip_gutenberg_licence(text)
     if len(text) < 2:
         raise ValueError(f"corpus {corpus!r} holds {len(text)} characters; it needs at least 2")
@@ -84,8 +85,8 @@ def textify(vector_list: Sequence[nd.NDArray], characters: Sequence[str]) -> str
     return "".join(characters[int(v[0].argmax(axis=0).asscalar())] for v in vector_list)
 
 
-def char_batches(time_numerical: Sequence[int], seq_length: int, batch_size: int,
-                 vocab_size: int, ctx: Optional[mx.Context] = None
+def char_batches(time_numerical: Union[Sequence[int], np.ndarray], seq_length: int,
+                 batch_size: int, vocab_size: int, ctx: Optional[mx.Context] = None
                  ) -> Iterator[Tuple[List[nd.NDArray], List[nd.NDArray]]]:
     """The tutorial's stacked batches, one at a time: ``(data, labels)``, each a list of
     ``seq_length`` one-hot ``(batch_size, vocab_size)`` arrays.
@@ -161,8 +162,8 @@ def SGD(params: Sequence[nd.NDArray], lr: float) -> None:
         param[:] = param - lr * param.grad
 
 
-def train_char_rnn(params, time_numerical: Sequence[int], vocab_size: int, num_hidden: int,
-                   epochs: int, learning_rate: float = .5, seq_length: int = 64,
+def train_char_rnn(params, time_numerical: Union[Sequence[int], np.ndarray], vocab_size: int,
+                   num_hidden: int, epochs: int, learning_rate: float = .5, seq_length: int = 64,
                    batch_size: int = 32, ctx: Optional[mx.Context] = None,
                    on_epoch: Optional[Callable[[EpochReport], None]] = None) -> List[float]:
     """The tutorial's training loop, its bugs fixed (``backward`` outside ``record``,
@@ -177,7 +178,8 @@ def train_char_rnn(params, time_numerical: Sequence[int], vocab_size: int, num_h
     """
     check_counts(epochs=epochs, num_hidden=num_hidden)
     check_rates(learning_rate=learning_rate)
-    moving_loss, history = None, []
+    moving_loss: Optional[float] = None
+    history: List[float] = []
     for e in range(epochs):
         start, tokens = time.time(), 0
         if (e + 1) % 100 == 0:
@@ -193,6 +195,8 @@ def train_char_rnn(params, time_numerical: Sequence[int], vocab_size: int, num_h
             value = float(loss.asscalar())
             tokens += len(label) * label[0].shape[0]
             moving_loss = value if moving_loss is None else .99 * moving_loss + .01 * value
+        if moving_loss is None:  # char_batches refuses a text too short for one batch
+            raise ValueError("no minibatch in an epoch: the text is too short")
         history.append(moving_loss)
         if on_epoch is not None:
             on_epoch(EpochReport(e + 1, perplexity(moving_loss, 1), time.time() - start, tokens))
@@ -339,12 +343,32 @@ class SampleConfig:
 
 def train_model(model: StraightDopeRNN, text: str, config: CharRNNConfig = CharRNNConfig(),
                 on_epoch: Optional[Callable[[EpochReport], None]] = None,
-                save_to: Optional[Union[str, Path]] = None) -> List[float]:
+                save_to: Optional[Union[str, Path]] = None,
+                overwrite: bool = False) -> List[float]:
     """:func:`train_char_rnn` on ``text`` with ``model``'s parameters (in place), stopped
     with :class:`~gluon_rnn.train.evaluate.Diverged` when an epoch leaves the model worse
     than guessing (nothing of it is worth saving then); ``on_epoch`` follows the others.
     With ``save_to`` the model is saved there at the end, and also when Ctrl-C or SIGTERM
-    stops the training (the model as it stands, when its parameters are finite)."""
+    stops the training (the model as it stands, when its parameters are finite); the file
+    is claimed before training (an existing one is replaced only with ``overwrite``) and
+    held while it trains (a second run writing it is refused)."""
+    if save_to is None:
+        return _save_when_done(model, text, config, on_epoch, None)
+    with locked_output(save_to, "a model"):
+        check_model_file(save_to, overwrite)
+        return _save_when_done(model, text, config, on_epoch, save_to)
+
+
+def check_model_file(path: Union[str, Path], overwrite: bool = False) -> Path:
+    """Refuse ``path`` as a model file to write: an existing file unless ``overwrite``, a
+    folder, or one that cannot be written (what :func:`train_model` checks before it
+    trains; a caller may ask before it even reads the corpus)."""
+    return claim_output(path, overwrite, "a model")
+
+
+def _save_when_done(model: StraightDopeRNN, text: str, config: CharRNNConfig,
+                    on_epoch: Optional[Callable[[EpochReport], None]],
+                    save_to: Optional[Union[str, Path]]) -> List[float]:
     def save() -> Optional[List[Path]]:
         if save_to is None or not all(np.isfinite(p.asnumpy()).all() for p in model.params):
             return None

@@ -10,7 +10,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Union
 import numpy as np
 
 from ..._checks import check_choice, check_counts
-from ..._files import claim_output
+from ..._files import claim_output, locked_output
 from ...options import option
 from ...sampling import draw
 from ...signals import saving_when_stopped
@@ -65,10 +65,20 @@ class RNNLMConfig:
 def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[Callable] = None,
                 progress: bool = False, overwrite: bool = False):
     """Run the pipeline and :func:`train_with_sgd`; save the model and its vocabulary.
-    Returns ``(model, losses)``. A snapshot pattern with unknown fields, or whose files
-    exist (unless ``overwrite``) or cannot be written, is refused before training, and a
+    Returns ``(model, losses)``. ``out`` is held by this process while it trains (a second
+    run writing the same model is refused); the model, its vocabulary and a snapshot
+    pattern's files are claimed before training (an existing one is refused unless
+    ``overwrite``; unknown fields, or a folder that cannot be written, are refused); a
     model whose loss or parameters are no longer finite is not saved. Stopped by Ctrl-C
     or SIGTERM, the model as it stands is saved (when finite) and the stop raised on."""
+    with locked_output(out, "a model"):
+        claim_output(out, overwrite, "a model")
+        claim_output(vocabulary_path(out), overwrite, "the model's vocabulary")
+        return _train_rnnlm(config, out, callback, progress, overwrite)
+
+
+def _train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[Callable],
+                 progress: bool, overwrite: bool):
     c = config
     check_snapshot_pattern(c.snapshot)
     words = load_word_data(c.data, c.vocabulary_size, c.column)
@@ -150,8 +160,7 @@ def iter_sentences(model_path: Union[str, Path], config: SentenceConfig = Senten
     """:func:`generate`'s sentences one by one as they are drawn (model and vocabulary
     are checked before the first)."""
     model = load_model_parameters(model_path, make_model(model_kind, 2, 1))
-    vocab = vocab or vocabulary_path(model_path)
-    index_to_word = load_vocabulary(vocab)
+    index_to_word = load_vocabulary(vocab or vocabulary_path(model_path))
     if model.word_dim != len(index_to_word):
         raise ValueError(f"the model has {model.word_dim} words but the vocabulary "
                          f"{vocab} has {len(index_to_word)}")
