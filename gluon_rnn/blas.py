@@ -37,6 +37,7 @@ rounding (the BLAS kernels; the allocator changes none).
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Dict, Optional
@@ -74,8 +75,18 @@ def configure_blas(environ=os.environ) -> Dict[str, str]:
     thread governor gives MXNet's worker the free cores), ``MXNET_USE_OPERATOR_TUNING=0``
     (elementwise operators on every thread), each unless the user set it, and keep
     freed memory for reuse (see the module's text) unless the user set glibc's
-    ``MALLOC_MMAP_THRESHOLD_``. Returns what was set."""
-    if "mxnet" in sys.modules or environ.get("GLUON_RNN_NO_BLAS_TUNING"):
+    ``MALLOC_MMAP_THRESHOLD_``. Returns what was set.
+
+    MXNet reads these once, when it loads: called after ``import mxnet`` it can change
+    nothing, and where no ``OMP_NUM_THREADS`` was set either, MXNet runs on its default
+    thread count, whose products round otherwise (other numbers than ``gluon-rnn
+    chapter`` prints): that is said in one warning (:data:`LOADED_TOO_EARLY`), not
+    silently passed over."""
+    if environ.get("GLUON_RNN_NO_BLAS_TUNING"):
+        return {}
+    if "mxnet" in sys.modules:
+        if "OMP_NUM_THREADS" not in environ:
+            logging.getLogger(__name__).warning(LOADED_TOO_EARLY)
         return {}
     chosen = {}
     coretype = None if "OPENBLAS_CORETYPE" in environ else openblas_coretype()
@@ -106,6 +117,18 @@ def check_thread_count(environ=os.environ) -> None:
                          "cores here), or unset it to let gluon-rnn choose")
 
 
+def available_bytes() -> int:
+    """Memory the machine can still give (Linux's MemAvailable; else physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
 def available_cores() -> int:
     """The cores this process may run on (its affinity), at least 1."""
     try:
@@ -114,6 +137,11 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+LOADED_TOO_EARLY = (
+    "gluon-rnn: MXNet was imported before gluon-rnn chose its thread settings, so it runs on "
+    "its default thread count and its products may give other numbers than `gluon-rnn "
+    "chapter`: call gluon_rnn.blas.configure_blas() before `import mxnet`, or set "
+    "OMP_NUM_THREADS=1 before Python starts")
 CHOSEN_MARK = "GLUON_RNN_OMP_CHOSEN"  # set beside OMP_NUM_THREADS when we chose it
 MMAP_THRESHOLD = 32 << 20  # glibc's largest: blocks up to 32 MiB come from the heap
 TRIM_THRESHOLD = 512 << 20  # free heap kept before any is returned to the system

@@ -24,6 +24,8 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 import numpy as np
 from numpy.lib import format as npy_format
 
+from .blas import available_bytes
+
 # An archive may inflate to this many times its own size (numpy's savez stores members
 # uncompressed: ratio 1; savez_compressed of float data stays far below this), or to
 # MIN_BOUND, whichever is larger; and never to more than the memory available.
@@ -103,8 +105,6 @@ def _read_member(stream, header, name: str) -> np.ndarray:
 
 
 def _check_sizes(path: Path, infos: Sequence[zipfile.ZipInfo]) -> None:
-    from .train.sizes import available_bytes
-
     declared = sum(info.file_size for info in infos)
     bound = min(max(MIN_BOUND, MAX_RATIO * path.stat().st_size), available_bytes())
     if declared > bound:

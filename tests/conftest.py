@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 import gluon_rnn  # noqa: F401 - before any test imports mxnet: gluon_rnn.mxnet_compat
+from gluon_rnn.blas import configure_blas
+
+configure_blas()  # the settings the command line and the kernel give MXNet, before it loads
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLES = ROOT / ".venv" / "oracles"  # the published helpers, each in its own folder
@@ -109,6 +112,39 @@ def book(tmp_path, monkeypatch):
     (tmp_path / "chapter").mkdir()
     monkeypatch.chdir(tmp_path / "chapter")
     return tmp_path / "chapter"
+
+
+def wait_until(condition, seconds: float, what: str):
+    """Poll ``condition()`` until it is true (returned), failing after ``seconds`` with
+    ``what`` was awaited: a test waits for what it needs, never a fixed time."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:g} s for {what}")
+        time.sleep(0.02)
+
+
+def loaded_library(pid: int, name: str) -> bool:
+    """Whether process ``pid`` has mapped a shared library whose file name holds ``name``."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return any(name in line for line in f)
+    except OSError:
+        return False
+
+
+def child_processes(pid: int) -> list:
+    """The pids of the live children of ``pid``."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
 
 
 def processes_with_env(marker: str) -> list:

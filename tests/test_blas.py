@@ -7,10 +7,50 @@ import sys
 from gluon_rnn import blas
 
 
-def test_does_nothing_once_mxnet_is_loaded():
+def test_does_nothing_once_mxnet_is_loaded(caplog):
     import mxnet  # noqa: F401  (loaded by the test session anyway)
+    env = {"OMP_NUM_THREADS": "1"}  # MXNet read a count when it loaded: nothing to say
+    assert blas.configure_blas(env) == {} and env == {"OMP_NUM_THREADS": "1"}
+    assert caplog.records == []
     env = {}
     assert blas.configure_blas(env) == {} and env == {}
+    assert [r.getMessage() for r in caplog.records] == [blas.LOADED_TOO_EARLY]
+
+
+ORDER_PROBE = """
+import os, sys
+{first}
+import mxnet as mx
+from gluon_rnn.threads import worker_threads
+a = mx.nd.random.uniform(shape=(256, 256), ctx=mx.cpu())
+print(os.environ.get("OMP_NUM_THREADS"), worker_threads(),
+      float(mx.nd.dot(a, a).sum().asscalar()).hex())
+"""
+
+
+def _probe(first: str, **env):
+    import os
+
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("OMP_NUM_THREADS", "GLUON_RNN_OMP_CHOSEN", "MXNET_USE_OPERATOR_TUNING")}
+    done = subprocess.run([sys.executable, "-c", ORDER_PROBE.format(first=first)],
+                          capture_output=True, text=True, timeout=120, env={**environ, **env})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split(), [line for line in done.stderr.splitlines() if "gluon-rnn" in line]
+
+
+def test_the_import_order_is_chosen_or_said_in_one_line():
+    """configure_blas before MXNet loads: one thread, the numbers of `gluon-rnn chapter`;
+    after `import mxnet` it can change nothing, and says so in one line instead of
+    leaving the program on MXNet's default count without a word; a count the user set
+    before Python started needs no word."""
+    configured = "from gluon_rnn.blas import configure_blas\nconfigure_blas()"
+    first, quiet = _probe(configured)
+    assert first[:2] == ["1", "1"] and quiet == []
+    late, said = _probe("import mxnet\n" + configured)
+    assert late[0] == "None" and said == [blas.LOADED_TOO_EARLY]
+    users, quiet = _probe("import mxnet\n" + configured, OMP_NUM_THREADS="1")
+    assert users == first and quiet == []  # the same bits as the configured order
 
 
 def test_sets_only_what_the_user_left_unset(monkeypatch):

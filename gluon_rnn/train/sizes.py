@@ -6,8 +6,7 @@ allocator (a C++ traceback) or starts allocating gigabytes and swapping; the
 estimate here answers at once, with the sizes that were asked for."""
 from __future__ import annotations
 
-import os
-
+from ..blas import available_bytes
 from .config import TrainConfig
 
 GATES = {"scratch": 1, "rnn": 1, "gru": 3, "lstm": 4}
@@ -37,18 +36,6 @@ def training_bytes(config: TrainConfig, vocab_size: int, num_contexts: int = 1) 
     per_token = (config.embed_size or vocab_size) + 3 * vocab_size \
         + 2 * config.num_layers * config.num_hiddens * (GATES[config.model] + 1)
     return params + tokens * per_token * 4
-
-
-def available_bytes() -> int:
-    """Memory the machine can still give (Linux's MemAvailable; else physical memory)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def check_bytes(need: int, what: str, options: str) -> None:
