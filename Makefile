@@ -80,7 +80,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff (pyproject.toml: E, F, W, B, I) over everything, mypy over the typed modules
+# ruff (pyproject.toml: E, F, W, B, I, RUF100) over everything, mypy over the whole package
 LINT_STAMP := $(VENV)/.lint-installed
 $(LINT_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[lint]"

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import add_load_argument, best_of, competing, loads, result  # noqa: E402
+from _harness import add_load_argument, best_of, competing, loads, result
 
 
 def _one_line_corpus(megabytes: int, folder: Path) -> Path:

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gluon_rnn.blas import configure_blas  # noqa: E402
+from gluon_rnn.blas import configure_blas
 
 REFERENCES = [("Kneser-Ney 5-gram", 141.2), ("Mikolov RNN LM", 124.7),
               ("Zaremba small LSTM, no dropout", 114.5)]

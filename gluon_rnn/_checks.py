@@ -28,9 +28,9 @@ def check_rates(**values) -> None:
     """Raise ``ValueError`` naming the first argument that is not a positive finite number."""
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                or not (math.isfinite(value) and value > 0):
+                or not (math.isfinite(value) and float(value) > 0):
             raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-        if value < SMALLEST_NORMAL:
+        if float(value) < SMALLEST_NORMAL:
             raise ValueError(f"{name} {value!r} is below {SMALLEST_NORMAL:.3g}, a subnormal "
                              "number, which MXNet refuses; use a larger one")
 

@@ -145,7 +145,7 @@ def remove_empty(folders) -> None:
             break
 
 
-def atomic_write(path: Union[str, Path], write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Union[str, Path], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)``, then rename ``tmp_path`` to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

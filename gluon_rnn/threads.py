@@ -40,7 +40,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 _STAT = "/proc/stat"
 _BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user nice system irq softirq steal (a neighbour VM's too)
@@ -99,7 +99,7 @@ def _openmp():
     return ctypes.CDLL(ctypes.util.find_library("gomp") or "libgomp.so.1")
 
 
-def _in_worker(task: Callable[[], object]) -> object:
+def _in_worker(task: Callable[[], Any]) -> Any:
     """Run ``task`` on MXNet's CPU worker thread, in order with the operators
     queued before it, and return what it returned.
 

@@ -117,7 +117,7 @@ def _run_script(path: Path, figures: FigureSink) -> int:
         runpy.run_path(str(path), run_name="__main__")
     except SystemExit as stop:
         return exit_status(stop.code)
-    except Exception as err:  # noqa: BLE001 - the chapter's own error, shown as Python shows it
+    except Exception as err:  # the chapter's own error, shown as Python shows it
         missing = missing_data(err)
         if missing:
             raise FileNotFoundError(missing) from None

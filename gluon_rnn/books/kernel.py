@@ -119,7 +119,7 @@ class HelperBinding:
 
                 notebook = nbformat.read(str(self.notebook), as_version=4)
                 return "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-            except Exception:  # noqa: BLE001 - unreadable or not a notebook: use what ran
+            except Exception:  # unreadable or not a notebook: use what ran
                 self.notebook = None
         return "\n".join(self.seen + [cell])
 

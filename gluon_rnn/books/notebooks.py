@@ -64,7 +64,7 @@ def read_notebook(path: Path):
         with _quiet():
             notebook = nbformat.reads(text, as_version=4)
             nbformat.validate(notebook)
-    except Exception as err:  # noqa: BLE001 - nbformat's many errors (JSON, schema, types)
+    except Exception as err:  # nbformat's many errors (JSON, schema, types)
         raise ValueError(f"{path} is not a Jupyter notebook gluon-rnn can run "
                          f"({_first_line(err)})") from None
     language = (notebook.metadata.get("kernelspec", {}).get("language")

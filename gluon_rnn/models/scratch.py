@@ -167,4 +167,6 @@ def step_scores(rnn: Callable, X: nd.NDArray, state, params, vocab_size: int):
     return nd.concat(*outputs, dim=0), state
 
 
-rnn.scores = rnn_scores  # the chapter's rnn, computed without its per-step list
+# the chapter's rnn, computed without its per-step list (set through vars(): type checkers
+# know no attributes of functions)
+vars(rnn)["scores"] = rnn_scores

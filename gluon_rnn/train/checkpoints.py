@@ -104,6 +104,15 @@ class TrainingCheckpoint:
 _FUSED = re.compile(r"(l|r)(\d+)_(i2h|h2h|h2r)_(weight|bias)\Z")
 
 
+def _fused_parts(key: str) -> "re.Match[str]":
+    """A fused RNN layer's parameter name in its parts (direction, layer, kind, what)."""
+    match = _FUSED.match(key)
+    if match is None:  # Gluon names every parameter of _RNNLayer this way (1.9.1)
+        raise ValueError(f"unexpected parameter {key!r} of a fused RNN layer: this MXNet names "
+                         "its parameters otherwise than 1.9.1 does")
+    return match
+
+
 def named_parameters(block, prefix: str = "") -> dict:
     """A network's parameters by structural name (``'rnn._unfused.0.i2h_weight'``,
     ``'dense.weight'``), the names Gluon's ``_collect_params_with_prefix`` gives, for any
@@ -114,7 +123,7 @@ def named_parameters(block, prefix: str = "") -> dict:
     prefix = prefix + "." if prefix else ""
     own = block._reg_params
     if isinstance(block, _RNNLayer):
-        matches = {key: _FUSED.match(key) for key in own}
+        matches = {key: _fused_parts(key) for key in own}
         bidirectional = any(m.group(1) == "r" for m in matches.values())
         names = {key: (f"_unfused.{m.group(2)}.{m.group(1)}_cell.{m.group(3)}_{m.group(4)}"
                        if bidirectional else f"_unfused.{m.group(2)}.{m.group(3)}_{m.group(4)}")

@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .._checks import check_choice, check_model_sizes
-from .wildml.numpy_rnn import _as_indices, init_params, train_with_sgd
+from .wildml.numpy_rnn import Indices, as_indices, init_params, train_with_sgd
 
 BPTT_MODES = ("truncated", "single_pass")
 
@@ -128,8 +128,8 @@ class Model:
     def _prev_state(self, layers: List[RNNLayer], t: int) -> np.ndarray:
         return np.zeros(self.hidden_dim) if t == 0 else layers[t - 1].s
 
-    def forward_propagation(self, x: Sequence[int]) -> List[RNNLayer]:
-        x = _as_indices(x, self.word_dim, "x")
+    def forward_propagation(self, x: Indices) -> List[RNNLayer]:
+        x = as_indices(x, self.word_dim, "x")
         layers: List[RNNLayer] = []
         for t in range(len(x)):
             layer = RNNLayer()
@@ -137,15 +137,15 @@ class Model:
             layers.append(layer)
         return layers
 
-    def predict(self, x: Sequence[int]) -> List[int]:
+    def predict(self, x: Indices) -> List[int]:
         output = Softmax()
         return [int(np.argmax(output.predict(layer.mulv))) for layer in self.forward_propagation(x)]
 
-    def calculate_loss(self, x: Sequence[int], y: Sequence[int]) -> float:
+    def calculate_loss(self, x: Indices, y: Indices) -> float:
         """Mean cross-entropy per word of one sentence."""
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-        y = _as_indices(y, self.word_dim, "y")
+        y = as_indices(y, self.word_dim, "y")
         output = Softmax()
         layers = self.forward_propagation(x)
         return sum(output.loss(layer.mulv, y[t]) for t, layer in enumerate(layers)) / len(y)
@@ -156,11 +156,11 @@ class Model:
             raise ValueError("no sentences to compute a loss over")
         return sum(self.calculate_loss(x, y) for x, y in zip(X, Y)) / len(Y)
 
-    def bptt(self, x: Sequence[int], y: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bptt(self, x: Indices, y: Indices) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(dU, dW, dV)`` of the summed cross-entropy, by the chosen variant."""
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-        y = _as_indices(y, self.word_dim, "y")
+        y = as_indices(y, self.word_dim, "y")
         layers = self.forward_propagation(x)
         if self.bptt_mode == "single_pass":
             return self._bptt_single_pass(x, y, layers)
@@ -198,7 +198,7 @@ class Model:
             dV += dV_t
         return dU, dW, dV
 
-    def sgd_step(self, x: Sequence[int], y: Sequence[int], learning_rate: float) -> None:
+    def sgd_step(self, x: Indices, y: Indices, learning_rate: float) -> None:
         dU, dW, dV = self.bptt(x, y)
         self.U -= learning_rate * dU
         self.V -= learning_rate * dV

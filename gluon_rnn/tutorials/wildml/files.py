@@ -6,6 +6,7 @@ Reads never unpickle and check keys and shapes; writes are atomic.
 """
 from __future__ import annotations
 
+import collections
 import json
 from pathlib import Path
 from typing import Dict, List, Union
@@ -73,8 +74,8 @@ def load_vocabulary(path: Union[str, Path]) -> List[str]:
     words = S.loads(path.read_bytes(), str(path))  # bounded: size, nesting, UTF-8
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         raise ValueError(f"{path} is not a JSON list of words")
-    seen: set = set()
-    twice = next((w for w in words if w in seen or seen.add(w)), None)
+    counts = collections.Counter(words)
+    twice = next((w for w in words if counts[w] > 1), None)
     if twice is not None:
         raise ValueError(f"{path} holds the word {twice!r} twice: each word has one index; it "
                          "was edited or written by something else")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -34,7 +34,10 @@ def init_params(word_dim: int, hidden_dim: int, rng: np.random.RandomState, dtyp
     return U.astype(dtype), V.astype(dtype), W.astype(dtype)
 
 
-def _as_indices(seq: Sequence[int], word_dim: int, what: str) -> np.ndarray:
+Indices = Union[Sequence[int], np.ndarray]  # a sentence as word indices
+
+
+def as_indices(seq: Indices, word_dim: int, what: str) -> np.ndarray:
     arr = np.asarray(seq, dtype=np.int64)
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{what} must be a non-empty sequence of word indices, got shape "
@@ -71,15 +74,15 @@ class RNNNumpy:
         self.hidden_dim, self.word_dim = self.U.shape
 
     # -- the tutorial's methods ---------------------------------------------------
-    def forward_propagation(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+    def forward_propagation(self, x: Indices) -> Tuple[np.ndarray, np.ndarray]:
         """``(o, s)``: softmax outputs (T, word_dim) and hidden states (T + 1, hidden_dim),
         where ``s[-1]`` is the zero initial state, as in the tutorial."""
         scores, s = self._scores(x)
         return softmax_rows(scores), s
 
-    def _scores(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+    def _scores(self, x: Indices) -> Tuple[np.ndarray, np.ndarray]:
         """The output layer's scores (before the softmax) and the hidden states."""
-        x = _as_indices(x, self.word_dim, "x")
+        x = as_indices(x, self.word_dim, "x")
         T = len(x)
         s = np.zeros((T + 1, self.hidden_dim))
         inputs = self.U[:, x].T  # U x_t for a one-hot x_t is column x_t of U
@@ -87,7 +90,7 @@ class RNNNumpy:
             s[t] = np.tanh(inputs[t] + self.W.dot(s[t - 1]))
         return s[:T].dot(self.V.T), s
 
-    def predict(self, x: Sequence[int]) -> np.ndarray:
+    def predict(self, x: Indices) -> np.ndarray:
         """The most likely next word at each step."""
         o, _ = self.forward_propagation(x)
         return np.argmax(o, axis=1)
@@ -101,10 +104,10 @@ class RNNNumpy:
         loss = 0.0
         for x, y in zip(X, Y):
             scores, _ = self._scores(x)
-            y = _as_indices(y, self.word_dim, "y")
+            labels = as_indices(y, self.word_dim, "y")
             top = scores.max(axis=1)
             log_norm = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
-            loss += np.sum(log_norm - scores[np.arange(len(y)), y])
+            loss += np.sum(log_norm - scores[np.arange(len(labels)), labels])
         return float(loss)
 
     def calculate_loss(self, X: Sequence[Sequence[int]], Y: Sequence[Sequence[int]]) -> float:
@@ -114,10 +117,10 @@ class RNNNumpy:
             raise ValueError("no words to compute a loss over")
         return self.calculate_total_loss(X, Y) / num_words
 
-    def bptt(self, x: Sequence[int], y: Sequence[int]) -> List[np.ndarray]:
+    def bptt(self, x: Indices, y: Indices) -> List[np.ndarray]:
         """``[dLdU, dLdV, dLdW]`` by backpropagation through time, each output's
         gradient followed back at most ``bptt_truncate`` steps (the tutorial's loop)."""
-        x, y = np.asarray(x), _as_indices(y, self.word_dim, "y")
+        x, y = np.asarray(x), as_indices(y, self.word_dim, "y")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         o, s = self.forward_propagation(x)
@@ -135,7 +138,7 @@ class RNNNumpy:
                 delta_t = self.W.T.dot(delta_t) * (1 - s[step - 1] ** 2)
         return [dLdU, dLdV, dLdW]
 
-    def sgd_step(self, x: Sequence[int], y: Sequence[int], learning_rate: float) -> None:
+    def sgd_step(self, x: Indices, y: Indices, learning_rate: float) -> None:
         """One SGD update on one sentence."""
         dLdU, dLdV, dLdW = self.bptt(x, y)
         self.U -= learning_rate * dLdU
@@ -158,7 +161,7 @@ class GradientCheckResult:
         return self.passed
 
 
-def gradient_check(model, x: Sequence[int], y: Sequence[int], h: float = 0.001,
+def gradient_check(model, x: Indices, y: Indices, h: float = 0.001,
                    error_threshold: float = 0.01) -> GradientCheckResult:
     """Compare ``model.bptt(x, y)`` with central differences of the total loss
     (the tutorial's ``gradient_check``), for any model with ``bptt``,
@@ -170,7 +173,7 @@ def gradient_check(model, x: Sequence[int], y: Sequence[int], h: float = 0.001,
     """
     gradients = dict(zip(PARAM_NAMES, model.bptt(x, y)))
     params = model.get_parameters()
-    worst = (0.0, PARAM_NAMES[0], ())
+    worst: Tuple[float, str, Tuple[int, ...]] = (0.0, PARAM_NAMES[0], ())
     errors, checked = {}, 0
     for name in PARAM_NAMES:
         original = params[name]
@@ -195,7 +198,7 @@ def gradient_check(model, x: Sequence[int], y: Sequence[int], h: float = 0.001,
                                checked, errors)
 
 
-def tutorial_bptt(model, x: Sequence[int], y: Sequence[int]) -> List[np.ndarray]:
+def tutorial_bptt(model, x: Indices, y: Indices) -> List[np.ndarray]:
     """The tutorial's BPTT as it wrote it (one outer product per output and per
     truncated step, the output layer per step), kept as the reference that
     :meth:`RNNNumpy.bptt` is tested and benchmarked against."""

@@ -24,14 +24,14 @@ With ``bptt_truncate`` at least the sentence length both are full BPTT.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, nd
 
 from ..._checks import check_choice, check_model_sizes
-from .numpy_rnn import _as_indices, init_params, softmax_rows
+from .numpy_rnn import Indices, as_indices, init_params, softmax_rows
 
 TRUNCATE_MODES = ("numpy", "theano")
 
@@ -155,8 +155,8 @@ class RNNSymbolic:
     # -- graph inputs -----------------------------------------------------------
     def _checked_pair(self, x, y=None) -> Tuple[np.ndarray, np.ndarray]:
         """``x`` and ``y`` as index arrays of one length (``y`` zeros when not given)."""
-        x = _as_indices(x, self.word_dim, "x")
-        y = np.zeros_like(x) if y is None else _as_indices(y, self.word_dim, "y")
+        x = as_indices(x, self.word_dim, "x")
+        y = np.zeros_like(x) if y is None else as_indices(y, self.word_dim, "y")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         return x, y
@@ -176,17 +176,17 @@ class RNNSymbolic:
         return self._scan(XU, ys, self._zero_state(), self.V, self.W)
 
     # -- the tutorial's methods ---------------------------------------------------
-    def forward_propagation(self, x: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+    def forward_propagation(self, x: Indices) -> Tuple[np.ndarray, np.ndarray]:
         """``(o, s)`` as numpy arrays, shaped as :meth:`RNNNumpy.forward_propagation`'s."""
         _, S, logits = self._scan_outputs(x)
         s = np.zeros((S.shape[0] + 1, self.hidden_dim), dtype=self.dtype)
         s[:-1] = S.asnumpy()
         return softmax_rows(logits.asnumpy()), s
 
-    def predict(self, x: Sequence[int]) -> np.ndarray:
+    def predict(self, x: Indices) -> np.ndarray:
         return self._scan_outputs(x)[2].argmax(axis=1).asnumpy().astype(np.int64)
 
-    def ce_error(self, x: Sequence[int], y: Sequence[int]) -> float:
+    def ce_error(self, x: Indices, y: Indices) -> float:
         """Summed cross-entropy of one sentence (Theano's ``ce_error``)."""
         return float(self._scan_outputs(x, y)[0].asscalar())
 
@@ -234,7 +234,7 @@ class RNNSymbolic:
         loss.backward()
         return XU
 
-    def bptt(self, x: Sequence[int], y: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def bptt(self, x: Indices, y: Indices) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(dU, dV, dW)`` as numpy arrays (truncation as ``truncate_mode`` says)."""
         x, y = self._checked_pair(x, y)
         dUT = np.zeros((self.word_dim, self.hidden_dim), dtype=self.dtype)
@@ -247,7 +247,7 @@ class RNNSymbolic:
         np.add.at(dUT, x, XU.grad.asnumpy())
         return dUT.T, self.V.grad.asnumpy(), self.W.grad.asnumpy()
 
-    def sgd_step(self, x: Sequence[int], y: Sequence[int], learning_rate: float) -> None:
+    def sgd_step(self, x: Indices, y: Indices, learning_rate: float) -> None:
         """One SGD update. ``U`` changes only in the rows of the words seen (repeated
         words' gradients summed). On the hand-derived graph each update is one
         in-place ``gemm`` (``V -= lr dO^T S``, ``W -= lr G^T S_prev``), so the dense
