@@ -9,11 +9,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, child_processes, wait_until
 
 BENCH = ROOT / "bench"
 
@@ -36,7 +35,7 @@ def test_bench_says_how_long_and_stops_cleanly_on_ctrl_c(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT, start_new_session=True)
     first = proc.stdout.readline()  # announced before the first script starts
-    time.sleep(3)
+    wait_until(lambda: child_processes(proc.pid), 60, "the first bench script to start")
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     stdout, stderr = proc.communicate(timeout=120)
     assert first.startswith("running ") and " minutes" in first and "Ctrl-C stops cleanly" in first

@@ -50,10 +50,20 @@ def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
 
 
 @pytest.mark.requires_data('timemachine.txt')
-def test_chapter_script_default_size_runs_a_few_epochs(tmp_path, capsys):
-    script = _short_copy(tmp_path, epochs=2)
+def test_chapter_script_default_size_trains_and_reports(tmp_path, capsys):
+    """The page's own size (512 hidden units) for one epoch of each partitioning, its
+    report made every epoch (the page's loop reports every 50) so that the epoch shows."""
+    script = _short_copy(tmp_path, epochs=1)
+    text = script.read_text()
+    assert text.count("if (epoch + 1) % 50 == 0:") == 1
+    script.write_text(text.replace("if (epoch + 1) % 50 == 0:", "if (epoch + 1) % 1 == 0:"))
     assert main(["chapter", str(script)]) == 0
-    assert "Using cpu(0)" in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert "Using cpu(0)" in out
+    epochs = [line for line in out if line.startswith("epoch ")]
+    assert [line.split(",")[0] for line in epochs] == ["epoch 1"] * 2  # random, consecutive
+    ppl = [float(line.split("perplexity ")[1].split(",")[0]) for line in epochs]
+    assert all(1 < p < 44 for p in ppl), ppl  # one epoch already beats the uniform guess
 
 
 def test_chapter_passes_arguments_and_exit_status(tmp_path, capsys):

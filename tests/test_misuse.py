@@ -15,6 +15,7 @@ from mxnet.gluon import rnn
 
 import d2l_compat
 import d2lzh_compat
+from conftest import loaded_library, wait_until
 from gluon_rnn.cli import main
 from gluon_rnn.devices import MAX_DEVICE_ID, check_context, parse_ctx
 
@@ -115,7 +116,9 @@ def test_sigterm_before_training_is_one_line_and_143(tmp_path):
                              "--num-epochs", "100000", "--no-progress", "--out",
                              str(tmp_path / "r")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.8)  # the interpreter is up, MXNet still loading
+    wait_until(lambda: loaded_library(proc.pid, "libmxnet") or proc.poll() is not None, 60,
+               "MXNet to start loading")  # the interpreter is up, MXNet loading
+    assert proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err

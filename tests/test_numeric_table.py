@@ -8,9 +8,12 @@ inf, 1e308, 1e-320, 2**63 and a non-ASCII digit. Each outcome is one of:
 * still working at the deadline with sane output so far: the value asked for that
   much work (2**31 - 1 epochs), which Ctrl-C ends as usual.
 
-The whole table runs in the normal suite (seconds: most values are refused at once);
-``-m slow`` (``make test-slow``) adds boundary spellings, the largest accepted integer
-among them, whose runs go on until the deadline."""
+A value the option's type refuses never gets past the parser, and every option of one
+type refuses the same values with the same words: such a value is tried once per
+(type, value), through one option of that type, and the type itself is checked on its
+own; every value a type accepts is tried on every option of that type, where it reaches
+the command. ``-m slow`` (``make test-slow``) adds boundary spellings, the largest
+accepted integer among them, whose runs go on until the deadline."""
 from __future__ import annotations
 
 import argparse
@@ -57,10 +60,34 @@ def numeric_options(parser: argparse.ArgumentParser, path=()):
             yield " ".join(path), action.option_strings[0], action.type
 
 
-OPTIONS = sorted({(cmd, flag) for cmd, flag, kind in numeric_options(build_parser())
-                  if kind in NUMERIC})
-TABLE = [(cmd, flag, value) for cmd, flag in OPTIONS for value in VALUES]
-SLOW_TABLE = [(cmd, flag, value) for cmd, flag in OPTIONS for value in EXTRA]
+KINDS = {(cmd, flag): kind for cmd, flag, kind in numeric_options(build_parser())
+         if kind in NUMERIC}
+OPTIONS = sorted(KINDS)
+
+
+def _accepts(kind, value: str) -> bool:
+    try:
+        kind(value)
+    except (argparse.ArgumentTypeError, ValueError):
+        return False
+    return True
+
+
+def _tables(values):
+    """Every (option, value) its type accepts, and one (option, value) per refusal of a
+    type: the first option of that type stands for all of them."""
+    reaching = [(cmd, flag, value) for cmd, flag in OPTIONS for value in values
+                if _accepts(KINDS[cmd, flag], value)]
+    first = {}
+    for cmd, flag in OPTIONS:
+        first.setdefault(KINDS[cmd, flag], (cmd, flag))
+    refused = [(*first[kind], value) for kind in sorted(first, key=lambda k: k.__name__)
+               for value in values if not _accepts(kind, value)]
+    return reaching, refused
+
+
+TABLE, REFUSED = _tables(VALUES)
+SLOW_TABLE, SLOW_REFUSED = _tables(EXTRA)
 
 
 def test_every_numeric_option_is_in_the_table():
@@ -132,14 +159,32 @@ def check_outcome(cmd: str, flag: str, value: str, made, tmp_path, capsys) -> No
         assert not list(out_dir.rglob("*.tmp")), case
 
 
-@pytest.mark.parametrize("cmd, flag, value", TABLE, ids=[" ".join(c) for c in TABLE])
+def test_each_type_refuses_the_same_values_in_one_line_that_says_what_it_got():
+    """What stands behind one refused case per (type, value): the type's own answer, the
+    same for every option of that type, one line quoting the value."""
+    for kind in NUMERIC:
+        for value in VALUES + EXTRA:
+            if _accepts(kind, value):
+                continue
+            with pytest.raises(argparse.ArgumentTypeError) as refused:
+                kind(value)
+            said = str(refused.value)
+            assert len(said.splitlines()) == 1 and said.startswith("must ") and ", got " in said, \
+                (kind.__name__, said)
+    assert len(TABLE) + len(REFUSED) < len(OPTIONS) * len(VALUES) / 2  # the table shrank
+    assert {KINDS[c, f] for c, f, _ in REFUSED} == set(KINDS.values())
+
+
+@pytest.mark.parametrize("cmd, flag, value", TABLE + REFUSED,
+                         ids=[" ".join(c) for c in TABLE + REFUSED])
 def test_numeric_value_table(cmd, flag, value, made, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     check_outcome(cmd, flag, value, made, tmp_path, capsys)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cmd, flag, value", SLOW_TABLE, ids=[" ".join(c) for c in SLOW_TABLE])
+@pytest.mark.parametrize("cmd, flag, value", SLOW_TABLE + SLOW_REFUSED,
+                         ids=[" ".join(c) for c in SLOW_TABLE + SLOW_REFUSED])
 def test_numeric_boundary_table(cmd, flag, value, made, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     check_outcome(cmd, flag, value, made, tmp_path, capsys)
