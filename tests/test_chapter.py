@@ -12,11 +12,12 @@ from gluon_rnn.cli import main
 HYPER = "num_epochs, num_steps, batch_size, lr, clipping_theta = 500, 64, 32, 1, 1"
 
 
-def _short_copy(tmp_path, epochs: int, hidden: int = 512):
-    """The fixture with fewer epochs (and optionally hiddens); nothing else changed."""
+def _short_copy(tmp_path, epochs: int, hidden: int = 512, batch_size: int = 32):
+    """The fixture with fewer epochs (and optionally hiddens, or larger minibatches: fewer
+    steps an epoch); nothing else changed."""
     text = (FIXTURES / "chapter_8_5.py").read_text()
     assert text.count(HYPER) == 1
-    text = text.replace(HYPER, HYPER.replace("= 500", f"= {epochs}"))
+    text = text.replace(HYPER, HYPER.replace("= 500, 64, 32", f"= {epochs}, 64, {batch_size}"))
     text = text.replace("len(vocab), 512, len(vocab)", f"len(vocab), {hidden}, len(vocab)")
     (tmp_path / "chapter8").mkdir()
     script = tmp_path / "chapter8" / "rnn_scratch.py"
@@ -30,7 +31,7 @@ def test_chapter_script_runs_unmodified_through_d2l_compat(tmp_path, capsys):
 
     import mxnet as mx
 
-    script = _short_copy(tmp_path, epochs=100, hidden=16)
+    script = _short_copy(tmp_path, epochs=100, hidden=16, batch_size=128)
     random.seed(0)  # seeded: untrained parameters may well predict '<unk>' (5 characters)
     mx.random.seed(0)
     assert main(["chapter", str(script)]) == 0

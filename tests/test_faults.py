@@ -42,7 +42,7 @@ def corpus(tmp_path_factory):
     return path
 
 
-CASES = [(how, MOMENTS.uniform(0.3, 6.0)) for how in ("SIGKILL", "SIGTERM") for _ in range(3)]
+CASES = [(how, MOMENTS.uniform(0.3, 6.0)) for how in ("SIGKILL", "SIGTERM") for _ in range(2)]
 
 
 @pytest.mark.parametrize("how, after", CASES, ids=[f"{h}-{a:.2f}s" for h, a in CASES])
@@ -77,8 +77,7 @@ def test_train_stopped_at_a_random_moment_resumes_cleanly(corpus, tmp_path, how,
     assert load_training_checkpoint(checkpoint).position.epoch == done_epochs + 1
 
 
-LAUNCH_CASES = [(how, MOMENTS.uniform(0.5, 8.0)) for how in ("SIGKILL", "SIGTERM")
-                for _ in range(2)]
+LAUNCH_CASES = [(how, MOMENTS.uniform(0.5, 6.0)) for how in ("SIGKILL", "SIGTERM")]
 
 
 @pytest.mark.parametrize("how, after", LAUNCH_CASES, ids=[f"{h}-{a:.2f}s" for h, a in LAUNCH_CASES])
@@ -102,7 +101,7 @@ def test_launch_stopped_at_a_random_moment_leaves_nothing_running(corpus, tmp_pa
 
 
 # one moment per signal (each case runs the notebook twice: about 10 s)
-NOTEBOOK_CASES = [(how, MOMENTS.uniform(0.2, 8.0)) for how in ("SIGKILL", "SIGTERM", "SIGINT")]
+NOTEBOOK_CASES = [(how, MOMENTS.uniform(0.2, 6.0)) for how in ("SIGKILL", "SIGTERM", "SIGINT")]
 
 
 @pytest.mark.parametrize("how, after", NOTEBOOK_CASES,
