@@ -124,20 +124,6 @@ def test_an_executed_notebook_never_replaces_what_is_not_one(tmp_path, capsys, c
         assert target.read_text() == "my notes"
 
 
-@pytest.mark.requires_data('timemachine.txt')
-def test_a_failed_overwrite_leaves_no_old_run_to_resume_under_the_new_config(tmp_path, capsys):
-    """--overwrite removes the earlier run's files before the new one writes its
-    config.json: a new run that then fails cannot be "resumed" into the old one."""
-    corpus, out = _corpus(tmp_path), tmp_path / "run"
-    base = ["train", "--corpus", corpus, "--num-hiddens", "8", "--num-steps", "5",
-            "--batch-size", "4", "--no-progress", "--out", str(out)]
-    assert main(base + ["--num-epochs", "1"]) == 0
-    assert main(base + ["--num-epochs", "1", "--overwrite", "--lr", "1e4"]) == 2
-    assert "training diverged" in capsys.readouterr().err
-    assert main(base + ["--resume", "--num-epochs", "2"]) == 2
-    assert "nothing to resume" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("command, how, status, said", [
     ("straight-dope", "SIGTERM", 143, "terminated (SIGTERM)"),
     ("rnnlm", "SIGINT", 130, "interrupted"),

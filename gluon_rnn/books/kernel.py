@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import ContextManager, Dict, List, Optional, Tuple
 
+from .._files import atomic_write
 from .generations import FACADES
 
 KERNEL_NAME = "gluon-rnn-d2l"
@@ -56,8 +57,8 @@ def write_spec(root: Path, generation: Optional[str] = None,
                data: Optional[Path] = None) -> Path:
     """The kernelspec folder ``root/gluon-rnn-d2l``; its path."""
     folder = root / KERNEL_NAME
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kernel.json").write_text(json.dumps(kernel_spec(generation, data), indent=1))
+    text = json.dumps(kernel_spec(generation, data), indent=1)
+    atomic_write(folder / "kernel.json", lambda tmp: tmp.write_text(text))
     return folder
 
 
@@ -84,8 +85,8 @@ def install_kernel(user: bool = True, prefix: Optional[str] = None,
 
     manager = KernelSpecManager()
     with tempfile.TemporaryDirectory() as tmp:
-        where = manager.install_kernel_spec(str(write_spec(Path(tmp), data=data)), KERNEL_NAME,
-                                            user=user and prefix is None, prefix=prefix)
+        where = _installed(manager, write_spec(Path(tmp), data=data), user and prefix is None,
+                           prefix)
     removed = []
     for old in OLD_KERNELS:
         folder = Path(where).parent / old
@@ -98,6 +99,34 @@ def install_kernel(user: bool = True, prefix: Optional[str] = None,
                 shutil.rmtree(folder)
                 removed.append(str(folder))
     return where, removed
+
+
+def _destination(user: bool, prefix: Optional[str]) -> Path:
+    """Where Jupyter's installer puts the kernel (jupyter_client's own rule)."""
+    from jupyter_core.paths import SYSTEM_JUPYTER_PATH, jupyter_data_dir
+
+    if prefix:
+        return Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    root = jupyter_data_dir() if user else SYSTEM_JUPYTER_PATH[0]
+    return Path(root) / "kernels" / KERNEL_NAME
+
+
+def _installed(manager, spec: Path, user: bool, prefix: Optional[str]) -> str:
+    """Jupyter's own installer, and where it put the kernel; a copy that fails (a full
+    disk) is removed again, so that Jupyter lists no broken kernel, and said in one line
+    (Jupyter's installer raises shutil's list of the files it could not copy)."""
+    import shutil
+
+    try:
+        return manager.install_kernel_spec(str(spec), KERNEL_NAME, user=user, prefix=prefix)
+    except (OSError, shutil.Error) as err:
+        where = _destination(user, prefix)
+        shutil.rmtree(where, ignore_errors=True)
+        reasons = err.args[0] if isinstance(err, shutil.Error) and err.args else None
+        why = reasons[0][2] if isinstance(reasons, list) and reasons else \
+            getattr(err, "strerror", None) or str(err)
+        raise OSError(f"could not install the kernel into {where} ({why}); nothing was left "
+                      "there: free some space, or choose another --prefix") from None
 
 
 class HelperBinding:

@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from .._files import regular_file, writable_folder
+from .._files import atomic_write, regular_file, writable_folder
 from ..data.resolve import read_file_text
 from ..signals import kept, raise_for
 from .generations import generation_of
@@ -184,6 +184,31 @@ def _check_target(target: Path, source: Path) -> Path:
     return target
 
 
+def _exit_status(evalue: str) -> int:
+    """A cell's ``sys.exit(code)`` (the kernel reports ``str(code)``) as a script's status:
+    a number is the status, nothing is 0, a message is printed and gives 1."""
+    text = (evalue or "").strip()
+    if text in ("", "None"):
+        return 0
+    if text.lstrip("-").isdigit():
+        return int(text) & 0xFF
+    print(text, file=sys.stderr)
+    return 1
+
+
+def _write_executed(notebook, target: Path) -> None:
+    """The executed notebook, written whole or not at all (an earlier one stays as it was
+    when the disk is full), into its folder even when that folder is not there yet."""
+    import nbformat
+
+    try:
+        atomic_write(target, lambda tmp: nbformat.write(notebook, str(tmp)))
+    except OSError as err:
+        raise OSError(f"cannot write the executed notebook {target} "
+                      f"({err.strerror or err}); nothing there was changed: free some space "
+                      "or name another --output") from None
+
+
 def _cell(running: list) -> str:
     """The cell a run stopped in (``running``: the indices of the cells started)."""
     return f"cell {running[-1] + 1}" if running else "the kernel's start, before any cell"
@@ -212,11 +237,13 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     finally:  # interrupted too: what ran is kept
         _print_outputs(notebook)
         notebook.metadata["kernelspec"] = notebook_kernelspec()  # reopened in the same kernel
-        nbformat.write(notebook, str(target))
+        _write_executed(notebook, target)
         print(f"wrote {target}", file=sys.stderr)
     if isinstance(failed, int):  # a signal: stopped as Ctrl-C or SIGTERM stop every command
         print(f"{path}: stopped in {_cell(running)}", file=sys.stderr)
         raise_for(failed)
+    if isinstance(failed, CellExecutionError) and failed.ename == "SystemExit":
+        return _exit_status(failed.evalue)  # sys.exit(3) in a cell: 3, as in a script
     if isinstance(failed, CellExecutionError):
         print(_ANSI.sub("", str(failed)), file=sys.stderr)
     elif isinstance(failed, CellTimeoutError):

@@ -139,8 +139,11 @@ def _cmd_train(args) -> int:
     options = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
     run = open_run(Path(args.out), options, parse_contexts(args.ctx), args.resume,
                    args.overwrite, distributed=launched_as_worker())
-    with worker_output(run.rank, run.num_workers, args.no_progress) as no_progress:
-        return _train_and_report(args, run, no_progress)
+    try:
+        with worker_output(run.rank, run.num_workers, args.no_progress) as no_progress:
+            return _train_and_report(args, run, no_progress)
+    finally:
+        run.close()
 
 
 def _train_and_report(args, run, no_progress: bool) -> int:

@@ -253,6 +253,7 @@ def download_file(url: str, dest: Union[str, Path], sha1: Optional[str] = None, 
     def fetch(tmp: Path) -> None:
         digest = hashlib.sha1()
         with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            _mark_alive(out)
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             limit = min(n for n in (size, total, DOWNLOAD_LIMIT) if n is not None)
@@ -278,16 +279,30 @@ def download_file(url: str, dest: Union[str, Path], sha1: Optional[str] = None, 
     return Path(dest)
 
 
-STALE_SECONDS = 3600  # a temporary this old is no running download's
+CREATING_SECONDS = 1.0  # a temporary younger than this may be one whose writer is starting
+
+
+def _mark_alive(handle) -> None:
+    """A running download holds a lock on its temporary file for as long as it writes;
+    the kernel drops it however the process ends (killed included)."""
+    import fcntl
+
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _remove_stale_temporaries(dest: Path) -> None:
-    """The temporaries of ``dest`` that a killed download left (atomic_write's names)."""
+    """The temporaries of ``dest`` (atomic_write's names) that no running download holds:
+    a killed download's, removed by the next fetch of the same file."""
+    import fcntl
+
     if not dest.parent.is_dir():
         return
     for tmp in dest.parent.glob(f"{dest.name}.*.tmp"):
         try:
-            if time.time() - tmp.stat().st_mtime > STALE_SECONDS:
+            if time.time() - tmp.stat().st_mtime < CREATING_SECONDS:
+                continue
+            with open(tmp, "rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # else: a live download
                 tmp.unlink()
         except OSError:
             pass

@@ -60,6 +60,15 @@ class Run:
     num_workers: int = 1
     data: Optional[dict] = None  # the corpus file and its SHA-1 (data_identity)
     lock: Optional[RunFolder] = None  # the run folder, held while the run lives (open_run)
+    new: bool = False  # a new run: what an earlier run left in the folder is its until saved
+    saved: bool = False  # this run has written a checkpoint
+
+    def close(self) -> None:
+        """Give the run folder back (its lock), removing the folders its claim created
+        when this run wrote nothing into them (a refused or failed start leaves nothing)."""
+        if self.lock is not None:
+            self.lock.release(refused=not self.saved)
+            self.lock = None
 
     @property
     def ctx(self) -> mx.Context:
@@ -157,20 +166,19 @@ def new_run(config: TrainConfig, ctx: Contexts = None, out: Optional[Path] = Non
             corpus: Optional[TokenCorpus] = None, replace: bool = False,
             distributed: bool = False) -> Run:
     """A new run of ``config`` (on ``corpus`` when given, else the one ``config``
-    names); ``out`` is checked to be writable now, not after the first epoch, and
-    receives ``config.json`` once every check has passed, after the files of an earlier
-    run there are removed when ``replace`` (so a later ``--resume`` cannot continue the
-    old run under the new configuration)."""
+    names); ``out`` is checked to be writable now, not after the first epoch. Nothing is
+    written there until the run's first checkpoint (:func:`save_checkpoint`): an earlier
+    run in ``out`` (replaced only with ``replace``) stays whole, and resumable, until the
+    new one has a checkpoint to put in its place; a start refused later, or a run that
+    diverges before its first checkpoint, leaves it as it was."""
     config.check()
+    if out is not None:  # an earlier run there is replaced only when asked
+        check_claim(Path(out), resume=False, overwrite=replace)
     identity = None if corpus is not None else data_identity(config.corpus)
     data = _data(config, corpus, identity, None)
     kvstore = distributed_kvstore() if distributed else None
     run = _assemble(config, ctx, data, data.vocab, out, kvstore=kvstore)
-    if run.out is not None:
-        run.out.mkdir(parents=True, exist_ok=True)
-        for name in WRITTEN if replace else ():
-            (run.out / name).unlink(missing_ok=True)
-        write_json(run.out / "config.json", dataclasses.asdict(config))
+    run.new = True
     return run
 
 
@@ -283,14 +291,24 @@ def _split_hidden(flat: list, saved_contexts: int, ctxs: List[mx.Context]) -> li
 
 
 def save_checkpoint(run: Run) -> Optional[Path]:
-    """Write the run's checkpoint (atomically) into its folder; ``None`` without one."""
-    if run.checkpoint_path is None:
+    """Write the run's checkpoint (atomically) into its folder, and its ``config.json``
+    beside it (a resumed run's too: the epochs it now trains for); ``None`` without a
+    folder. A new run's first checkpoint replaces an earlier run's: its metrics go (the
+    loop writes the new run's after each epoch)."""
+    if run.checkpoint_path is None or run.out is None:
         return None
     meta = {"vocab": list(run.vocab.idx_to_token), "hidden_contexts": len(run.ctxs),
             "data": run.data}
     flat = [h for per_context in run.hidden for h in per_context]
-    return save_training_checkpoint(run.checkpoint_path, run.net, run.trainer, run.config,
+    path = save_training_checkpoint(run.checkpoint_path, run.net, run.trainer, run.config,
                                     run.position, meta, flat)
+    write_json(run.out / "config.json", dataclasses.asdict(run.config))
+    if run.new and not run.saved:
+        for name in WRITTEN:
+            if name.startswith("metrics."):
+                (run.out / name).unlink(missing_ok=True)
+    run.saved = True
+    return path
 
 
 def open_run(out: Path, options: Dict[str, Any], ctx: Contexts = None, resume: bool = False,
