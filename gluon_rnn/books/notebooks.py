@@ -223,7 +223,6 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     runs past ``timeout`` seconds or this process is interrupted. Returns 0, or 1 when a
     cell failed (its traceback, pointing at the cell and line, is printed), the kernel
     died or a cell timed out (one line each)."""
-    import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     notebook = read_notebook(path)
