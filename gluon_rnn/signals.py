@@ -1,7 +1,9 @@
 """How this process stops when asked: Ctrl-C (SIGINT) raises ``KeyboardInterrupt``, as
 Python does; SIGTERM (``kill``, ``timeout``, a scheduler) raises :class:`Terminated`, a
 ``KeyboardInterrupt`` too, so every clean stop written for Ctrl-C serves both, and the
-command line can tell them apart (exit 130 and 143, as a shell reports each)."""
+command line can tell them apart (exit 130 and 143, as a shell reports each). While a
+reader's chapter runs, SIGTERM keeps its meaning for the reader's code instead
+(:class:`ChapterTerminated`: no ``except KeyboardInterrupt`` of theirs catches it)."""
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +16,20 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C's ``KeyboardInterrupt`` would be."""
 
 
+class ChapterTerminated(BaseException):
+    """SIGTERM while a reader's chapter (a script or a book page) runs. Python's default
+    ends a script at once, whatever the script catches; this is raised instead, and is
+    neither a ``KeyboardInterrupt`` (a reader's ``except KeyboardInterrupt`` must not
+    catch a SIGTERM, as it cannot under ``python script.py``) nor an ``Exception``: the
+    chapter stops, the runner's own clean-up runs, the command ends with 143."""
+
+
 def _terminate(signum, frame) -> None:
     raise Terminated
+
+
+def _end_chapter(signum, frame) -> None:
+    raise ChapterTerminated
 
 
 @contextlib.contextmanager
@@ -37,6 +51,11 @@ def handled(handler: Callable, signals=(signal.SIGTERM,)) -> Iterator[None]:
 def sigterm_raises() -> contextlib.AbstractContextManager:
     """SIGTERM raises :class:`Terminated` within the block."""
     return handled(_terminate)
+
+
+def sigterm_ends_chapter() -> contextlib.AbstractContextManager:
+    """SIGTERM raises :class:`ChapterTerminated` within the block (a reader's chapter)."""
+    return handled(_end_chapter)
 
 
 def raise_for(signum: int) -> None:

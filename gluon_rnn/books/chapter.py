@@ -21,6 +21,7 @@ from typing import Iterator, Optional, Sequence
 
 from .._files import regular_file
 from ..data.resolve import read_file_text
+from ..signals import ChapterTerminated, sigterm_ends_chapter
 from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
 from .generations import generation_of, helpers_bound
@@ -92,7 +93,8 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
         return run_notebook(path, d2l, output, timeout)
     sink = FigureSink(None if figures is None else Path(figures), path.stem)
     try:
-        with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept():
+        with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept(), \
+                sigterm_ends_chapter():
             return _run_page(path, sink) if path.suffix == ".md" else _run_script(path, sink)
     finally:
         note = sink.summary()
@@ -117,8 +119,10 @@ def _run_script(path: Path, figures: FigureSink) -> int:
         runpy.run_path(str(path), run_name="__main__")
     except SystemExit as stop:
         return exit_status(stop.code)
-    except Exception as err:  # the chapter's own error, shown as Python shows it
-        missing = missing_data(err)
+    except (KeyboardInterrupt, ChapterTerminated):
+        raise  # the command's stop: one line, 130 or 143
+    except BaseException as err:  # the chapter's own error (any kind), shown as Python shows it
+        missing = missing_data(err) if isinstance(err, Exception) else None
         if missing:
             raise FileNotFoundError(missing) from None
         print_traceback_from(str(path), err)

@@ -19,18 +19,14 @@ def exit_status(code) -> int:
 
 def print_traceback_from(filename: str, error: BaseException, tb=None) -> None:
     """The traceback from the first frame of ``filename`` on (the runner's frames dropped);
-    a syntax error in ``filename`` itself (raised before any of its code ran) as Python
-    shows it: the file, line and caret, no frame."""
+    an error raised before any of its code ran (a syntax error, a NUL byte in the file) as
+    Python shows it: no frame, the file, line and caret where it has them."""
     tb = tb or error.__traceback__
     start = tb
     while start is not None and \
             Path(start.tb_frame.f_code.co_filename).resolve() != Path(filename).resolve():
         start = start.tb_next
-    if start is None and isinstance(error, SyntaxError) and error.filename and \
-            Path(error.filename).resolve() == Path(filename).resolve():
-        traceback.print_exception(type(error), error, None, file=sys.stderr)
-        return
-    traceback.print_exception(type(error), error, start or tb, file=sys.stderr)
+    traceback.print_exception(type(error), error, start, file=sys.stderr)
 
 
 def missing_data(err: BaseException) -> Optional[str]:

@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from ..signals import ChapterTerminated
 from .errors import exit_status, missing_data, print_traceback_from
 from .generations import book_tab
 
@@ -110,6 +111,11 @@ def _shell_classes():
         page = "<page>"
         offset = 0  # page line of the running cell's first line, minus one
         failure: Optional[PageFailed] = None
+        stopped: Optional[BaseException] = None  # Ctrl-C or SIGTERM in a cell
+
+        def ask_exit(self):
+            """IPython's own ``exit`` (``%exit``) ends the page as ``exit()`` ends a script."""
+            raise SystemExit(0)
 
         def enable_gui(self, gui=None):
             """No event loop to join: figures go to the sink (``%matplotlib inline`` works)."""
@@ -121,8 +127,11 @@ def _shell_classes():
         def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None,
                           exception_only=False, running_compiled_code=False):
             etype, value, tb = exc_tuple or sys.exc_info()
-            if isinstance(value, KeyboardInterrupt):
-                raise value  # Ctrl-C stops the page, as it stops a script
+            if isinstance(value, (KeyboardInterrupt, ChapterTerminated)):
+                # the page stops as a script does: raised again once run_cell is done
+                # (IPython's run_cell returns from a finally, which would drop it here)
+                self.stopped = value
+                return
             if isinstance(value, SystemExit):
                 self.failure = PageFailed(exit_status(value.code), value)
                 return
@@ -151,6 +160,20 @@ def _shell_classes():
             self.showsyntaxerror()
 
     return PageShell, PageCompiler, Prompts, Publisher
+
+
+class _Exit:
+    """``exit`` and ``quit`` in a page are Python's, not IPython's (whose take no status):
+    ``exit(3)`` ends the page with status 3, as it ends a script."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Use {self.name}() to end the page"
+
+    def __call__(self, code=None):
+        raise SystemExit(code)
 
 
 def _plain_syntax_error(error: SyntaxError) -> SyntaxError:
@@ -198,11 +221,14 @@ def run_page(path: Path, cells: List[Tuple[int, str]], figures) -> None:
             shell.figures = figures
             shell.page = shell.compile.page = str(path)
             shell.ast_transformers.append(_PageLines(shell))
-            shell.user_ns.update(__file__=str(path), tab=book_tab())
+            shell.user_ns.update(__file__=str(path), tab=book_tab(), exit=_Exit("exit"),
+                                 quit=_Exit("quit"))
             for first_line, code in cells:
                 shell.offset = first_line - 1
                 shell.run_cell(code, store_history=True)
                 figures.take_open_figures()
+                if shell.stopped is not None:
+                    raise shell.stopped
                 if shell.failure is not None:
                     raise shell.failure
         finally:

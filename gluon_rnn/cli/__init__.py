@@ -18,7 +18,7 @@ import logging
 import sys
 from typing import List, Optional
 
-from ..signals import Terminated, sigterm_raises
+from ..signals import ChapterTerminated, Terminated, sigterm_raises
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
 from .tutorials import COMMANDS as _TUTORIALS
@@ -129,7 +129,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         with sigterm_raises():
             return _main(argv)
-    except Terminated as stop:
+    except (Terminated, ChapterTerminated) as stop:
         _quiet_half_built_arrays()
         print(f"gluon-rnn: terminated (SIGTERM){_saved(stop)}", file=sys.stderr)
         return 143
@@ -156,7 +156,7 @@ def _quiet_half_built_arrays() -> None:
     sys.unraisablehook = hook
 
 
-def _saved(stop: KeyboardInterrupt) -> str:
+def _saved(stop: BaseException) -> str:
     """What a stopped command saved (signals.saving_when_stopped), said after the stop."""
     saved = getattr(stop, "saved", None)
     return f"; saved what it had so far: {', '.join(map(str, saved))}" if saved else ""

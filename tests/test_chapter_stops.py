@@ -1,0 +1,92 @@
+"""A reader's chapter stopped as Python would stop it (issue 33, class 2): Ctrl-C or
+SIGTERM in a cell of a page stops the page (130 or 143, one line, no later cell runs);
+SIGTERM is no KeyboardInterrupt to a reader's script; exit() ends a page as it ends a
+script; an error raised before the chapter's code ran, or a BaseException of the reader's,
+is shown as Python shows it, without the runner's frames."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from gluon_rnn.cli import main
+
+WAIT = "import time\nprint('waiting', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
+
+
+def _page(path, *cells):
+    path.write_text("".join(f"```{{.python .input}}\n{cell}\n```\n\n" for cell in cells))
+    return path
+
+
+def _stopped(path, how):
+    proc = subprocess.Popen([sys.executable, "-m", "gluon_rnn", "chapter", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "waiting\n"  # the cell is running
+    proc.send_signal(how)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("how, status, said", [(signal.SIGINT, 130, "interrupted"),
+                                               (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_a_page_stops_in_its_cell_as_a_script_does(tmp_path, how, status, said):
+    page = _page(tmp_path / "page.md", WAIT, "print('a later cell ran')")
+    code, out, err = _stopped(page, how)
+    assert code == status, err
+    assert err.strip().splitlines() == [f"gluon-rnn: {said}"], err
+    assert "later cell" not in out
+
+
+def test_sigterm_is_no_keyboard_interrupt_to_a_readers_script(tmp_path):
+    """Under `python script.py` SIGTERM ends the script whatever it catches; the runner
+    keeps that: the reader's except KeyboardInterrupt does not run, the status is 143."""
+    script = tmp_path / "script.py"
+    script.write_text("try:\n" + "".join("    " + line + "\n" for line in WAIT.splitlines())
+                      + "except KeyboardInterrupt:\n    print('caught as Ctrl-C')\n"
+                      "print('went on')\n")
+    code, out, err = _stopped(script, signal.SIGTERM)
+    assert code == 143 and "caught" not in out and "went on" not in out, (out, err)
+    assert err.strip().splitlines() == ["gluon-rnn: terminated (SIGTERM)"], err
+    code, out, err = _stopped(script, signal.SIGINT)  # Ctrl-C is the reader's to catch
+    assert code == 0 and out.splitlines()[-2:] == ["caught as Ctrl-C", "went on"], (out, err)
+
+
+@pytest.mark.parametrize("ending", ["exit()", "quit()", "exit(3)", "import sys\nsys.exit(3)"])
+def test_exit_in_a_page_ends_it_as_in_a_script(tmp_path, capsys, ending):
+    page = _page(tmp_path / "page.md", f"print('before')\n{ending}", "print('after')")
+    status = 3 if "3" in ending else 0
+    assert main(["chapter", str(page)]) == status
+    captured = capsys.readouterr()
+    assert captured.out == "before\n" and "Traceback" not in captured.err, captured
+
+
+@pytest.mark.parametrize("source, shown", [
+    (b"print(1)\x00\n", "null bytes"),
+    (b"class Mine(BaseException):\n    pass\nraise Mine('mine')\n", "Mine: mine"),
+])
+def test_errors_of_the_readers_own_are_shown_without_the_runners_frames(tmp_path, capsys,
+                                                                          source, shown):
+    script = tmp_path / "script.py"
+    script.write_bytes(source)
+    assert main(["chapter", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert shown in err.strip().splitlines()[-1], err
+    assert "gluon_rnn" not in err and "runpy" not in err, err
+
+
+@pytest.mark.parametrize("ending, status", [("sys.exit(3)", 3), ("sys.exit()", 0),
+                                            ("sys.exit('a message')", 1)])
+def test_sys_exit_in_a_notebook_cell_is_the_runs_status(tmp_path, capsys, ending, status):
+    import nbformat
+
+    notebook = tmp_path / "nb.ipynb"
+    cells = ["print('before')", f"import sys\n{ending}", "print('after')"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]),
+                   str(notebook))
+    assert main(["chapter", str(notebook)]) == status
+    captured = capsys.readouterr()
+    assert captured.out == "before\n" and "Traceback" not in captured.err, captured
+    assert ("a message" in captured.err) == (status == 1)
