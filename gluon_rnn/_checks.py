@@ -35,6 +35,18 @@ def check_rates(**values) -> None:
                              "number, which MXNet refuses; use a larger one")
 
 
+def check_float32_rates(**values) -> None:
+    """:func:`check_rates`, and within float32's normal range: a model that keeps its
+    parameters in float32 (MXNet's) turns a smaller rate into 0 (training that changes
+    nothing) and a larger one into infinity."""
+    check_rates(**values)
+    for name, value in values.items():
+        if not FLOAT32_TINY <= float(value) <= FLOAT32_MAX:
+            raise ValueError(f"{name} {value!r} is outside float32's range ({FLOAT32_TINY:.3g} "
+                             f"to {FLOAT32_MAX:.3g}), where a float32 model takes it as 0 or "
+                             "infinity: choose a rate inside it")
+
+
 def check_model_sizes(word_dim: int, hidden_dim: int, bptt_truncate: int) -> None:
     """The WildML-style models' sizes: positive dimensions, a truncation of 0 or more."""
     if word_dim < 1 or hidden_dim < 1 or bptt_truncate < 0:

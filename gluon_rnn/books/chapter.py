@@ -91,7 +91,8 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
     if path.suffix == ".ipynb":
         from .notebooks import run_notebook
         return run_notebook(path, d2l, output, timeout)
-    sink = FigureSink(None if figures is None else Path(figures), path.stem)
+    # the folder as the reader named it from here, before the chapter changes directory
+    sink = FigureSink(None if figures is None else Path(figures).absolute(), path.stem)
     try:
         with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept(), \
                 sigterm_ends_chapter():

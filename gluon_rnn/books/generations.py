@@ -31,9 +31,15 @@ _MXNET_API = re.compile(r"^\s*(from\s+d2l\s+import\s+mxnet\b|import\s+d2l\.mxnet
 _OTHER_FRAMEWORK = re.compile(r"^\s*(?:from\s+d2l\s+import\s+(torch|tensorflow|jax|paddle)\b"
                               r"|import\s+d2l\.(torch|tensorflow|jax|paddle)\b)", re.M)
 # what only d2l-en 1.0's class-based helper has (0.17.6 has none of these names)
-_BOOK_1_0 = re.compile(r"\bd2l\.(Trainer|Module|DataModule|HyperParameters|ProgressBoard|"
-                       r"TimeMachine|RNNScratch|RNNLMScratch|RNNLM|Classifier|add_to_class|GRU|"
-                       r"LinearRegression|SGD)\b|^(?:# )?%%tab\b|\btab\.selected\(", re.M)
+_BOOK_1_0_NAMES = frozenset((
+    "Trainer", "Module", "DataModule", "HyperParameters", "ProgressBoard", "TimeMachine",
+    "RNNScratch", "RNNLMScratch", "RNNLM", "Classifier", "add_to_class", "GRU",
+    "LinearRegression", "SGD"))
+# d2lbook's 1.0 cell magic, or its line as a page's cell keeps it (books/pages.py)
+_TAB_CELL = re.compile(r"^(?:# )?%%tab\b", re.M)
+# the same, read from the text where the code does not parse (its own error shows later)
+_BOOK_1_0 = re.compile(r"\bd2l\.(" + "|".join(sorted(_BOOK_1_0_NAMES)) + r")\b"
+                       r"|^(?:# )?%%tab\b|\btab\.selected\(", re.M)
 
 
 class UnsupportedGeneration(ValueError):
@@ -51,20 +57,72 @@ def as_python(source: str) -> str:
 
 def generation_of(source: str, requested: Optional[str] = None) -> str:
     """The d2l generation a chapter's code needs (module's table), or ``requested`` when
-    given and the code's API allows it."""
-    other = _OTHER_FRAMEWORK.search(source)
-    if other and not _MXNET_API.search(source):
-        raise UnsupportedGeneration(other_framework(other.group(1) or other.group(2)))
-    new_api = bool(_MXNET_API.search(source))
+    given and the code's API allows it. Read from the code itself, its imports and the
+    names it uses of each module it imported (never from comments or strings, nor from
+    another helper's calls: ``d2lzh.load_data_jay_lyrics()`` says nothing of ``d2l``);
+    from the text only where the code does not parse."""
+    try:  # a %%tab cell's body is the book's code: read as code, not as the magic's text
+        tree: Optional[ast.AST] = ast.parse(as_python(re.sub(r"^%%tab\b", "# %%tab", source,
+                                                             flags=re.M)))
+    except SyntaxError:
+        tree = None  # the chapter's own syntax error is reported when it runs
+    bound = _bound_names(tree) if tree is not None else None
+    other = _other_framework(source, bound)
+    new_api = _uses_mxnet_api(source, bound)
+    if other and not new_api:
+        raise UnsupportedGeneration(other_framework(other))
     if requested is not None:
         return _checked_request(requested, new_api)
     if new_api:
-        return "1.0.3" if _BOOK_1_0.search(source) else "0.17.6"
-    try:
-        tree = ast.parse(as_python(source))
-    except SyntaxError:
-        return "0.9.2"  # the chapter's own syntax error is reported when it runs
-    return "0.8.7" if any(_is_classic(node) for node in ast.walk(tree)) else "0.9.2"
+        return "1.0.3" if _uses_book_1_0(source, tree, bound) else "0.17.6"
+    if tree is None or bound is None:
+        return "0.9.2"
+    names = (bound.get("d2l") or {"d2l"}) - bound.get("d2lzh", set())
+    return "0.8.7" if any(_is_classic(node, names) for node in ast.walk(tree)) else "0.9.2"
+
+
+def _bound_names(tree: ast.AST) -> Dict[str, set]:
+    """The names each d2l module is bound to by the code's imports: ``import d2l`` gives
+    ``{"d2l": {"d2l"}}``, ``from d2l import mxnet as d2l`` ``{"d2l.mxnet": {"d2l"}}``."""
+    bound: Dict[str, set] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in ("d2l", "d2lzh", "gluonbook"):
+                    bound.setdefault(alias.name, set()).add(alias.asname or alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module == "d2l" and not node.level:
+            for alias in node.names:
+                bound.setdefault(f"d2l.{alias.name}", set()).add(alias.asname or alias.name)
+    return bound
+
+
+def _other_framework(source: str, bound: Optional[Dict[str, set]]) -> Optional[str]:
+    if bound is None:
+        found = _OTHER_FRAMEWORK.search(source)
+        return (found.group(1) or found.group(2)) if found else None
+    return next((f for f in OTHER_FRAMEWORKS if f"d2l.{f}" in bound), None)
+
+
+def _uses_mxnet_api(source: str, bound: Optional[Dict[str, set]]) -> bool:
+    return bool(_MXNET_API.search(source)) if bound is None else "d2l.mxnet" in bound
+
+
+def _uses_book_1_0(source: str, tree: Optional[ast.AST], bound: Optional[Dict[str, set]]) -> bool:
+    """A name only the 1.0 helper has, used on the module ``from d2l import mxnet`` bound,
+    a ``%%tab`` cell or the 1.0 book's ``tab.selected(...)``."""
+    if tree is None or bound is None:
+        return bool(_BOOK_1_0.search(source))
+    if _TAB_CELL.search(source):
+        return True
+    names = bound["d2l.mxnet"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            used_on = _dotted(node.value)
+            if used_on in names and node.attr in _BOOK_1_0_NAMES:
+                return True
+            if used_on == "tab" and node.attr == "selected":
+                return True
+    return False
 
 
 def _checked_request(requested: str, new_api: bool) -> str:
@@ -79,16 +137,33 @@ def _checked_request(requested: str, new_api: bool) -> str:
     return requested
 
 
-def _called(node: ast.AST) -> str:
+def _dotted(node: ast.AST) -> str:
+    """``d2l`` or ``d2l.mxnet`` for the names and attribute chains code uses, else ""."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def _called(node: ast.AST, on: Optional[set] = None) -> str:
+    """The attribute a call calls (``d2l.rnn(...)``: ``"rnn"``), when made on one of the
+    names ``on`` (any name when None)."""
     func = node.func if isinstance(node, ast.Call) else None
-    return func.attr if isinstance(func, ast.Attribute) else ""
+    if not isinstance(func, ast.Attribute):
+        return ""
+    if on is not None and not (isinstance(func.value, ast.Name) and func.value.id in on):
+        return ""
+    return func.attr
 
 
-def _is_classic(node: ast.AST) -> bool:
-    """A 4-value unpacking of a loader, 0.8.7's own loader, or a 4-tuple-API call."""
-    if isinstance(node, ast.Assign) and _called(node.value) in _CLASSIC_LOADERS:
+def _is_classic(node: ast.AST, names: set) -> bool:
+    """A 4-value unpacking of a loader, 0.8.7's own loader, or a 4-tuple-API call, made on
+    one of ``names`` (those ``import d2l`` bound)."""
+    if isinstance(node, ast.Assign) and _called(node.value, names) in _CLASSIC_LOADERS:
         return any(isinstance(t, (ast.Tuple, ast.List)) and len(t.elts) == 4 for t in node.targets)
-    name = _called(node)
+    name = _called(node, names)
     if name == "load_data_timemachine":
         return True
     return isinstance(node, ast.Call) and name in _CLASSIC_MIN_ARGS \

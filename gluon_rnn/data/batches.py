@@ -54,6 +54,25 @@ def as_corpus(corpus_indices: Sequence[int]) -> np.ndarray:
     return array
 
 
+def check_indices(corpus_indices, vocab_size: int, name: str = "corpus_indices") -> None:
+    """Refuse token indices that a vocabulary of ``vocab_size`` tokens cannot have: not
+    whole numbers, negative, or ``vocab_size`` and above. One-hot inputs and the output
+    layer would clip, wrap or truncate them and train on other tokens without a word."""
+    array = np.asarray(corpus_indices)
+    if array.size == 0:
+        return
+    if array.dtype.kind not in "iub" and not (array.dtype.kind == "f"
+                                              and np.all(np.floor(array) == array)):
+        raise ValueError(f"{name} must hold whole token indices, got {array.dtype} values "
+                         f"such as {array.ravel()[0]!r}: index the corpus with its vocabulary")
+    low, high = array.min(), array.max()
+    if low < 0 or high >= vocab_size:
+        bad = low if low < 0 else high
+        raise ValueError(f"{name} holds the index {bad:g}, outside 0..{vocab_size - 1} (the "
+                         f"vocabulary has {vocab_size} tokens): index the corpus with the "
+                         "vocabulary the model is built for")
+
+
 def nd_float32(values: np.ndarray, ctx: Optional[mx.Context]):
     """An ``nd`` float32 array of ``values`` on ``ctx`` (the books' batches; the 2020+
     books' helpers make ``mx.np`` arrays instead)."""

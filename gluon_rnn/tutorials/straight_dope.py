@@ -257,6 +257,11 @@ def load_char_rnn(path: Union[str, Path], ctx=None):
     characters = [str(c) for c in arrays["characters"]]
     if len(set(characters)) != len(characters) or any(len(c) != 1 for c in characters):
         raise ValueError(f"{path}: its character list must hold distinct single characters")
+    surrogates = [c for c in characters if "\ud800" <= c <= "\udfff"]
+    if surrogates:  # half of a UTF-16 pair: no text holds it, and it cannot be printed
+        raise ValueError(f"{path}: its character list holds {ascii(surrogates[0])}, half of a "
+                         "surrogate pair, which is no character of any text: the file was "
+                         "damaged or written by something else")
     V, H = len(characters), arrays["Whh"].shape[0]
     expected = {"Wxh": (V, H), "Whh": (H, H), "bh": (H,), "Why": (H, V), "by": (V,)}
     for name, shape in expected.items():

@@ -9,7 +9,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ..._checks import check_choice, check_counts
+from ..._checks import check_choice, check_counts, check_float32_rates
 from ..._files import claim_output, locked_output
 from ...options import option
 from ...sampling import draw
@@ -71,6 +71,7 @@ def train_rnnlm(config: RNNLMConfig, out: Union[str, Path], callback: Optional[C
     ``overwrite``; unknown fields, or a folder that cannot be written, are refused); a
     model whose loss or parameters are no longer finite is not saved. Stopped by Ctrl-C
     or SIGTERM, the model as it stands is saved (when finite) and the stop raised on."""
+    check_float32_rates(learning_rate=config.learning_rate)  # before anything is claimed
     with locked_output(out, "a model"):
         claim_output(out, overwrite, "a model")
         claim_output(vocabulary_path(out), overwrite, "the model's vocabulary")

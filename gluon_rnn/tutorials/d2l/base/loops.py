@@ -20,7 +20,7 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss
 
 from ...._checks import check_counts, check_rates
-from ....data.batches import check_fits, data_iter_consecutive, data_iter_random
+from ....data.batches import check_fits, check_indices, data_iter_consecutive, data_iter_random
 from ....devices import check_context
 from ....models.scratch import step_scores
 from ....train.evaluate import perplexity
@@ -54,7 +54,9 @@ def grad_clipping_gluon(model, theta: float, ctx: Optional[mx.Context] = None) -
 
 def sgd(params: Sequence, lr: float, batch_size: float) -> None:
     """Minibatch SGD in place: ``param -= lr * grad / batch_size`` (d2l ``sgd``, every
-    generation's, nd or numpy arrays alike)."""
+    generation's, nd or numpy arrays alike). A rate or batch size that is not a positive
+    number is refused (d2l divides by 0, or climbs the loss, without a word)."""
+    check_rates(lr=lr, batch_size=batch_size)
     for param in params:
         param[:] = param - lr * param.grad / batch_size
 
@@ -97,11 +99,15 @@ RANDOM_OFFSET = Partitioning(data_iter_random, data_iter_consecutive, check_fits
 
 def check_sizes(corpus_indices, batch_size: int, num_steps: int, num_epochs: int,
                 is_random_iter: bool, lr: float, clipping_theta: float,
-                partitioning: Partitioning = RANDOM_OFFSET, ctx=None, **counts) -> None:
-    """Fail before any work: bad counts, rates or context, or no batch that fits."""
+                partitioning: Partitioning = RANDOM_OFFSET, ctx=None,
+                vocab_size: Optional[int] = None, **counts) -> None:
+    """Fail before any work: bad counts, rates or context, indices the vocabulary cannot
+    have, or no batch that fits."""
     check_context(ctx)
     check_counts(num_epochs=num_epochs, num_steps=num_steps, batch_size=batch_size, **counts)
     check_rates(lr=lr, clipping_theta=clipping_theta)
+    if vocab_size is not None:
+        check_indices(corpus_indices, vocab_size)
     partitioning.check_fits(len(corpus_indices), batch_size, num_steps, is_random_iter)
 
 
@@ -160,7 +166,7 @@ def train_rnn(rnn: Callable, get_params: Callable, init_rnn_state: Callable, num
     gives the input width (``len``).
     """
     check_sizes(corpus_indices, batch_size, num_steps, num_epochs, is_random_iter, lr,
-                clipping_theta, partitioning, ctx, num_hiddens=num_hiddens)
+                clipping_theta, partitioning, ctx, len(vocab), num_hiddens=num_hiddens)
     params = get_params() if params is None else params
     step = _scratch_step(rnn, params, len(vocab), lr, clipping_theta, ctx)
     reports = fit_epochs(step, lambda: init_rnn_state(batch_size, num_hiddens, ctx),
@@ -180,7 +186,7 @@ def train_gluon_rnn(model, num_hiddens: int, corpus_indices: Sequence[int], voca
     partitioning (``partitioning``'s) with the state carried (detached) across
     minibatches, clipping."""
     check_sizes(corpus_indices, batch_size, num_steps, num_epochs, False, lr, clipping_theta,
-                partitioning, ctx)
+                partitioning, ctx, len(vocab))
     check_output_size(model, len(vocab))
     loss = gloss.SoftmaxCrossEntropyLoss()
     model.initialize(ctx=ctx, force_reinit=True, init=init.Normal(0.01))

@@ -18,7 +18,8 @@ from typing import Any, Dict, Sequence, Tuple
 from mxnet import autograd, gluon, init, np
 from mxnet.gluon import nn
 
-from ...._checks import check_counts
+from ...._checks import check_counts, check_rates
+from ....data.batches import check_indices
 from ..base import gpu, pyplot, show, to, use_svg_display
 from ..base import num_gpus as _num_gpus
 
@@ -214,6 +215,23 @@ class DataModule(HyperParameters):
         return gluon.data.DataLoader(dataset, self.batch_size, shuffle=train)
 
 
+def _check_model_and_data(model, data) -> None:
+    """What d2l trains on without a word, and gets wrong: a learning rate that is not a
+    positive number, a language model that scores another number of tokens than the
+    data's vocabulary has, or data with indices beyond it (clipped one-hot inputs)."""
+    if isinstance(getattr(model, "lr", None), (int, float)):
+        check_rates(lr=model.lr)
+    vocab, size = getattr(data, "vocab", None), getattr(model, "vocab_size", None)
+    if vocab is None or not isinstance(size, int):
+        return
+    if size != len(vocab):
+        raise ValueError(f"the model scores {size} tokens but the data's vocabulary has "
+                         f"{len(vocab)}: build it with vocab_size=len(data.vocab)")
+    X = getattr(data, "X", None)
+    if X is not None and hasattr(X, "asnumpy"):
+        check_indices(X.asnumpy(), size, "the data's token indices")
+
+
 class Trainer(HyperParameters):
     """Fit a :class:`Module` to a :class:`DataModule` (d2l ``Trainer``): SGD steps over the
     training batches, gradients clipped to ``gradient_clip_val`` when it is positive, the
@@ -246,6 +264,7 @@ class Trainer(HyperParameters):
 
     def fit(self, model, data):
         check_counts(max_epochs=self.max_epochs)
+        _check_model_and_data(model, data)
         self.prepare_data(data)
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
