@@ -90,3 +90,42 @@ def test_sys_exit_in_a_notebook_cell_is_the_runs_status(tmp_path, capsys, ending
     captured = capsys.readouterr()
     assert captured.out == "before\n" and "Traceback" not in captured.err, captured
     assert ("a message" in captured.err) == (status == 1)
+
+
+def test_a_notebook_runs_beside_a_readers_zmq_py_and_gluon_rnn_folder(tmp_path, capsys):
+    """The stock kernel starts in such a folder; ours did not (the folder came first on
+    sys.path while the kernel loaded)."""
+    import nbformat
+
+    (tmp_path / "zmq.py").write_text("raise ImportError('the reader’s own zmq.py')\n")
+    (tmp_path / "gluon_rnn").mkdir()
+    (tmp_path / "gluon_rnn" / "__init__.py").write_text("raise ImportError('theirs')\n")
+    (tmp_path / "helper.py").write_text("ANSWER = 42\n")  # the notebook's own imports work
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import helper\nprint(helper.ANSWER)")]), str(notebook))
+    assert main(["chapter", str(notebook)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "42\n"
+
+
+@pytest.mark.parametrize("tab, shown", [("mxnet", "2\n"), ("pytorch", ""), ("mxnet, pytorch", "2\n")])
+def test_a_notebooks_tab_cells_run_as_a_pages_do(tmp_path, capsys, tab, shown):
+    import nbformat
+
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print(1)"), nbformat.v4.new_code_cell(f"%%tab {tab}\nprint(2)")]),
+        str(notebook))
+    assert main(["chapter", str(notebook)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "1\n" + shown
+
+
+def test_a_fractional_timeout_is_taken_not_refused_with_a_traceback(tmp_path, capsys):
+    import nbformat
+
+    notebook = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(3)")]),
+                   str(notebook))
+    assert main(["chapter", "--timeout", "2.5", str(notebook)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "3\n" and "Traceback" not in captured.err

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_data
+from gluon_rnn.books.kernel import KERNEL_BOOTSTRAP
 
 GLUON_RNN = Path(sys.executable).with_name("gluon-rnn")  # the installed command
 _DRIVER = """
@@ -74,8 +75,7 @@ def test_install_goes_where_the_readers_jupyter_looks_and_replaces_old_kernels(t
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in kernels.iterdir()) == ["gluon-rnn-d2l"]
     spec = json.loads((kernels / "gluon-rnn-d2l" / "kernel.json").read_text())
-    assert spec["argv"] == [sys.executable, "-m", "gluon_rnn.books.kernel", "-f",
-                            "{connection_file}"]
+    assert spec["argv"] == [sys.executable, "-c", KERNEL_BOOTSTRAP, "-f", "{connection_file}"]
     assert spec["display_name"] == "Python 3 (gluon-rnn: d2l books)" and "env" not in spec
     out = done.stdout
     assert f"in {kernels / 'gluon-rnn-d2l'}" in out and out.count("removed the per-generation") == 2

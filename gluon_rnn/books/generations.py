@@ -17,7 +17,7 @@ import importlib
 import re
 import sys
 import types
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, List, Optional
 
 FACADES: Dict[str, str] = {"0.9.2": "d2l_compat", "0.8.7": "d2l087_compat",
                            "0.17.6": "d2l0176_compat", "1.0.3": "d2l103_compat"}
@@ -235,6 +235,19 @@ def helpers_bound(generation: str) -> Iterator[None]:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+
+
+def tab_cell(lines: List[str]) -> List[str]:
+    """d2lbook's ``%%tab`` cell magic in a notebook, as a page's cells have it: a cell for
+    the MXNet tab (``%%tab mxnet``, ``%%tab all``) runs its code, a cell for another tab
+    runs nothing; the magic's line stays as a comment (line numbers kept). An input
+    transformer of IPython's (it runs before magics are looked up)."""
+    first = lines[0] if lines else ""
+    if not first.startswith("%%tab"):
+        return lines
+    tabs = {name.strip() for name in first[len("%%tab"):].split(",")}
+    body = lines[1:] if tabs & {"mxnet", "all"} else [f"# {line}" for line in lines[1:]]
+    return [f"# {first}"] + body
 
 
 def book_tab():

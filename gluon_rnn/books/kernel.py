@@ -36,10 +36,17 @@ OLD_KERNELS = tuple(f"{KERNEL_NAME}-{generation}" for generation in FACADES)
 _HELPERS = re.compile(r"^\s*(?:import\s+d2l|from\s+d2l\b|import\s+d2lzh|from\s+d2lzh\b)", re.M)
 
 
+# The kernel starts in the notebook's folder, first on sys.path: out of it while the kernel
+# loads, so that a zmq.py or a gluon_rnn/ of the reader's shadows nothing (IPython puts the
+# folder back for the notebook's own imports), as ipykernel's own launcher does.
+KERNEL_BOOTSTRAP = ("import sys; del sys.path[0]; "
+                    "from gluon_rnn.books.kernel import main; main()")
+
+
 def kernel_spec(generation: Optional[str] = None, data: Optional[Path] = None) -> Dict:
     """The ``kernel.json``: the generation chosen from the code, or ``generation``; with
     ``data``, the kernel's ``GLUON_RNN_DATA`` (a Jupyter started from a desktop has none)."""
-    argv = [sys.executable, "-m", "gluon_rnn.books.kernel"]
+    argv = [sys.executable, "-c", KERNEL_BOOTSTRAP]
     argv += ["--d2l", generation] if generation else []
     spec: Dict = {"argv": argv + ["-f", "{connection_file}"], "display_name": DISPLAY_NAME,
                   "language": "python", "metadata": {"debugger": False}}
@@ -249,7 +256,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     configure_blas()  # before anything loads MXNet, as the command line does
     from ipykernel.kernelapp import IPKernelApp
 
-    from .generations import book_tab
+    from .generations import book_tab, tab_cell
 
     parser = argparse.ArgumentParser(prog="python -m gluon_rnn.books.kernel", add_help=False)
     parser.add_argument("--d2l", choices=tuple(FACADES), default=None)
@@ -262,6 +269,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         app.shell.register_magic_function(binding.magic, "line", "d2l")
         show_missing_data_short(app.shell)
         app.shell.user_ns["tab"] = book_tab()  # the 1.0 book's tab.selected('mxnet')
+        app.shell.input_transformers_cleanup.append(tab_cell)  # and its %%tab cells
     app.start()
 
 

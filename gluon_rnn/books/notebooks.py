@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -128,7 +129,9 @@ def _execute(notebook, path: Path, generation: str, timeout: Optional[float], ru
         # (rightly) that anyone on the machine could connect.
         manager = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc",
                                      ip=str(Path(tmp) / "kernel-ipc"))
-        client = NotebookClient(notebook, km=manager, timeout=timeout,
+        # nbclient counts whole seconds: a fraction is rounded up, never refused
+        client = NotebookClient(notebook, km=manager,
+                                timeout=None if timeout is None else math.ceil(timeout),
                                 resources={"metadata": {"path": str(path.parent.resolve())}},
                                 on_cell_execute=lambda cell, cell_index: running.append(
                                     cell_index))

@@ -175,6 +175,7 @@ def _main(argv: Optional[List[str]]) -> int:
               "there: redirect it to a file, or to /dev/null to discard them", file=sys.stderr)
         return EXIT_USAGE
     configure_blas()  # before anything loads mxnet
+    _replace_what_cannot_be_shown()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(build_parser(_command_named(argv) or ""), argv)  # "": none built
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -196,6 +197,17 @@ def _main(argv: Optional[List[str]]) -> int:
         print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
         _quiet_mxnet_shutdown()
         return EXIT_USAGE
+
+
+def _replace_what_cannot_be_shown() -> None:
+    """A terminal (or PYTHONIOENCODING) that cannot show a character the output holds
+    (a table's ±, a sample's letters) gets a replacement character, not a
+    UnicodeEncodeError that ends the command after its work."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):  # not a text stream of io's
+            pass
 
 
 def _quiet_mxnet_shutdown() -> None:

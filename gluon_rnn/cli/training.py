@@ -89,13 +89,14 @@ def _cmd_compare(args) -> int:
 
             results = run_comparison(corpus_indices, vocab, config, ctx, on_epoch=on_epoch,
                                      valid_indices=valid or None)
-        every = args.table_every or max(1, train.num_epochs // 20)
-        print(format_table(results, every))
+        # the results are written first: nothing printed afterwards can lose them
         csv_path = write_csv(results, csv_target)
         png_path = plot(results, png_target,
                         title=f"{train.model} RNN on The Time Machine ({train.num_hiddens} hidden, "
                               f"{train.num_steps} steps, batch {train.batch_size}"
                               + (f", {config.runs} seeds" if config.runs > 1 else "") + ")")
+        every = args.table_every or max(1, train.num_epochs // 20)
+        print(format_table(results, every))
         print(f"\nwrote {csv_path} and {png_path}")
         return 0
 

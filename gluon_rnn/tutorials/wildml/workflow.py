@@ -123,7 +123,7 @@ def check_snapshot_pattern(pattern: Optional[str]) -> None:
         return
     try:
         pattern.format(**{name: 0 for name in SNAPSHOT_FIELDS})
-    except (KeyError, IndexError, ValueError) as err:
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as err:
         raise ValueError(f"--snapshot {pattern!r}: only the fields "
                          f"{', '.join('{' + f + '}' for f in SNAPSHOT_FIELDS)} can be filled in "
                          f"({type(err).__name__}: {err})") from None
