@@ -7,6 +7,7 @@ file's mode for a replaced one (``mkstemp`` alone would leave every result at 06
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -35,6 +36,20 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
+def _why_missing(path: Path) -> str:
+    """What stands at a path that does not exist: nothing, or a link to nowhere."""
+    if not path.is_symlink():
+        return "does not exist"
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13: a loop
+        return "is a symbolic link that loops (it leads back to itself): fix or remove it"
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it leads back to itself): fix or remove it"
+    return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+
+
 def regular_file(path: Union[str, "os.PathLike[str]"], what: str = "") -> Path:
     """``path`` when it is a regular file (or a link to one); else ``FileNotFoundError``
     when nothing is there, ``ValueError`` saying what is there (a directory, a FIFO,
@@ -44,7 +59,7 @@ def regular_file(path: Union[str, "os.PathLike[str]"], what: str = "") -> Path:
     if path.is_file():
         return path
     if not path.exists():
-        raise FileNotFoundError(f"{name} does not exist")
+        raise FileNotFoundError(f"{name} {_why_missing(path)}")
     kind = ("a directory" if path.is_dir() else "a FIFO (named pipe)" if path.is_fifo()
             else "a socket" if path.is_socket() else "a device" if path.is_block_device()
             or path.is_char_device() else "not a regular file")
@@ -110,9 +125,10 @@ def locked_output(path: Union[str, Path], what: str = "output") -> Iterator[Path
         remove_empty(created)
 
 
-def writable_folder(folder: Path, what: str = "the output folder") -> Path:
+def writable_folder(folder: Path, what: str = "the output folder", option: str = "--out") -> Path:
     """Check now that a file can be written in ``folder``, leaving nothing behind:
-    folders this check had to create are removed again (the write creates them)."""
+    folders this check had to create are removed again (the write creates them).
+    ``option`` is the command's option that names another place."""
     folder = Path(folder)
     missing = missing_folders(folder)
     try:
@@ -121,7 +137,7 @@ def writable_folder(folder: Path, what: str = "the output folder") -> Path:
             pass
     except OSError as err:
         raise ValueError(f"cannot write {what} {folder} ({err.strerror or err}); choose "
-                         "another --out") from err
+                         f"another {option}") from err
     finally:
         remove_empty(missing)
     return folder

@@ -204,7 +204,8 @@ def test_a_context_in_other_digits_names_the_option(ctx):
 
 @pytest.mark.parametrize("extra, message", [
     (["--snapshot", "{tmp}/o/{{nope}}.npz"], "only the fields {epoch}, {hidden}, {words}, {seen}"),
-    (["--learning-rate", "1e300"], "training diverged"),
+    (["--learning-rate", "1e30"], "training diverged"),
+    (["--learning-rate", "1e300"], "outside float32's range"),  # refused before training
     (["--vocabulary-size", "2"], "keeps no SENTENCE_END, so no sentence could ever be generated"),
 ])
 @pytest.mark.requires_data('reddit-comments-2015-08.csv')

@@ -183,7 +183,7 @@ def _check_target(target: Path, source: Path) -> Path:
         except ValueError:
             raise ValueError(f"{target} exists and is not a notebook: it is not replaced; name "
                              "another --output") from None
-    writable_folder(target.parent, "the folder of the executed notebook")
+    writable_folder(target.parent, "the folder of the executed notebook", "--output")
     return target
 
 

@@ -194,7 +194,7 @@ def _main(argv: Optional[List[str]]) -> int:
     except Exception as err:  # MXNet's own errors, as one line
         if type(err).__name__ != "MXNetError":
             raise
-        print(f"gluon-rnn: error: MXNet refused the input: {_one_line(err)}", file=sys.stderr)
+        print(f"gluon-rnn: error: {_mxnet_refusal(err)}", file=sys.stderr)
         _quiet_mxnet_shutdown()
         return EXIT_USAGE
 
@@ -208,6 +208,21 @@ def _replace_what_cannot_be_shown() -> None:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):  # not a text stream of io's
             pass
+
+
+MXNET_ENGINES = ("NaiveEngine", "ThreadedEngine", "ThreadedEnginePerDevice")
+
+
+def _mxnet_refusal(err: BaseException) -> str:
+    """MXNet's error as one line, naming the setting of the user's it comes from."""
+    import os
+
+    line = _one_line(err)
+    engine = os.environ.get("MXNET_ENGINE_TYPE")
+    if engine is not None and "Engine" in line:
+        return (f"MXNET_ENGINE_TYPE={engine!r} names no engine of MXNet's ({line}): set it to "
+                f"one of {', '.join(MXNET_ENGINES)}, or unset it")
+    return f"MXNet refused the input: {line}"
 
 
 def _quiet_mxnet_shutdown() -> None:

@@ -224,6 +224,8 @@ def _missing(entry: DataFile, folders: Sequence[Path], no_download: str) -> str:
 def _described(folder: Path) -> str:
     """A searched folder, said to be missing when it is one the user named."""
     named = [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+    if folder in named and folder.is_file():
+        return f"{DATA_ENV}={folder}, which is a file, not the folder holding the data files"
     if folder in named and not folder.is_dir():
         return f"{DATA_ENV}={folder}, which does not exist"
     return str(folder)

@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence
 
-from ..signals import handled
+from ..signals import Terminated, handled
 
 LOOPBACK = "127.0.0.1"
 VERBOSE_WORKERS_ENV = "GLUON_RNN_VERBOSE_WORKERS"  # every worker prints, labelled
@@ -217,4 +217,4 @@ def _status(code: int) -> str:
 
 
 def _stopped_by_sigterm(signum, frame) -> None:
-    raise LaunchError("stopped by SIGTERM; stopped the job's processes")
+    raise Terminated  # the job's processes are stopped on the way out; the command says 143

@@ -94,11 +94,12 @@ def _check_fits(config: TrainConfig, train: Sequence[int], ctxs: List[mx.Context
     check_fits(len(train), config.batch_size, config.num_steps, config.iter == "random")
 
 
-def checkpoint_bytes(net: gluon.Block, config: TrainConfig) -> int:
+def checkpoint_bytes(net: gluon.Block, config: TrainConfig, vocab_size: int = 0) -> int:
     """About how large a checkpoint of ``net`` is: float32 parameters, Adam's two
-    moments, the vocabulary and metadata."""
+    moments, the vocabulary (a word's entry counted as 64 bytes) and 64 KiB of metadata
+    and zip headers."""
     values = sum(int(np.prod(p.shape)) for p in net.collect_params().values())
-    return values * 4 * (3 if config.optimizer == "adam" else 1) + (1 << 20)
+    return values * 4 * (3 if config.optimizer == "adam" else 1) + 64 * vocab_size + (64 << 10)
 
 
 @dataclasses.dataclass
@@ -150,7 +151,7 @@ def _assemble(config: TrainConfig, ctx: Contexts, data: Optional[_Data], vocab: 
     mx.random.seed(config.seed)
     net = initialize(build_model(config, len(vocab)), ctxs, config.init)
     if out is not None:
-        check_free_space(out, checkpoint_bytes(net, config))
+        check_free_space(out, checkpoint_bytes(net, config, len(vocab)))
     trainer = make_trainer(config, net, kvstore)
     position, hidden = Position(), []
     if saved is not None:

@@ -41,6 +41,7 @@ from .base import (
     arange,
     argmax,
     astype,
+    check_output_size,
     concat,
     cos,
     cosh,
@@ -333,19 +334,6 @@ def train_epoch_ch8(net, train_iter, loss, updater: Callable, device,
     return math.exp(total / n), n / timer.stop()
 
 
-def _check_vocab_size(net, vocab, train_iter) -> None:
-    """A model that scores another number of tokens than ``vocab`` has, or a corpus with
-    indices beyond it, would train on clipped one-hot inputs and labels (the real helper
-    trains on without a word)."""
-    size = getattr(net, "vocab_size", None)
-    if isinstance(size, int) and size != len(vocab):
-        raise ValueError(f"the model scores {size} tokens but the vocabulary has {len(vocab)}: "
-                         "build it with len(vocab)")
-    corpus = getattr(train_iter, "corpus", None)
-    if corpus is not None:
-        check_indices(corpus, len(vocab), "the training corpus")
-
-
 def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
               use_random_iter: bool = False) -> None:
     """Train and print as d2l's ``train_ch8`` does: a point of the perplexity plot every
@@ -355,7 +343,8 @@ def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
     check_counts(num_epochs=num_epochs)
     check_context(device, "device")
     check_rates(lr=lr)
-    _check_vocab_size(net, vocab, train_iter)
+    check_output_size(net, len(vocab))  # a model for another vocabulary, or indices beyond it
+    check_indices(getattr(train_iter, "corpus", []), len(vocab), "the training corpus")
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"],
                         xlim=[10, num_epochs])
