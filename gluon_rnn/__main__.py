@@ -1,6 +1,6 @@
 """``python -m gluon_rnn`` runs the command line."""
 import sys
 
-from .cli import main
+from .console import main
 
 sys.exit(main())

@@ -7,7 +7,9 @@ reader's chapter runs, SIGTERM keeps its meaning for the reader's code instead
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import threading
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 
@@ -24,12 +26,29 @@ class ChapterTerminated(BaseException):
     chapter stops, the runner's own clean-up runs, the command ends with 143."""
 
 
+def _sent_again_later(signum: int, frame) -> bool:
+    """A stop raised inside an object's finalizer (``__del__``, which MXNet's arrays run
+    on every collection) is dropped by Python ("Exception ignored in ..."): such a signal
+    is sent again 10 ms later, once the finalizer has returned. True when it was."""
+    if frame is None or frame.f_code.co_name != "__del__":
+        return False
+    threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+    return True
+
+
 def _terminate(signum, frame) -> None:
-    raise Terminated
+    if not _sent_again_later(signum, frame):
+        raise Terminated
+
+
+def _interrupt(signum, frame) -> None:
+    if not _sent_again_later(signum, frame):
+        raise KeyboardInterrupt
 
 
 def _end_chapter(signum, frame) -> None:
-    raise ChapterTerminated
+    if not _sent_again_later(signum, frame):
+        raise ChapterTerminated
 
 
 @contextlib.contextmanager
@@ -51,6 +70,14 @@ def handled(handler: Callable, signals=(signal.SIGTERM,)) -> Iterator[None]:
 def sigterm_raises() -> contextlib.AbstractContextManager:
     """SIGTERM raises :class:`Terminated` within the block."""
     return handled(_terminate)
+
+
+def stops_raise() -> contextlib.AbstractContextManager:
+    """Within the block SIGTERM raises :class:`Terminated` and Ctrl-C ``KeyboardInterrupt``,
+    as Python's own handler does, but never inside a finalizer (:func:`_sent_again_later`)."""
+    return handled(lambda signum, frame: (_terminate if signum == signal.SIGTERM
+                                          else _interrupt)(signum, frame),
+                   (signal.SIGINT, signal.SIGTERM))
 
 
 def sigterm_ends_chapter() -> contextlib.AbstractContextManager:

@@ -70,7 +70,8 @@ def _layer(name: str) -> str:
     if name in FACADES:
         return "facade"
     for prefix, layer in (("gluon_rnn.tutorials", "tutorial"), ("gluon_rnn.books", "books"),
-                          ("gluon_rnn.cli", "app"), ("gluon_rnn.__main__", "app")):
+                          ("gluon_rnn.cli", "app"), ("gluon_rnn.__main__", "app"),
+                          ("gluon_rnn.console", "app")):
         if name == prefix or name.startswith(prefix + "."):
             return layer
     return "unplaced"

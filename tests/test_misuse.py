@@ -174,8 +174,9 @@ def test_an_engine_mxnet_cannot_start_is_said_once(tmp_path, capsys):
                           timeout=120, env=dict(__import__("os").environ,
                                                 MXNET_ENGINE_TYPE="Bogus"))
     assert done.returncode == 2
-    assert done.stderr == ("gluon-rnn: error: MXNet refused the input: MXNetError: Cannot find "
-                           "Engine Bogus\n")
+    assert done.stderr == ("gluon-rnn: error: MXNET_ENGINE_TYPE='Bogus' names no engine of "
+                           "MXNet's (MXNetError: Cannot find Engine Bogus): set it to one of "
+                           "NaiveEngine, ThreadedEngine, ThreadedEnginePerDevice, or unset it\n")
 
 
 def test_trains_final_continuation_is_streamed(tmp_path):

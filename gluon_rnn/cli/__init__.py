@@ -18,7 +18,7 @@ import logging
 import sys
 from typing import List, Optional
 
-from ..signals import ChapterTerminated, Terminated, sigterm_raises
+from ..signals import ChapterTerminated, Terminated, stops_raise
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
 from .tutorials import COMMANDS as _TUTORIALS
@@ -127,7 +127,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``gluon-rnn``; returns the exit status (2 for bad input, 130 when
     interrupted and 143 when terminated, even while MXNet is still loading)."""
     try:
-        with sigterm_raises():
+        with stops_raise():
             return _main(argv)
     except (Terminated, ChapterTerminated) as stop:
         _quiet_half_built_arrays()
