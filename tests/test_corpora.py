@@ -86,8 +86,8 @@ def test_registry_checksums_match_the_shared_files():
     shared = Path(os.environ["GLUON_RNN_DATA"])
     checked = 0
     for name, entry in DATA_FILES.items():
-        if entry.sha1 and (shared / name).is_file():
-            assert sha1_of(shared / name) == entry.sha1, name
+        if entry.sha1 and (shared / name).is_file():  # the published file, or a documented copy
+            assert sha1_of(shared / name) in {entry.sha1, *dict(entry.alternatives)}, name
             checked += 1
     assert checked >= 5
 

@@ -118,3 +118,66 @@ def test_a_notebook_of_each_new_book_runs_through_chapter(book, capsys, fixtures
     assert expect in out and "Traceback" not in out
     executed = nbformat.read(str(book / f"{name}.executed.ipynb"), as_version=4)
     assert all(cell.get("execution_count") for cell in executed.cells if cell.source.strip())
+
+
+MT_PAGES = ["machine-translation-and-dataset", "encoder-decoder", "seq2seq"]
+ALT_FRA_ENG = "73848f36c17cc9c0187a058d6f7f315e68cdd61f"  # data/README.md
+
+
+@pytest.fixture
+def book_with_fra_eng(book):
+    """The books' layout with the English-French pairs in data/ (the documented copy)."""
+    from conftest import require_data
+    from gluon_rnn.data.resolve import resolve
+
+    require_data("fra-eng.zip")
+    shutil.copy(resolve("fra-eng.zip"), book.parent / "data" / "fra-eng.zip")
+    return book
+
+
+@pytest.mark.parametrize("name", MT_PAGES)
+def test_d2l_0_17_machine_translation_pages_print_what_the_real_helper_prints(
+        book_with_fra_eng, monkeypatch, capsys, name):
+    """Unmodified pages (the first registers the documented copy's SHA-1 itself): ours
+    accept the copy through the resolver, the real helper once it is registered there."""
+    _, theirs = oracle("0.17.6")
+    monkeypatch.setitem(theirs.DATA_HUB, "fra-eng", (theirs.DATA_URL + "fra-eng.zip", ALT_FRA_ENG))
+    ours = _compare(book_with_fra_eng, "d2l0176", name, "0.17.6", monkeypatch, capsys)
+    if name == "machine-translation-and-dataset":
+        assert ours[:2] == ["Go.\tVa !", "Hi.\tSalut !"]
+        assert any(line.startswith("valid lengths for Y:") for line in ours)
+    if name == "seq2seq":
+        trained = [line for line in ours if "tokens/sec on cpu(0)" in line]
+        assert len(trained) == 1 and float(trained[0].split()[1].rstrip(",")) > 0
+        scored = [line for line in ours if ", bleu " in line]
+        assert [line.split(" =>")[0] for line in scored] == ["go .", "i lost .", "he's calm .",
+                                                             "i'm home ."]
+
+
+def test_d2l_0_17_translation_helpers_match_the_real_ones(book_with_fra_eng, monkeypatch):
+    """The helpers themselves, called as a reader's own code would: the same batches
+    (under the same seeds), vocabularies, BLEU scores; where d2l divides by zero, 0."""
+    import d2l0176_compat as ours
+
+    _, theirs = oracle("0.17.6")
+    for helper in (ours, theirs):  # the documented copy, registered on both sides
+        monkeypatch.setitem(helper.DATA_HUB, "fra-eng", (helper.DATA_URL + "fra-eng.zip",
+                                                         ALT_FRA_ENG))
+    mx.npx.set_np()
+    try:
+        got = []
+        for helper in (ours, theirs):
+            _seeded()
+            data_iter, src_vocab, tgt_vocab = helper.load_data_nmt(4, 7, num_examples=300)
+            batches = [[x.asnumpy().tolist() for x in batch] for _, batch in
+                       zip(range(5), data_iter)]
+            got.append((batches, src_vocab.idx_to_token, tgt_vocab.idx_to_token))
+    finally:
+        mx.npx.reset_np()
+    assert got[0] == got[1] and len(got[0][1]) > 100
+    for pred, label, k in [("va !", "va !", 2), ("il est calme .", "il est bien calme .", 3),
+                           ("je suis", "je suis chez moi .", 2), ("a b c d", "a b", 4)]:
+        assert ours.bleu(pred, label, k) == theirs.bleu(pred, label, k)
+    with pytest.raises(ZeroDivisionError):
+        theirs.bleu("va", "va !", 2)
+    assert ours.bleu("va", "va !", 2) == 0.0

@@ -17,67 +17,24 @@ place only once complete and verified, so no partial file is ever left behind.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import logging
 import os
+import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
 from .._files import atomic_write, regular_file
+from .registry import DATA_FILES, DataFile
 
 LOG = logging.getLogger(__name__)
 
 DATA_ENV = "GLUON_RNN_DATA"
 CACHE_ENV = "GLUON_RNN_CACHE"
 OFFLINE_ENV = "GLUON_RNN_OFFLINE"
-
-
-@dataclasses.dataclass(frozen=True)
-class DataFile:
-    """A public data file: its file name, where it comes from and its SHA-1."""
-
-    name: str
-    url: str
-    sha1: Optional[str] = None
-    description: str = ""
-    size: Optional[int] = None  # bytes, when published: a download never grows past it
-
-
-D2L_DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"  # the d2l books' DATA_URL
-_GH = "https://raw.githubusercontent.com/"
-
-DATA_FILES = {f.name: f for f in (
-    DataFile("timemachine.txt", D2L_DATA_URL + "timemachine.txt",
-             "090b5e7e70c295757f55df93cb0a180b9691891a",
-             "The Time Machine, cleaned text read by the d2l helpers", 178979),
-    DataFile("timemachine-gutenberg.txt",
-             _GH + "zackchase/mxnet-the-straight-dope/master/data/nlp/timemachine.txt",
-             "0595ec37a9dce1cf0232256bea3f7a1408d20550",
-             "The Time Machine as Project Gutenberg shipped it (The Straight Dope)", 217616),
-    DataFile("tinyshakespeare.txt",
-             _GH + "karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
-             "04486597058d11dcc2c556b1d0433891eb639d2e",
-             "tiny-shakespeare (Karpathy's char-rnn)", 1115394),
-    DataFile("reddit-comments-2015-08.csv",
-             _GH + "dennybritz/rnn-tutorial-rnnlm/master/data/reddit-comments-2015-08.csv",
-             None,  # the full file's checksum is not published; the sample's differs
-             "reddit comments used by the WildML RNNLM tutorial"),
-    DataFile("trained-model-theano.npz",
-             _GH + "dennybritz/rnn-tutorial-rnnlm/master/data/trained-model-theano.npz",
-             "d22b9f164eb947bca107af59af0f2ffefcf00f52",
-             "the WildML tutorial's published parameters", 3210520),
-    DataFile("ptb.zip", D2L_DATA_URL + "ptb.zip",
-             "319d85e578af0cdc590547f26231e4e31cdf1e42",
-             "Penn Treebank language-model split", 1981551),
-    DataFile("jaychou_lyrics.txt.zip",
-             _GH + "d2l-ai/d2l-zh/v1.0.0/data/jaychou_lyrics.txt.zip",
-             "9529987e701a4f37048ab778270a5dde9a762a0b",
-             "Jay Chou lyrics (d2l-zh)", 52607),
-)}
 
 
 class ChecksumError(ValueError):
@@ -184,13 +141,25 @@ def check_copy(entry: DataFile, found: Path) -> Path:
     if entry.sha1 is None:
         return found
     actual = _sha1_cached(str(found), *_stamp(found))
-    if actual != entry.sha1:
-        raise ChecksumError(
-            f"{found} is not the published {entry.name}: its SHA-1 is {actual}, the published "
-            f"file's {entry.sha1} (a copy cut short, damaged, or another version). Delete it "
-            f"to use another copy or download it again, or name it explicitly (--data PATH) to "
-            f"use it as it is")
-    return found
+    if actual == entry.sha1:
+        return found
+    source = dict(entry.alternatives).get(actual)
+    if source is not None:
+        _say_once(f"gluon-rnn: using {found}, a documented copy of {entry.name} (SHA-1 "
+                  f"{actual}, not the published {entry.sha1}): {source}")
+        return found
+    also = "".join(f" or the documented copy's {sha1}" for sha1, _ in entry.alternatives)
+    raise ChecksumError(
+        f"{found} is not the published {entry.name}: its SHA-1 is {actual}, the published "
+        f"file's {entry.sha1}{also} (a copy cut short, damaged, or another version). Delete it "
+        f"to use another copy or download it again, or name it explicitly (--data PATH) to "
+        f"use it as it is")
+
+
+@functools.lru_cache(maxsize=None)  # as _sha1_cached: once per process
+def _say_once(line: str) -> None:
+    """``line`` on stderr, once a process (which copy of a data file is used)."""
+    print(line, file=sys.stderr)
 
 
 def _stamp(path: Path) -> Tuple[int, int]:

@@ -9,7 +9,9 @@ place each generation imports (and nothing imports a generation from here).
   d2lzh 1.0.0, 0.8.7);
 * :mod:`.classic`: the 4-tuple API of d2lzh 1.0.0 and 0.8.7 (:class:`Helpers`);
 * :mod:`.numpy_api`: ``Timer``, ``Accumulator`` and the tensor aliases of the
-  numpy-interface helpers (0.17.6, 1.0.3).
+  numpy-interface helpers (0.17.6, 1.0.3);
+* :mod:`.translation`: the machine-translation pages' text preparation, padding, BLEU
+  and pair-length histogram (0.17.6, 1.0.3).
 """
 from .classic import *  # noqa: F403 - each part's public names, by its __all__
 from .classic import __all__ as _classic
@@ -23,5 +25,7 @@ from .numpy_api import *  # noqa: F403
 from .numpy_api import __all__ as _numpy_api
 from .plotting import *  # noqa: F403
 from .plotting import __all__ as _plotting
+from .translation import *  # noqa: F403
+from .translation import __all__ as _translation
 
-__all__ = [*_classic, *_devices, *_hub, *_loops, *_numpy_api, *_plotting]
+__all__ = [*_classic, *_devices, *_hub, *_loops, *_numpy_api, *_plotting, *_translation]

@@ -14,7 +14,8 @@ import hashlib
 from pathlib import Path
 from typing import Optional, Tuple
 
-from ....data.resolve import D2L_DATA_URL, DATA_FILES, download_file, resolve
+from ....data.registry import D2L_DATA_URL, DATA_FILES
+from ....data.resolve import download_file, resolve
 
 __all__ = ["DATA_URL", "fetch", "hub_entry"]
 

@@ -11,7 +11,7 @@ and predictions as the real package. Minus its crashes: ``num_epochs=0``, an unk
 token type or a corpus too short for a batch is a ``ValueError`` naming it; data come
 through gluon-rnn's resolver (``$GLUON_RNN_DATA``, ``./data``, ``../data``, the cache)
 before any download, and a download is verified; figures appear inline in Jupyter and
-never as ``<Figure ...>`` text elsewhere (:mod:`.base.plotting`). Faster where the arithmetic
+never as ``<Figure ...>`` text elsewhere (:mod:`..base.plotting`). Faster where the arithmetic
 allows: ``train_ch8`` hybridizes this module's :class:`RNNModel` and reads the epoch's
 loss once per epoch instead of once per minibatch (the same sums, in the same order).
 """
@@ -28,11 +28,11 @@ import numpy as onp
 from mxnet import autograd, gluon, init, np, npx
 from mxnet.gluon import nn
 
-from ..._checks import check_counts, check_rates
-from ...data.batches import as_corpus, check_indices, require_batches, row_batches, window_batches
-from ...devices import check_context
-from ...sampling import greedy_text
-from .base import (
+from ...._checks import check_counts, check_rates
+from ....data.batches import as_corpus, check_indices, require_batches, row_batches, window_batches
+from ....devices import check_context
+from ....sampling import greedy_text
+from ..base import (
     DATA_URL,
     Accumulator,
     Animator,
@@ -52,7 +52,6 @@ from .base import (
     float32,
     hub_entry,
     int32,
-    lazy_plt,
     linspace,
     load_array,
     log,
@@ -82,9 +81,7 @@ from .base import (
     zeros,
 )
 
-__version__ = "0.17.6"  # the d2l release whose behaviour this module follows
-USE_MXNET, USE_PYTORCH, USE_TENSORFLOW = True, False, False
-DATA_HUB = {"time_machine": hub_entry("timemachine.txt")}
+DATA_HUB = {"time_machine": hub_entry("timemachine.txt"), "fra-eng": hub_entry("fra-eng.zip")}
 
 __all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
     "size", "transpose", "ones", "zeros", "arange", "meshgrid", "sin", "sinh", "cos", "cosh",
@@ -95,14 +92,13 @@ __all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
     "grad_clipping", "load_array", "load_corpus_time_machine", "load_data_time_machine",
     "plot", "predict_ch8", "read_time_machine", "seq_data_iter_random",
     "seq_data_iter_sequential", "set_axes", "set_figsize", "sgd", "tokenize", "train_ch8",
-    "train_epoch_ch8", "try_all_gpus", "try_gpu", "use_svg_display", "USE_MXNET", "USE_PYTORCH",
-    "USE_TENSORFLOW",
+    "train_epoch_ch8", "try_all_gpus", "try_gpu", "use_svg_display",
 ]
 
 
 def download(name: str, cache_dir: str = os.path.join("..", "data")) -> str:
     """The local path of ``DATA_HUB[name]`` (d2l ``download``), found or fetched and
-    verified as :func:`~.base.fetch` says."""
+    verified as :func:`~..base.fetch` says."""
     if name not in DATA_HUB:
         raise ValueError(f"{name!r} is not in DATA_HUB (it holds {', '.join(sorted(DATA_HUB))})")
     url, sha1_hash = DATA_HUB[name]
@@ -390,5 +386,3 @@ class RNNModel(nn.HybridBlock):
     def begin_state(self, *args, **kwargs):
         return self.rnn.begin_state(*args, **kwargs)
 
-
-__getattr__ = lazy_plt("d2l.mxnet", __version__)
