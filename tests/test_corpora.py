@@ -337,3 +337,30 @@ def test_load_data_time_machine_default(time_machine):
 def test_load_data_time_machine_rejects_bad_sizes(bad):
     with pytest.raises(ValueError, match="num_examples"):
         load_data_time_machine(bad)
+
+
+def test_a_documented_copy_is_used_and_said_and_any_other_refused(isolated_data, capsys):
+    """fra-eng.zip: the published SHA-1 stays what a download must match; a local copy with
+    the documented alternative's is used, said once in one line; any other is refused,
+    naming both SHA-1s."""
+    import dataclasses
+
+    from gluon_rnn.data import resolve as resolver
+
+    entry = DATA_FILES["fra-eng.zip"]
+    assert entry.sha1 == "94646ad1522d915e7b0f9296181140edcf86a4f5"
+    copy = isolated_data / "chapter" / "data" / "fra-eng.zip"  # ../data of the chapter
+    copy.parent.mkdir()
+    copy.write_bytes(b"the same pairs in another zip")
+    documented = dataclasses.replace(entry, alternatives=((sha1_of(copy), "a test's copy"),))
+    capsys.readouterr()
+    assert resolver.resolve(documented).resolve() == copy
+    assert resolver.resolve(documented).resolve() == copy
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "fra-eng.zip" in err[0] and entry.sha1 in err[0] \
+        and sha1_of(copy) in err[0] and "a test's copy" in err[0]
+    with pytest.raises(resolver.ChecksumError) as refused:
+        resolver.resolve("fra-eng.zip")
+    said = str(refused.value)
+    assert entry.sha1 in said and "73848f36c17cc9c0187a058d6f7f315e68cdd61f" in said
+    assert len(said.splitlines()) == 1
