@@ -3,9 +3,9 @@ d2l 1.0.3's ``MTFraEng`` methods): the Tatoeba text prepared and split into pair
 sequence cut or padded to a length, BLEU, the pair-length histogram, and an archive
 unpacked where it can be written.
 
-As d2l's, with the same results; minus its crashes: a text with no tab-separated pair,
-``num_steps`` below 1 or a ``k`` longer than the prediction (d2l divides by 0; here that
-order's precision is 0, so BLEU is 0) is said in one line, naming what.
+As d2l's, with the same results; minus its crashes: ``num_steps`` or ``k`` below 1 is said
+in one line, and a ``k`` longer than the prediction (d2l 0.17.6 divides by zero) leaves
+the orders the prediction is too short for out, as d2l 1.0 does.
 """
 from __future__ import annotations
 
@@ -61,15 +61,14 @@ def truncate_pad(line: Sequence, num_steps: int, padding_token) -> list:
 
 def bleu(pred_seq: str, label_seq: str, k: int) -> float:
     """BLEU of a predicted sentence against its label, n-grams up to ``k`` (d2l ``bleu``):
-    the brevity penalty times each order's clipped precision to the power ``1 / 2**n``.
-    An order with no n-gram in the prediction (d2l divides by zero) has precision 0."""
+    the brevity penalty times each order's clipped precision to the power ``1 / 2**n``,
+    for the orders up to the prediction's length (d2l 1.0's rule; 0.17.6 divides by zero
+    for the longer ones)."""
     check_counts(k=k)
     pred, label = pred_seq.split(" "), label_seq.split(" ")
     score = math.exp(min(0, 1 - len(label) / len(pred)))
-    for n in range(1, k + 1):
+    for n in range(1, min(k, len(pred)) + 1):
         grams = len(pred) - n + 1
-        if grams <= 0:
-            return 0.0
         counts = collections.Counter(" ".join(label[i:i + n]) for i in range(len(label) - n + 1))
         matches = 0
         for i in range(grams):
