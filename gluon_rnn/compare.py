@@ -170,6 +170,26 @@ def format_table(results: Dict[str, PartitionResult], every: int = 1) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_OUT = Path("runs") / "compare"  # where `gluon-rnn compare` (`make run`) writes
+
+
+def default_output_folder(base: Path = DEFAULT_OUT) -> Tuple[Path, Optional[str]]:
+    """Where a comparison goes when no folder was named: ``base``, or, when an earlier
+    comparison is there, the first free ``base-2``, ``base-3``, ... (the earlier results
+    are kept, never replaced), with a line that says so."""
+    def holds_one(folder: Path) -> bool:
+        return any((folder / name).exists() for name in ("compare.csv", "compare.png"))
+
+    if not holds_one(base):
+        return base, None
+    number = 2
+    while holds_one(base.with_name(f"{base.name}-{number}")):
+        number += 1
+    chosen = base.with_name(f"{base.name}-{number}")
+    return chosen, (f"{base} holds an earlier comparison, kept: this one goes to {chosen} "
+                    "(name a folder with --out, or replace one with --overwrite)")
+
+
 @contextlib.contextmanager
 def comparison_outputs(out, overwrite: bool = False) -> Iterator[Tuple[Path, Path]]:
     """The files a comparison into the folder ``out`` writes, ``(compare.csv,

@@ -136,3 +136,25 @@ def test_results_keep_the_users_umask(tmp_path):
     assert done.returncode == 0, done.stderr
     modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
     assert modes and set(modes.values()) == {0o644}, modes
+
+
+@pytest.mark.requires_data('timemachine.txt')
+def test_the_main_job_run_twice_keeps_the_first_and_says_where_the_second_went(tmp_path,
+                                                                               monkeypatch):
+    """`make run` twice (no --out): the second goes to runs/compare-2, said in one line; a
+    file the user made is still never replaced (runs/compare-2 holding one is skipped)."""
+    monkeypatch.chdir(tmp_path)
+    tiny = ["--epochs", "1", "--num-examples", "1200", "--num-hiddens", "8", "--num-steps", "10",
+            "--batch-size", "4", "--valid-examples", "0", "--no-progress"]
+    first = gluon_rnn("compare", *tiny)
+    assert first.returncode == 0, first.stderr
+    before = (tmp_path / "runs" / "compare" / "compare.csv").read_bytes()
+    (tmp_path / "runs" / "compare-2").mkdir()
+    (tmp_path / "runs" / "compare-2" / "compare.png").write_text("the user's own picture")
+    second = gluon_rnn("compare", *tiny, "--seed", "5")
+    assert second.returncode == 0, second.stderr
+    said = [line for line in second.stderr.splitlines() if line.startswith("gluon-rnn:")]
+    assert len(said) == 1 and "runs/compare-3" in said[0] and "kept" in said[0], second.stderr
+    assert (tmp_path / "runs" / "compare" / "compare.csv").read_bytes() == before
+    assert (tmp_path / "runs" / "compare-2" / "compare.png").read_text() == "the user's own picture"
+    assert (tmp_path / "runs" / "compare-3" / "compare.csv").is_file()

@@ -167,3 +167,26 @@ def test_a_surrogate_in_a_models_characters_names_the_file(tmp_path):
     sd.save_char_rnn(path, model.params, ["\ud800"] + list(model.characters)[1:])
     with pytest.raises(ValueError, match=f"^{path}: .*surrogate"):
         sd.load_char_rnn(path)
+
+
+def test_a_figures_axis_label_is_inside_its_png(tmp_path):
+    """A label below the canvas's edge (d2l's 3.5 x 2.5 inch figures, a long tick or a pad)
+    was cut off the PNG; the picture now holds every label."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    from gluon_rnn.books.figures import FigureSink
+
+    figure = plt.figure(figsize=(3.5, 2.5), dpi=100)
+    plt.plot([1, 2, 3])
+    plt.xlabel("epoch", labelpad=40)  # below the canvas of a plain savefig
+    sink = FigureSink(tmp_path, "page")
+    sink.take(figure)
+    plt.close(figure)
+    pixels = matplotlib.image.imread(str(sink.written[0]))
+    assert pixels.shape[0] > 250  # the canvas grew to hold the label
+    bottom = pixels[-pixels.shape[0] // 8:, :, :3].min(axis=2)
+    assert (bottom < 0.5).any()  # the label's ink is in the picture's last rows

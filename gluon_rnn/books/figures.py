@@ -29,7 +29,8 @@ class FigureSink:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.stem}-{number}.png"
-        atomic_write(path, lambda tmp: figure.savefig(tmp, format="png"))
+        # "tight": the axis labels inside the picture (a book's small figures lose them else)
+        atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", bbox_inches="tight"))
         if path not in self.written:
             self.written.append(path)
 

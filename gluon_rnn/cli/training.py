@@ -47,7 +47,9 @@ def _add_compare(sub) -> None:
         (("--ctx",), dict(default="auto", help=CTX_HELP)),
         (("--data",), dict(default=None, help="path of timemachine.txt (else found by the "
                                               "resolver)")),
-        (("--out",), dict(default="runs/compare", help="folder for compare.csv and compare.png")),
+        (("--out",), dict(default=None, help="folder for compare.csv and compare.png (default: "
+                          "runs/compare, or runs/compare-2, -3, ... when an earlier comparison "
+                          "is there)")),
         (("--table-every",), dict(type=positive_int, default=None,
                                   help="print every Nth epoch in the table (default: about 20 "
                                        "rows)")),
@@ -59,9 +61,11 @@ def _add_compare(sub) -> None:
 
 def _cmd_compare(args) -> int:
     from ..compare import (
+        DEFAULT_OUT,
         CompareConfig,
         chapter_config,
         comparison_outputs,
+        default_output_folder,
         format_table,
         plot,
         run_comparison,
@@ -73,13 +77,19 @@ def _cmd_compare(args) -> int:
 
     train = config_from(TrainConfig, args, chapter_config()).check()
     config = config_from(CompareConfig, args, train=train)
-    with comparison_outputs(args.out, args.overwrite) as (csv_target, png_target):
+    out = args.out
+    if out is None:
+        out, note = (DEFAULT_OUT, None) if args.overwrite else default_output_folder()
+        if note:
+            print(f"gluon-rnn: {note}", file=sys.stderr)
+    with comparison_outputs(out, args.overwrite) as (csv_target, png_target):
         ctx = parse_ctx(args.ctx)
         corpus_indices, vocab, valid = load_data_time_machine_split(
             config.num_examples, config.valid_examples, args.data)
         print(f"The Time Machine: {len(corpus_indices)} characters for training, {len(valid)} held "
               f"out, vocabulary of {len(vocab)}; context {ctx}; model {train.model}; "
-              f"{train.num_epochs} epochs x {config.runs} run(s) per partitioning")
+              f"{train.num_epochs} epochs x {config.runs} run(s) per partitioning, "
+              f"{2 * train.num_epochs * config.runs} epochs in all (the bar's count)")
         with progress(2 * train.num_epochs * config.runs, disable=args.no_progress) as bar:
             def on_epoch(name, rep):
                 bar.set_description(f"{name:>11}")
