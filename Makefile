@@ -9,11 +9,17 @@
 # why an interpreter cannot be used (the versions come from setup.cfg's python_requires).
 
 SUPPORTED_PYTHONS := 3.13 3.12 3.11 3.10 3.9
-ifeq ($(origin PYTHON),undefined)
-PYTHON := $(firstword $(foreach p,$(SUPPORTED_PYTHONS:%=python%) python3,\
-	$(shell $(p) tools/check_python.py --quiet >/dev/null 2>&1 && echo $(p))))
-endif
 VENV ?= .venv
+# Without PYTHON, a .venv that works is used as it is, with the interpreter it was built
+# with (a plain `make jupyter` after `make run PYTHON=.../python3.13` must not rebuild it
+# with whatever python3.X is first on PATH); only an explicit other PYTHON rebuilds it.
+ifeq ($(origin PYTHON),undefined)
+BUILT_WITH := $(word 2,$(shell cat $(VENV)/.python 2>/dev/null))
+PYTHON := $(strip $(if $(and $(BUILT_WITH),$(wildcard $(VENV)/.installed),$(shell $(BUILT_WITH) \
+	tools/check_python.py --quiet >/dev/null 2>&1 && echo yes)),$(BUILT_WITH),\
+	$(firstword $(foreach p,$(SUPPORTED_PYTHONS:%=python%) python3,\
+	$(shell $(p) tools/check_python.py --quiet >/dev/null 2>&1 && echo $(p))))))
+endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON_ID := $(VENV)/.python
@@ -45,26 +51,33 @@ $(PYTHON_ID): FORCE
 	    rm -rf $(VENV); fi; \
 	  mkdir -p $(VENV) && echo "$$id" > $@; fi
 
+# What `make run` needs: the package and its dependencies. MXNet must load beside the
+# numpy pinned for this Python (setup.cfg), which nothing may upgrade.
 $(STAMP): setup.cfg pyproject.toml Makefile $(PYTHON_ID)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel
-	$(BIN)/python -m pip install -q -e ".[test]"
-	# The published helpers are the differential tests' oracles, each in a folder of its
-	# own (--no-deps keeps numpy pinned), never in site-packages: there a Jupyter kernel of
-	# this environment would import the real d2l (an older .venv had 0.9.2 there).
-	$(BIN)/python -m pip uninstall -q -y d2l >/dev/null 2>&1 || true
-	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.9.2 d2l==0.9.2
-	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
-	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
-	# the 2020+ books' helpers (`from d2l import mxnet`): 0.17.6 (d2l-en 0.15-0.17, d2l-zh
-	# 2.0.0) and 1.0.3 (d2l-en 1.0); their mxnet.py imports pandas, a test dependency
-	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.17.6 d2l==0.17.6
-	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-1.0.3 d2l==1.0.3
-	# MXNet loads beside the numpy pinned for this Python (setup.cfg), which nothing upgraded
+	$(BIN)/python -m pip install -q -e .
 	$(BIN)/python -c "import gluon_rnn, mxnet, numpy; assert numpy.__version__ < '2', numpy.__version__"
 	touch $(STAMP)
 	@echo "Installed with Python $$(cat $(PYTHON_ID)). Use the command as $(BIN)/gluon-rnn, or after: source $(BIN)/activate"
 	@$(MAKE) --no-print-directory data-note
+
+# What `make test` needs besides: the test dependencies, and the published helpers as the
+# differential tests' oracles, each in a folder of its own (--no-deps keeps numpy pinned),
+# never in site-packages, where a Jupyter kernel of this environment would import the real
+# d2l. The 2020+ books' helpers (0.17.6: d2l-en 0.15-0.17, d2l-zh 2.0.0; 1.0.3: d2l-en 1.0)
+# import pandas, a test dependency.
+TEST_STAMP := $(VENV)/.test-installed
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip uninstall -q -y d2l >/dev/null 2>&1 || true
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.9.2 d2l==0.9.2
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.17.6 d2l==0.17.6
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-1.0.3 d2l==1.0.3
+	$(BIN)/python -c "import numpy; assert numpy.__version__ < '2', numpy.__version__"
+	touch $(TEST_STAMP)
 
 # Where the data files come from, said in words (an empty GLUON_RNN_DATA= says nothing)
 data-note:
@@ -77,12 +90,12 @@ endif
 run: $(STAMP)
 	$(BIN)/gluon-rnn compare $(ARGS)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff (pyproject.toml: E, F, W, B, I, RUF100) over everything, mypy over the whole package
 LINT_STAMP := $(VENV)/.lint-installed
-$(LINT_STAMP): $(STAMP)
+$(LINT_STAMP): $(TEST_STAMP)
 	$(BIN)/python -m pip install -q -e ".[lint]"
 	touch $(LINT_STAMP)
 
@@ -91,7 +104,7 @@ lint: $(LINT_STAMP)
 	$(BIN)/mypy
 
 # the tests marked slow (the numeric table's boundary spellings, long-running values)
-test-slow: $(STAMP)
+test-slow: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow
 
 # bench/pytensor_rnnlm.py (the Theano model's peer) runs in its own environment: pytensor
@@ -110,7 +123,7 @@ figures: $(STAMP)
 	$(BIN)/python docs/figures.py
 
 # README's figures against a fresh main job (about a minute), without writing anything
-figures-check: $(STAMP)
+figures-check: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow tests/test_readme.py
 
 # JupyterLab in .venv and the kernel where every Jupyter of yours looks (README: Jupyter)
@@ -119,7 +132,7 @@ jupyter: $(STAMP)
 	$(BIN)/gluon-rnn kernel install $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
 	@echo "Start JupyterLab with: $(BIN)/jupyter lab examples/rnn-concise.ipynb"
 
-bench: $(STAMP) $(PYTENSOR_STAMP)
+bench: $(TEST_STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:

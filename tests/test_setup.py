@@ -117,3 +117,21 @@ def test_venv_of_another_interpreter_is_rebuilt_without_make_clean(checkout, tmp
     (venv / "kept").write_text("")
     second = _make(checkout, "venv", f"PYTHON={sys.executable}", env=env)
     assert "rebuilding" not in second.stdout and (venv / "kept").exists()
+
+
+def test_a_working_venv_is_used_as_it_is_without_python(checkout):
+    """After `make run PYTHON=.../python3.13`, a plain `make jupyter` (no PYTHON) uses that
+    .venv's own interpreter instead of the first python3.X on PATH, so nothing is rebuilt;
+    only an explicit other PYTHON rebuilds it (the test above)."""
+    venv = checkout / ".venv"
+    venv.mkdir()
+    me = os.path.realpath(sys.executable)
+    (venv / ".python").write_text(f"{sys.version_info[0]}.{sys.version_info[1]} {me}\n")
+    (venv / ".installed").write_text("")
+    def chosen() -> set:
+        plan = _make(checkout, "-pn", "venv")  # make's own account of its variables
+        return {line for line in plan.stdout.splitlines() if line.startswith("PYTHON := ")}
+
+    assert chosen() == {f"PYTHON := {me}"}
+    (venv / ".installed").unlink()  # a build that never finished is no working .venv
+    assert chosen() != {f"PYTHON := {me}"}  # the first supported python3.X on PATH, by name
