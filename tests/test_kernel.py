@@ -205,3 +205,18 @@ def test_the_kernel_serves_the_2020_books_api_with_the_recorded_data(tmp_path):
     ])
     assert replies == ["d2l0176_compat\n", "28 ['<unk>', ' ', 'e']\n",
                        "d2l 0.17.6 (from the cells run so far); d2lzh 1.0.0\n"]
+
+
+def test_installing_over_another_checkouts_kernel_says_so(tmp_path):
+    """One kernel name serves every checkout: a second checkout's install replaces the
+    first's, and says so (the same checkout's reinstall says nothing)."""
+    kernels = tmp_path / "jupyter" / "kernels" / "gluon-rnn-d2l"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps(
+        {"argv": ["/elsewhere/.venv/bin/python", "-c", "pass"], "display_name": "theirs"}))
+    first = _install(tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "replaces the kernel of another environment (/elsewhere/.venv/bin/python)" in \
+        first.stdout
+    again = _install(tmp_path)
+    assert again.returncode == 0 and "replaces the kernel" not in again.stdout

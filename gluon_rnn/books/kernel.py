@@ -82,12 +82,26 @@ def data_folder(data: Optional[str], environ=os.environ) -> Optional[Path]:
     return folder
 
 
+def replaced_environment(user: bool = True, prefix: Optional[str] = None) -> Optional[str]:
+    """The Python of another environment (another checkout's ``.venv``) whose kernel an
+    install at this place would replace, or None (none there, or this one's)."""
+    spec = _destination(user, prefix) / "kernel.json"
+    try:
+        argv = json.loads(spec.read_text()).get("argv") or [""]
+    except (OSError, ValueError, AttributeError):
+        return None
+    other = str(argv[0])
+    return None if not other or os.path.realpath(other) == os.path.realpath(sys.executable) \
+        else other
+
+
 def install_kernel(user: bool = True, prefix: Optional[str] = None,
                    data: Optional[Path] = None) -> Tuple[str, List[str]]:
     """Install the kernelspec with Jupyter's own installer, into the user's Jupyter
     folder (found by every Jupyter the user starts, whichever environment it lives in)
     or under ``prefix``; remove the per-generation kernels of earlier versions there.
-    Returns where it went and what was removed."""
+    Returns where it went and what was removed (:func:`replaced_environment` says whose
+    kernel it replaces: ask before)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     manager = KernelSpecManager()

@@ -84,15 +84,19 @@ def _add_kernel(sub) -> None:
 def _cmd_kernel(args) -> int:
     import sys
 
-    from ..books.kernel import DISPLAY_NAME, data_folder, install_kernel
+    from ..books.kernel import DISPLAY_NAME, data_folder, install_kernel, replaced_environment
 
     if args.prefix is not None and not args.prefix.strip():  # Jupyter would install system-wide
         raise ValueError("--prefix names no folder: give the prefix to install under, or leave "
                          "it out to install into your own Jupyter folder")
     data = data_folder(args.data)
     prefix = sys.prefix if args.sys_prefix else args.prefix
+    other = replaced_environment(user=prefix is None, prefix=prefix)
     where, removed = install_kernel(user=prefix is None, prefix=prefix, data=data)
     print(f"installed the kernel '{DISPLAY_NAME}' in {where}")
+    if other:  # one kernel name for every checkout: the last install is the one Jupyter runs
+        print(f"it replaces the kernel of another environment ({other}): notebooks now run "
+              f"with {sys.executable}; run `gluon-rnn kernel install` there to switch back")
     for folder in removed:
         print(f"removed the per-generation kernel of an earlier version: {folder}")
     print(f"data: {data}" if data else
