@@ -182,3 +182,27 @@ def test_d2l_0_17_translation_helpers_match_the_real_ones(book_with_fra_eng, mon
         theirs.bleu("va", "va !", 2)
     _, later = oracle("1.0.3")  # the book's own later rule for a k longer than the prediction
     assert ours.bleu("va", "va !", 2) == later.bleu("va", "va !", 2) > 0
+
+
+def _their_mt_fra_eng_reads_the_documented_copy(monkeypatch):
+    """d2l 1.0.3's own MTFraEng downloads with the published SHA-1 written into its code:
+    registered with the documented copy's instead, as the pages' fixtures are."""
+    package, theirs = oracle("1.0.3")
+
+    def _download(self):
+        theirs.extract(theirs.download(theirs.DATA_URL + "fra-eng.zip", self.root, ALT_FRA_ENG))
+        with open(self.root + "/fra-eng/fra.txt", encoding="utf-8") as f:
+            return f.read()
+
+    monkeypatch.setattr(theirs.MTFraEng, "_download", _download)
+
+
+@pytest.mark.parametrize("name", MT_PAGES)
+def test_d2l_1_0_machine_translation_pages_print_what_the_real_helper_prints(
+        book_with_fra_eng, monkeypatch, capsys, name):
+    _their_mt_fra_eng_reads_the_documented_copy(monkeypatch)
+    ours = _compare(book_with_fra_eng, "d2l103", name, "1.0.3", monkeypatch, capsys)
+    if name == "seq2seq":
+        scored = [line for line in ours if ", bleu," in line]
+        assert [line.split(" =>")[0] for line in scored] == ["go .", "i lost .", "he's calm .",
+                                                             "i'm home ."]

@@ -93,14 +93,19 @@ def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist) -> None:
     plt.legend(legend)
 
 
-def extract_archive(archive: str) -> Path:
-    """Unpack the zip ``archive`` beside it (as d2l's ``download_extract`` does), or, where
-    that folder cannot be written (a shared, read-only data folder), into gluon-rnn's
-    cache; return the folder it went into. A damaged archive is one error naming it."""
-    folder = Path(archive).parent
-    if not os.access(folder, os.W_OK):
-        folder = default_cache_dir()
+def extract_archive(archive: str, folder=None) -> Path:
+    """Unpack the zip ``archive`` into ``folder``, by default beside it (as d2l's
+    ``download_extract`` does), or, where that cannot be written (a shared, read-only data
+    folder), into gluon-rnn's cache; return the folder it went into. A damaged archive is
+    one error naming it."""
+    if folder is not None:
+        folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = Path(archive).parent
+        if not os.access(folder, os.W_OK):
+            folder = default_cache_dir()
+            folder.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(archive) as zipped:
             zipped.extractall(folder)  # names are made safe by zipfile (no .. or absolute)

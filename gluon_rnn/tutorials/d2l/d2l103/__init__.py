@@ -10,6 +10,7 @@ from ..base import (
     argmax,
     astype,
     batch_matmul,
+    bleu,
     concat,
     cos,
     cosh,
@@ -17,7 +18,6 @@ from ..base import (
     exp,
     expand_dims,
     eye,
-    fetch,
     float32,
     gpu,
     int32,
@@ -41,6 +41,7 @@ from ..base import (
     reshape,
     set_axes,
     set_figsize,
+    show_list_len_pair_hist,
     sigmoid,
     sin,
     sinh,
@@ -79,19 +80,20 @@ from .rnn import (
     check_len,
     check_shape,
 )
+from .seq2seq import (
+    Decoder,
+    Encoder,
+    EncoderDecoder,
+    MTFraEng,
+    Seq2Seq,
+    Seq2SeqEncoder,
+    download,
+    extract,
+)
 
 __version__ = "1.0.3"  # the d2l release whose behaviour this module follows
 USE_MXNET, USE_PYTORCH, USE_TENSORFLOW, USE_JAX = True, False, False, False
 DATA_HUB: dict = {}  # d2l's registry of data files (the recurrent chapters register none)
-
-
-def download(url, folder="../data", sha1_hash=None):
-    """The local path of the file at ``url`` (d2l ``download``; a ``DATA_HUB`` name works
-    too): in ``folder`` when its SHA-1 matches, else through gluon-rnn's resolver or a
-    verified download (:func:`~..base.fetch`)."""
-    if not url.startswith("http"):
-        url, sha1_hash = DATA_HUB[url]
-    return fetch(url, folder, sha1_hash)
 
 
 __all__ = [  # with d2l 1.0.3's config.ini aliases, from size to repeat
@@ -100,10 +102,13 @@ __all__ = [  # with d2l 1.0.3's config.ini aliases, from size to repeat
     "tensor", "normal", "randn", "expand_dims", "rand", "matmul", "int32", "int64", "float32",
     "concat", "stack", "abs", "eye", "numpy", "reshape", "to", "reduce_sum", "argmax",
     "astype", "reduce_mean", "swapaxes", "repeat",
-    "Classifier", "DATA_HUB", "DATA_URL", "DataModule", "GRU", "HyperParameters",
+    "Classifier", "DATA_HUB", "DATA_URL", "DataModule", "Decoder", "Encoder",
+    "EncoderDecoder", "MTFraEng", "Seq2Seq", "Seq2SeqEncoder", "bleu",
+    "show_list_len_pair_hist", "GRU", "HyperParameters",
     "LinearRegression", "Module", "ProgressBoard", "RNN", "RNNLM", "RNNLMScratch",
     "RNNScratch", "SGD", "TimeMachine", "Trainer", "Vocab", "add_to_class", "check_len",
-    "check_shape", "cpu", "download", "gpu", "num_gpus", "plot", "set_axes", "set_figsize",
+    "check_shape", "cpu", "download", "extract", "gpu", "num_gpus", "plot", "set_axes",
+    "set_figsize",
     "try_all_gpus", "try_gpu", "use_svg_display",
     "USE_MXNET", "USE_PYTORCH", "USE_TENSORFLOW", "USE_JAX",
 ]

@@ -125,11 +125,11 @@ class Module(nn.Block, HyperParameters):
         raise NotImplementedError(f"{type(self).__name__} defines no loss: give it a `loss` "
                                   "method (or derive it from Classifier)")
 
-    def forward(self, X):
+    def forward(self, X, *args):  # *args: what subclasses take (an encoder-decoder's two)
         if not hasattr(self, "net"):
             raise ValueError(f"{type(self).__name__} has no `net` and no `forward` of its own: "
                              "set self.net or define forward")
-        return self.net(X)
+        return self.net(X, *args)
 
     def plot(self, key, value, train):
         """Plot a point in animation."""
