@@ -162,3 +162,38 @@ def test_a_figures_axis_label_is_inside_its_png(tmp_path):
     assert pixels.shape[0] > 250  # the canvas grew to hold the label
     bottom = pixels[-pixels.shape[0] // 8:, :, :3].min(axis=2)
     assert (bottom < 0.5).any()  # the label's ink is in the picture's last rows
+
+
+@pytest.mark.parametrize("case, said", [
+    ("num_steps 0", "num_steps"),
+    ("more examples than lines", "beyond the 3 lines of fra.txt"),
+    ("no tabs", "no tab-separated pair"),
+    ("latin-1", "is not UTF-8"),
+    ("damaged zip", "cannot unpack"),
+])
+def test_load_data_nmt_refuses_bad_input_in_one_line(tmp_path, monkeypatch, case, said):
+    import hashlib
+    import zipfile
+
+    import d2l0176_compat as d2l
+
+    text = {"no tabs": "go . va !\nhi . salut !\n",
+            "latin-1": "caf\xe9\tcaf\xe9\n"}.get(case, "go .\tva !\nhi .\tsalut !\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    archive = data / "fra-eng.zip"
+    if case == "damaged zip":
+        archive.write_bytes(b"PK\x03\x04 not really a zip")
+    else:
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("fra-eng/fra.txt", text.encode("latin-1" if case == "latin-1"
+                                                           else "utf-8"))
+    sha1 = hashlib.sha1(archive.read_bytes()).hexdigest()
+    monkeypatch.setitem(d2l.DATA_HUB, "fra-eng", (d2l.DATA_URL + "fra-eng.zip", sha1))
+    (tmp_path / "chapter").mkdir()
+    monkeypatch.chdir(tmp_path / "chapter")
+    sizes = dict(batch_size=2, num_steps=0 if case == "num_steps 0" else 4,
+                 num_examples=50 if case == "more examples than lines" else 1)
+    with pytest.raises(ValueError, match=said) as refused:
+        d2l.load_data_nmt(**sizes)
+    assert len(str(refused.value).splitlines()) == 1
