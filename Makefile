@@ -130,6 +130,7 @@ figures-check: $(TEST_STAMP)
 jupyter: $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[jupyter]"
 	$(BIN)/gluon-rnn kernel install $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
+	$(if $(GLUON_RNN_DATA),$(BIN)/gluon-rnn data --use "$(firstword $(subst :, ,$(GLUON_RNN_DATA)))",)
 	@echo "Start JupyterLab with: $(BIN)/jupyter lab examples/rnn-concise.ipynb"
 
 bench: $(TEST_STAMP) $(PYTENSOR_STAMP)

@@ -20,6 +20,10 @@ ORACLES = ROOT / ".venv" / "oracles"  # the published helpers, each in its own f
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# the user's own gluon-rnn settings (a data folder recorded with `gluon-rnn data --use`) are
+# neither read nor written by the tests: each session has its own, empty
+os.environ["GLUON_RNN_CONFIG"] = os.path.join(__import__("tempfile").mkdtemp(
+    prefix="gluon-rnn-test-settings-"), "config.json")
 if not os.environ.get("GLUON_RNN_DATA") and SHARED_DATA.is_dir():
     os.environ["GLUON_RNN_DATA"] = str(SHARED_DATA)
 DATA_CONFIGURED = bool(os.environ.get("GLUON_RNN_DATA"))

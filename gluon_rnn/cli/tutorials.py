@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 from ._args import (
     actions,
@@ -121,18 +122,31 @@ def _add_data(sub) -> None:
         (("--into",), dict(default=None, metavar="FOLDER",
                            help="copy every data file found (or fetched) into FOLDER, e.g. "
                                 "../data for the book pages that open ../data/<file>")),
+        (("--use",), dict(default=None, metavar="FOLDER",
+                          help="record FOLDER as the data folder of every entry point (the "
+                               "commands, chapters, notebooks and the kernel), in your "
+                               "gluon-rnn settings")),
     ], _cmd_data)
 
 
 def _cmd_data(args) -> int:
     from ..data.resolve import available, copy_into, resolve
+    from ..data.settings import record_data_folder
+
+    if args.use is not None:
+        if not args.use.strip():
+            raise ValueError("--use names no folder: give the folder holding the data files")
+        settings = record_data_folder(args.use)
+        print(f"recorded {Path(args.use).expanduser().resolve()} as the data folder (in "
+              f"{settings}): the commands, chapters, notebooks and the kernel look there, "
+              "after $GLUON_RNN_DATA")
 
     for name in args.fetch or ():
         print(f"{name}: {resolve(name)}")
     if args.into is not None:
         for name, where in copy_into(args.into, args.fetch or None):
             print(f"{name:<28} {where}")
-    elif not args.fetch:
+    elif not args.fetch and args.use is None:
         for name, where in available():
             print(f"{name:<28} {where}")
     return 0

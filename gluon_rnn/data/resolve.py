@@ -29,6 +29,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 from .._files import atomic_write, regular_file
 from .registry import DATA_FILES, DataFile
+from .settings import recorded_data_folder
 
 LOG = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ def default_cache_dir() -> Path:
 
 
 def search_dirs(cache_dir: Optional[Path] = None) -> List[Path]:
-    """The folders searched for a data file, in order (explicit path excluded)."""
+    """The folders searched for a data file, in order (explicit path excluded):
+    ``$GLUON_RNN_DATA``, the folder recorded by ``gluon-rnn data --use``, ./data, ../data,
+    the cache."""
     dirs = [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+    recorded = recorded_data_folder()
+    dirs += [recorded] if recorded is not None and recorded not in dirs else []
     dirs += [Path("data"), Path("..") / "data"]
     dirs.append(Path(cache_dir) if cache_dir is not None else default_cache_dir())
     return dirs
@@ -341,13 +346,28 @@ def _existing(entry: DataFile, target: Path) -> str:
             "published one there)")
 
 
+def _from_where(found: Path) -> str:
+    """Which setting led to ``found``: `` ($GLUON_RNN_DATA)``, `` (gluon-rnn data --use)``,
+    `` (the cache)`` or nothing (./data, ../data)."""
+    folder = found.parent.resolve()
+    named = [Path(p).expanduser().resolve() for p in os.environ.get(DATA_ENV, "").split(
+        os.pathsep) if p]
+    recorded = recorded_data_folder()
+    if folder in named:
+        return f" (${DATA_ENV})"
+    if recorded is not None and folder == recorded.resolve():
+        return " (gluon-rnn data --use)"
+    return " (the cache)" if folder == default_cache_dir().resolve() else ""
+
+
 def available(names: Sequence[str] = tuple(DATA_FILES)) -> List[Tuple[str, str]]:
     """(name, where it is found) for each known data file, without downloading: its path,
     "missing" with its source, or why the copy found is not used."""
     rows: List[Tuple[str, str]] = []
     for name in names:
         try:
-            rows.append((name, str(resolve(name, download=False))))
+            found = resolve(name, download=False)
+            rows.append((name, f"{found}{_from_where(found)}"))
         except ChecksumError as err:
             rows.append((name, f"not used: {err}"))
         except FileNotFoundError:
