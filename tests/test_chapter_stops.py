@@ -129,3 +129,20 @@ def test_a_fractional_timeout_is_taken_not_refused_with_a_traceback(tmp_path, ca
     assert main(["chapter", "--timeout", "2.5", str(notebook)]) == 0
     captured = capsys.readouterr()
     assert captured.out == "3\n" and "Traceback" not in captured.err
+
+
+def test_a_notebook_4_4_with_cell_ids_runs_as_jupyter_runs_it(tmp_path, capsys):
+    """Newer tools write cell ids into notebooks they keep at nbformat 4.4; Jupyter opens
+    them, leaving the ids out: so does the runner (it refused them as no notebook)."""
+    import json
+
+    import nbformat
+
+    data = json.loads(nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("print('ran')")])))
+    data["nbformat_minor"] = 4
+    assert "id" in data["cells"][0]
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(json.dumps(data))
+    assert main(["chapter", str(notebook)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "ran\n"

@@ -64,6 +64,7 @@ def read_notebook(path: Path):
             raise ValueError("its JSON is not an object with cells")
         with _quiet():
             notebook = nbformat.reads(text, as_version=4)
+            _drop_ids_before_4_5(notebook)
             nbformat.validate(notebook)
     except Exception as err:  # nbformat's many errors (JSON, schema, types)
         raise ValueError(f"{path} is not a Jupyter notebook gluon-rnn can run "
@@ -74,6 +75,15 @@ def read_notebook(path: Path):
         raise ValueError(f"{path} is a notebook in {language}; gluon-rnn runs the books' "
                          "Python notebooks, in a Python kernel")
     return notebook
+
+
+def _drop_ids_before_4_5(notebook) -> None:
+    """Cell ids came with nbformat 4.5; an older notebook that carries them (written by a
+    newer tool) is read as Jupyter reads it: the ids left out, the notebook run."""
+    if notebook.get("nbformat") == 4 and notebook.get("nbformat_minor", 0) < 5:
+        for cell in notebook.get("cells", []):
+            if isinstance(cell, dict):
+                cell.pop("id", None)
 
 
 @contextlib.contextmanager
