@@ -27,7 +27,7 @@ CORE = {  # knows no tutorial, generation or book; each module is named here on 
     "gluon_rnn.devices", "gluon_rnn.sampling", "gluon_rnn.compare",
     "gluon_rnn.data", "gluon_rnn.data.resolve", "gluon_rnn.data.corpora", "gluon_rnn.data.text",
     "gluon_rnn.data.vocab", "gluon_rnn.data.batches", "gluon_rnn.data.registry",
-    "gluon_rnn.data.settings",
+    "gluon_rnn.data.settings", "gluon_rnn.data.layout",
     "gluon_rnn.models", "gluon_rnn.models.scratch", "gluon_rnn.models.gluon",
     "gluon_rnn.train", "gluon_rnn.train.config", "gluon_rnn.train.loop", "gluon_rnn.train.build",
     "gluon_rnn.train.run", "gluon_rnn.train.folder", "gluon_rnn.train.checkpoints",

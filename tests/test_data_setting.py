@@ -68,3 +68,36 @@ def test_use_refuses_what_is_no_folder(no_data_env, tmp_path, capsys):
     assert main(["data", "--use", str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
     assert not (tmp_path / "settings").exists()
+
+
+def test_the_straight_dope_layout_puts_its_files_where_its_notebooks_look(tmp_path, capsys):
+    """`data --into DIR --layout straight-dope`: DIR/data/nlp/ holds the Gutenberg Time
+    Machine, the PTB splits and tiny-shakespeare; a second time says they are there; a file
+    of the user's is kept; a missing data file is one line naming the command that fetches
+    it."""
+    from gluon_rnn.data.resolve import resolve
+
+    require_data("timemachine-gutenberg.txt", "ptb.zip", "tinyshakespeare.txt")
+    repo = tmp_path / "mxnet-the-straight-dope"
+    assert main(["data", "--into", str(repo), "--layout", "straight-dope"]) == 0
+    nlp = repo / "data" / "nlp"
+    assert sorted(p.name for p in nlp.iterdir()) == [
+        "ptb.test.txt", "ptb.train.txt", "ptb.valid.txt", "timemachine.txt",
+        "tinyshakespeare.txt"]
+    assert (nlp / "timemachine.txt").read_bytes() == \
+        resolve("timemachine-gutenberg.txt").read_bytes()
+    assert (nlp / "ptb.valid.txt").read_text().startswith(" consumers may want")
+    capsys.readouterr()
+    (nlp / "tinyshakespeare.txt").write_text("my own")
+    assert main(["data", "--into", str(repo), "--layout", "straight-dope"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("(already there)") == 4 and "kept: another file is there" in out
+    assert (nlp / "tinyshakespeare.txt").read_text() == "my own"
+
+
+def test_a_missing_file_of_a_layout_names_the_command_that_fetches_it(no_data_env, tmp_path,
+                                                                        capsys, monkeypatch):
+    monkeypatch.delenv("GLUON_RNN_DATA", raising=False)
+    assert main(["data", "--into", str(tmp_path / "r"), "--layout", "straight-dope"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 5 and all("gluon-rnn data --fetch" in row for row in rows), rows

@@ -122,6 +122,10 @@ def _add_data(sub) -> None:
         (("--into",), dict(default=None, metavar="FOLDER",
                            help="copy every data file found (or fetched) into FOLDER, e.g. "
                                 "../data for the book pages that open ../data/<file>")),
+        (("--layout",), dict(choices=("book", "straight-dope"), default="book",
+                             help="with --into: book (every file in FOLDER, as ../data) or "
+                                  "straight-dope (FOLDER/data/nlp/..., where The Straight "
+                                  "Dope's notebooks look)")),
         (("--use",), dict(default=None, metavar="FOLDER",
                           help="record FOLDER as the data folder of every entry point (the "
                                "commands, chapters, notebooks and the kernel), in your "
@@ -143,7 +147,13 @@ def _cmd_data(args) -> int:
 
     for name in args.fetch or ():
         print(f"{name}: {resolve(name)}")
-    if args.into is not None:
+    if args.into is not None and args.layout == "straight-dope":
+        from ..data.layout import lay_out
+        from ..tutorials.straight_dope.layout import STRAIGHT_DOPE_LAYOUT
+
+        for inside, where in lay_out(args.into, STRAIGHT_DOPE_LAYOUT):
+            print(f"{inside:<28} {where}")
+    elif args.into is not None:
         for name, where in copy_into(args.into, args.fetch or None):
             print(f"{name:<28} {where}")
     elif not args.fetch and args.use is None:

@@ -24,18 +24,18 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, nd
 
-from .._checks import check_counts, check_rates
-from .._files import claim_output, locked_output
-from ..data.batches import require_batches
-from ..data.corpora import corpus_file, strip_gutenberg_licence
-from ..data.resolve import read_file_text, read_text
-from ..npzfile import read_npz, save_npz
-from ..options import option
-from ..sampling import draw
-from ..signals import saving_when_stopped
-from ..train.evaluate import check_diverged, perplexity
-from ..train.report import EpochReport
-from ..train.sizes import check_bytes
+from ..._checks import check_counts, check_rates
+from ..._files import claim_output, locked_output
+from ...data.batches import require_batches
+from ...data.corpora import corpus_file, strip_gutenberg_licence
+from ...data.resolve import read_file_text, read_text
+from ...npzfile import read_npz, save_npz
+from ...options import option
+from ...sampling import draw
+from ...signals import saving_when_stopped
+from ...train.evaluate import check_diverged, perplexity
+from ...train.report import EpochReport
+from ...train.sizes import check_bytes
 
 CHAR_RNN_NAMES = ("Wxh", "Whh", "bh", "Why", "by")
 CHAR_CORPORA = {"timemachine": "timemachine-gutenberg.txt",
