@@ -146,3 +146,36 @@ def test_a_notebook_4_4_with_cell_ids_runs_as_jupyter_runs_it(tmp_path, capsys):
     notebook.write_text(json.dumps(data))
     assert main(["chapter", str(notebook)]) == 0, capsys.readouterr().err
     assert capsys.readouterr().out == "ran\n"
+
+
+GPU_CODE = ("import mxnet as mx\nctx = mx.gpu(0)\nx = mx.nd.zeros((2,), ctx=ctx)\n"
+            "print(x.context, mx.context.num_gpus(), mx.nd.ones((1,), ctx=mx.Context('gpu', 1))"
+            ".context)\n")
+
+
+@pytest.mark.parametrize("kind", ["script", "notebook"])
+def test_gpu_written_code_runs_on_the_cpu_and_says_so_once(tmp_path, capsys, kind):
+    """The Straight Dope's notebooks say ctx = mx.gpu(0): without a GPU (this machine's MXNet
+    has none) each GPU context is the CPU's of the same number, said once naming the place;
+    num_gpus() stays truthful; --ctx gpu keeps them GPU contexts (and MXNet refuses)."""
+    import mxnet as mx
+    import nbformat
+
+    if mx.context.num_gpus():
+        pytest.skip("MXNet sees a GPU here: auto keeps GPU contexts (--ctx cpu maps them)")
+    if kind == "script":
+        chapter = tmp_path / "gpu.py"
+        chapter.write_text(GPU_CODE)
+    else:
+        chapter = tmp_path / "gpu.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(GPU_CODE)]),
+                       str(chapter))
+    assert main(["chapter", str(chapter)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "cpu(0) 0 cpu(1)\n"
+    said = [line for line in captured.err.splitlines() if "has no GPU here" in line]
+    assert len(said) == 1 and "asks for gpu(0)" in said[0], captured.err
+    assert (f"{chapter}:2" in said[0]) if kind == "script" else True
+    assert main(["chapter", "--ctx", "gpu", str(chapter)]) == 1  # MXNet's own refusal
+    assert "not implemented for GPU" in capsys.readouterr().err
+    assert mx.gpu(0).device_type == "gpu"  # nothing of the runner's mapping stays behind

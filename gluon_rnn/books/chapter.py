@@ -25,6 +25,7 @@ from ..signals import ChapterTerminated, sigterm_ends_chapter
 from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
 from .generations import generation_of, helpers_bound
+from .gpu_on_cpu import gpu_contexts_on_cpu, maps_gpus
 
 KINDS = {".py": "a script", ".md": "a book page", ".ipynb": "a notebook"}
 
@@ -79,23 +80,26 @@ def _check_options(path: Path, argv: Sequence[str], output, figures, timeout=Non
 
 def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] = None,
                 output: Optional[os.PathLike] = None,
-                figures: Optional[os.PathLike] = None, timeout: Optional[float] = None) -> int:
+                figures: Optional[os.PathLike] = None, timeout: Optional[float] = None,
+                ctx: str = "auto") -> int:
     """Run a chapter (script, book page or notebook) with its helper bound; return its
     exit status (0 when it ends normally). ``d2l`` chooses the d2l generation instead of
     the chapter's code; ``output`` is where an executed notebook is written; ``figures``
     a folder for the PNG files of a script's or page's figures; ``timeout`` the seconds
-    each cell of a notebook may run (default: no bound, as in Jupyter)."""
+    each cell of a notebook may run (default: no bound, as in Jupyter); ``ctx`` whether the
+    chapter's GPU contexts run on the CPU (:mod:`.gpu_on_cpu`: ``auto``, ``cpu``, ``gpu``)."""
     path = regular_file(path, "chapter")
     _check_options(path, argv, output, figures, timeout)
     os.environ.setdefault("MPLBACKEND", "Agg")  # chapter plots must not need a display
+    maps_gpus(ctx)  # a choice that is none is refused before anything runs
     if path.suffix == ".ipynb":
         from .notebooks import run_notebook
-        return run_notebook(path, d2l, output, timeout)
+        return run_notebook(path, d2l, output, timeout, ctx)
     # the folder as the reader named it from here, before the chapter changes directory
     sink = FigureSink(None if figures is None else Path(figures).absolute(), path.stem)
     try:
         with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept(), \
-                sigterm_ends_chapter():
+                sigterm_ends_chapter(), gpu_contexts_on_cpu(ctx):
             return _run_page(path, sink) if path.suffix == ".md" else _run_script(path, sink)
     finally:
         note = sink.summary()

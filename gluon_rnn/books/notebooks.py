@@ -25,6 +25,7 @@ from .._files import atomic_write, regular_file, writable_folder
 from ..data.resolve import read_file_text
 from ..signals import kept, raise_for
 from .generations import generation_of
+from .gpu_on_cpu import CTX_ENV
 from .kernel import KERNEL_NAME, notebook_kernelspec, write_spec
 
 INLINE = "module://matplotlib_inline.backend_inline"  # ipykernel's own figure backend
@@ -114,7 +115,8 @@ def _restored(saved: dict) -> None:
             os.environ[name] = value
 
 
-def _execute(notebook, path: Path, generation: str, timeout: Optional[float], running: list):
+def _execute(notebook, path: Path, generation: str, timeout: Optional[float], running: list,
+             ctx: str = "auto"):
     """Run the notebook's cells in a kernel of ours; the error that stopped it, the
     signal (SIGINT, SIGTERM) that stopped this process, or None (``running``: the
     indices of the cells started, in order).
@@ -128,7 +130,8 @@ def _execute(notebook, path: Path, generation: str, timeout: Optional[float], ru
     with tempfile.TemporaryDirectory() as tmp:
         write_spec(Path(tmp) / "kernels", generation)
         saved = {name: os.environ.get(name)
-                 for name in ("JUPYTER_PATH", "MPLBACKEND", "JPY_SESSION_NAME")}
+                 for name in ("JUPYTER_PATH", "MPLBACKEND", "JPY_SESSION_NAME", CTX_ENV)}
+        os.environ[CTX_ENV] = ctx  # the kernel maps GPU contexts as chapter --ctx says
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, saved["JUPYTER_PATH"]]))
         os.environ["MPLBACKEND"] = INLINE  # figures go into the notebook, as in Jupyter
         os.environ["JPY_SESSION_NAME"] = str(path.resolve())  # as jupyter_server tells it
@@ -228,7 +231,7 @@ def _cell(running: list) -> str:
 
 
 def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.PathLike] = None,
-                 timeout: Optional[float] = None) -> int:
+                 timeout: Optional[float] = None, ctx: str = "auto") -> int:
     """Execute ``path`` in a kernel with the facades bound (the generation the notebook's
     code needs, or ``d2l``), in the notebook's folder (so ``../data`` works as in the
     book); print the outputs; write the executed notebook to ``output`` (default:
@@ -245,7 +248,7 @@ def run_notebook(path: Path, d2l: Optional[str] = None, output: Optional[os.Path
     failed = None
     running: List[int] = []
     try:
-        failed = _execute(notebook, path, generation, timeout, running)
+        failed = _execute(notebook, path, generation, timeout, running, ctx)
     finally:  # interrupted too: what ran is kept
         _print_outputs(notebook)
         notebook.metadata["kernelspec"] = notebook_kernelspec()  # reopened in the same kernel

@@ -46,6 +46,10 @@ def _add_chapter(sub) -> None:
         (("--timeout",), dict(type=positive_float, default=None, metavar="SECONDS",
                               help="notebooks: stop (and report) a cell that runs longer than "
                                    "this (default: no bound, as in Jupyter)")),
+        (("--ctx",), dict(choices=("auto", "cpu", "gpu"), default="auto",
+                          help="where the chapter's GPU contexts (mx.gpu(0), ...) run: auto "
+                               "(on the CPU when MXNet sees no GPU), cpu (always), gpu "
+                               "(never mapped)")),
         (("script_args",), dict(nargs=argparse.REMAINDER, metavar="ARGS",
                                 help="arguments for a script (optional; options of chapter "
                                      "itself go before CHAPTER)")),
@@ -56,7 +60,7 @@ def _add_chapter(sub) -> None:
 def _chapter(args) -> int:
     from ..books.chapter import run_chapter
     return run_chapter(args.script, args.script_args, args.d2l, args.output, args.figures,
-                       args.timeout)
+                       args.timeout, args.ctx)
 
 
 def _add_kernel(sub) -> None:
