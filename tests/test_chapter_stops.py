@@ -179,3 +179,22 @@ def test_gpu_written_code_runs_on_the_cpu_and_says_so_once(tmp_path, capsys, kin
     assert main(["chapter", "--ctx", "gpu", str(chapter)]) == 1  # MXNet's own refusal
     assert "not implemented for GPU" in capsys.readouterr().err
     assert mx.gpu(0).device_type == "gpu"  # nothing of the runner's mapping stays behind
+
+
+def test_mxnet_0_11_reshape_to_a_smaller_size_is_kept_in_a_chapter(tmp_path, capsys):
+    """The Straight Dope (MXNet 0.11) reshapes a longer array to a smaller shape: a view of
+    its first elements then, a ValueError in 1.9.1; in a chapter, 0.11's view, said once;
+    a larger size stays an error; outside a chapter nothing changes."""
+    import mxnet as mx
+
+    script = tmp_path / "old.py"
+    script.write_text("import mxnet as mx\na = mx.nd.arange(10)\nb = a.reshape((2, 3))\n"
+                      "b[0, 0] = 100\nc = a.reshape(2, 2)\n"
+                      "print(a[0].asscalar(), b.shape, c.shape)\n"
+                      "try:\n    a.reshape((4, 4))\nexcept Exception:\n    print('larger: refused')\n")
+    assert main(["chapter", str(script)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "100.0 (2, 3) (2, 2)\nlarger: refused\n"
+    assert captured.err.count("as MXNet 0.11 did") == 1
+    with pytest.raises(ValueError, match="Cannot reshape"):
+        mx.nd.arange(10).reshape((2, 3))  # the library's own code keeps 1.9.1's rule

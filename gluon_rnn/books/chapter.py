@@ -26,6 +26,7 @@ from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
 from .generations import generation_of, helpers_bound
 from .gpu_on_cpu import gpu_contexts_on_cpu, maps_gpus
+from .mxnet011 import mxnet_011_kept
 
 KINDS = {".py": "a script", ".md": "a book page", ".ipynb": "a notebook"}
 
@@ -99,7 +100,7 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
     sink = FigureSink(None if figures is None else Path(figures).absolute(), path.stem)
     try:
         with helpers_bound(_generation(path, d2l)), _as_main(path, argv), _numpy_mode_kept(), \
-                sigterm_ends_chapter(), gpu_contexts_on_cpu(ctx):
+                sigterm_ends_chapter(), gpu_contexts_on_cpu(ctx), mxnet_011_kept():
             return _run_page(path, sink) if path.suffix == ".md" else _run_script(path, sink)
     finally:
         note = sink.summary()

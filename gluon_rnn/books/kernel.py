@@ -273,6 +273,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     from .generations import book_tab, tab_cell
     from .gpu_on_cpu import CTX_ENV
     from .gpu_on_cpu import install as install_gpu_on_cpu
+    from .mxnet011 import install as install_mxnet_011
 
     parser = argparse.ArgumentParser(prog="python -m gluon_rnn.books.kernel", add_help=False)
     parser.add_argument("--d2l", choices=tuple(FACADES), default=None)
@@ -287,6 +288,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         app.shell.user_ns["tab"] = book_tab()  # the 1.0 book's tab.selected('mxnet')
         app.shell.input_transformers_cleanup.append(tab_cell)  # and its %%tab cells
         install_gpu_on_cpu(os.environ.get(CTX_ENV, "auto"))  # for the kernel's whole life
+        install_mxnet_011()  # and MXNet 0.11's reshape the oldest notebooks rely on
     app.start()
 
 
