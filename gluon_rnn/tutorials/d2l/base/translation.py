@@ -1,7 +1,7 @@
 """What the machine-translation pages of every 2020+ helper share (d2l 0.17.6's functions,
 d2l 1.0.3's ``MTFraEng`` methods): the Tatoeba text prepared and split into pairs, a
-sequence cut or padded to a length, BLEU, the pair-length histogram, and an archive
-unpacked where it can be written.
+sequence cut or padded to a length, BLEU, the pair-length histogram, an archive unpacked
+where it can be written, and the encoder and decoder interfaces (the same in both).
 
 As d2l's, with the same results; minus its crashes: ``num_steps`` or ``k`` below 1 is said
 in one line, and a ``k`` longer than the prediction (d2l 0.17.6 divides by zero) leaves
@@ -16,12 +16,14 @@ import zipfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
+from mxnet.gluon import nn
+
 from ...._checks import check_counts
 from ....data.resolve import default_cache_dir
 from .plotting import pyplot, set_figsize
 
-__all__ = ["bleu", "extract_archive", "preprocess_nmt", "show_list_len_pair_hist",
-           "tokenize_nmt", "truncate_pad"]
+__all__ = ["Decoder", "Encoder", "bleu", "extract_archive", "preprocess_nmt",
+           "show_list_len_pair_hist", "tokenize_nmt", "truncate_pad"]
 
 _NO_SPACE_BEFORE = set(",.!?")
 
@@ -91,6 +93,23 @@ def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist) -> None:
     for patch in patches[1].patches:
         patch.set_hatch("/")
     plt.legend(legend)
+
+
+class Encoder(nn.Block):
+    """The encoder interface of the encoder-decoder architecture (d2l ``Encoder``)."""
+
+    def forward(self, X, *args):
+        raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+
+class Decoder(nn.Block):
+    """The decoder interface of the encoder-decoder architecture (d2l ``Decoder``)."""
+
+    def init_state(self, enc_outputs, *args):
+        raise NotImplementedError(f"{type(self).__name__} defines no init_state")
+
+    def forward(self, X, state):
+        raise NotImplementedError(f"{type(self).__name__} defines no forward")
 
 
 def extract_archive(archive: str, folder=None) -> Path:

@@ -21,6 +21,8 @@ from ...._checks import check_counts, check_rates
 from ..base import (
     Accumulator,
     Animator,
+    Decoder,
+    Encoder,
     Timer,
     extract_archive,
     load_array,
@@ -87,23 +89,6 @@ def load_data_nmt(batch_size: int, num_steps: int, num_examples: int = 600):
     tgt_array, tgt_valid_len = build_array_nmt(target, tgt_vocab, num_steps)
     data_iter = load_array((src_array, src_valid_len, tgt_array, tgt_valid_len), batch_size)
     return data_iter, src_vocab, tgt_vocab
-
-
-class Encoder(nn.Block):
-    """The encoder interface of the encoder-decoder architecture (d2l ``Encoder``)."""
-
-    def forward(self, X, *args):
-        raise NotImplementedError(f"{type(self).__name__} defines no forward")
-
-
-class Decoder(nn.Block):
-    """The decoder interface of the encoder-decoder architecture (d2l ``Decoder``)."""
-
-    def init_state(self, enc_outputs, *args):
-        raise NotImplementedError(f"{type(self).__name__} defines no init_state")
-
-    def forward(self, X, state):
-        raise NotImplementedError(f"{type(self).__name__} defines no forward")
 
 
 class EncoderDecoder(nn.Block):

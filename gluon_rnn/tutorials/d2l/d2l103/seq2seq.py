@@ -21,7 +21,7 @@ from mxnet.gluon import nn
 from ...._checks import check_counts
 from ...._files import atomic_write
 from ....data.resolve import sha1_of
-from ..base import extract_archive, fetch, hub_entry, preprocess_nmt
+from ..base import Decoder, Encoder, extract_archive, fetch, hub_entry, preprocess_nmt
 from .framework import Classifier, DataModule
 from .rnn import GRU, Vocab
 
@@ -125,23 +125,6 @@ class MTFraEng(DataModule):
         raw_text = "\n".join(f"{src}\t{tgt}" for src, tgt in zip(src_sentences, tgt_sentences))
         arrays, _, _ = self._build_arrays(raw_text, self.src_vocab, self.tgt_vocab)
         return arrays
-
-
-class Encoder(nn.Block):
-    """The encoder interface of the encoder-decoder architecture (d2l ``Encoder``)."""
-
-    def forward(self, X, *args):
-        raise NotImplementedError(f"{type(self).__name__} defines no forward")
-
-
-class Decoder(nn.Block):
-    """The decoder interface of the encoder-decoder architecture (d2l ``Decoder``)."""
-
-    def init_state(self, enc_all_outputs, *args):
-        raise NotImplementedError(f"{type(self).__name__} defines no init_state")
-
-    def forward(self, X, state):
-        raise NotImplementedError(f"{type(self).__name__} defines no forward")
 
 
 class EncoderDecoder(Classifier):
