@@ -8,6 +8,7 @@ what Jupyter runs."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import logging
@@ -155,19 +156,29 @@ def _execute(notebook, path: Path, generation: str, timeout: Optional[float], ru
 
         def stopping(signum: int) -> None:
             # nbclient's own handlers stop the kernel and then report it dead, the signal
-            # lost; ours (in its event loop, replacing them once the kernel runs) records
-            # the signal, stops the kernel the same way, and it is raised once the
-            # notebook is written
+            # lost; ours (in its event loop, replacing them from the kernel's start on)
+            # record the signal and stop the kernel, or, before there is one, the start
+            # itself; the signal is raised once the notebook is written
             stop.append(signum)
             process = getattr(manager.provisioner, "process", None)  # a local kernel's
             if process is not None:
                 process.kill()
+            else:  # still starting: nothing to kill yet, so the start is called off
+                for task in asyncio.all_tasks():
+                    task.cancel()
 
-        def take_signals(notebook) -> None:
+        def take_signals(notebook=None) -> None:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stopping, signum)
 
+        start_kernel = client.async_start_new_kernel
+
+        async def start_kernel_with_our_handlers(**kwargs):
+            take_signals()  # over nbclient's, which it has just added
+            return await start_kernel(**kwargs)
+
+        client.async_start_new_kernel = start_kernel_with_our_handlers  # type: ignore[method-assign]
         client.on_notebook_start = take_signals
         try:
             with kept():  # nbclient's event loop leaves its handlers behind
@@ -175,6 +186,13 @@ def _execute(notebook, path: Path, generation: str, timeout: Optional[float], ru
             failed = None
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             failed = err
+        except BaseException:  # a start called off, a kernel that died of our stop
+            if not stop:
+                raise
+            failed = None
+            # a start called off never reached nbclient's own clean-up, whose exit hook
+            # would then fail on the kernel it never had: ours shuts the kernel down below
+            atexit.unregister(client._cleanup_kernel)
         finally:
             if manager.has_kernel:  # a kernel manager passed in is ours to shut down
                 run_sync(manager.shutdown_kernel)(now=True)
