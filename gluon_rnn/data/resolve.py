@@ -63,11 +63,16 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "gluon-rnn"
 
 
+def named_data_folders() -> List[Path]:
+    """The folders ``$GLUON_RNN_DATA`` names, in its order."""
+    return [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+
+
 def search_dirs(cache_dir: Optional[Path] = None) -> List[Path]:
     """The folders searched for a data file, in order (explicit path excluded):
     ``$GLUON_RNN_DATA``, the folder recorded by ``gluon-rnn data --use``, ./data, ../data,
     the cache."""
-    dirs = [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+    dirs = named_data_folders()
     recorded = recorded_data_folder()
     dirs += [recorded] if recorded is not None and recorded not in dirs else []
     dirs += [Path("data"), Path("..") / "data"]
@@ -197,7 +202,7 @@ def _missing(entry: DataFile, folders: Sequence[Path], no_download: str) -> str:
 
 def _described(folder: Path) -> str:
     """A searched folder, said to be missing when it is one the user named."""
-    named = [Path(p).expanduser() for p in os.environ.get(DATA_ENV, "").split(os.pathsep) if p]
+    named = named_data_folders()
     if folder in named and folder.is_file():
         return f"{DATA_ENV}={folder}, which is a file, not the folder holding the data files"
     if folder in named and not folder.is_dir():
@@ -350,8 +355,7 @@ def _from_where(found: Path) -> str:
     """Which setting led to ``found``: `` ($GLUON_RNN_DATA)``, `` (gluon-rnn data --use)``,
     `` (the cache)`` or nothing (./data, ../data)."""
     folder = found.parent.resolve()
-    named = [Path(p).expanduser().resolve() for p in os.environ.get(DATA_ENV, "").split(
-        os.pathsep) if p]
+    named = [p.resolve() for p in named_data_folders()]
     recorded = recorded_data_folder()
     if folder in named:
         return f" (${DATA_ENV})"

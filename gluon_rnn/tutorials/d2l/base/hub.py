@@ -10,12 +10,11 @@ brings, unverified, and fail with a connection error offline.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Optional, Tuple
 
 from ....data.registry import D2L_DATA_URL, DATA_FILES
-from ....data.resolve import download_file, resolve
+from ....data.resolve import download_file, resolve, sha1_of
 
 __all__ = ["DATA_URL", "fetch", "hub_entry"]
 
@@ -28,18 +27,10 @@ def hub_entry(file_name: str) -> Tuple[str, Optional[str]]:
     return known.url, known.sha1
 
 
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def fetch(url: str, folder: str, sha1_hash: Optional[str]) -> str:
     """The local path of the file at ``url`` (see the module's text)."""
     fname = Path(folder) / url.split("/")[-1]
-    if fname.is_file() and (sha1_hash is None or _sha1(fname) == sha1_hash):
+    if fname.is_file() and (sha1_hash is None or sha1_of(fname) == sha1_hash):
         return str(fname)
     known = DATA_FILES.get(fname.name)
     if known is not None and (sha1_hash is None or known.sha1 == sha1_hash):
