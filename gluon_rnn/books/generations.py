@@ -239,6 +239,13 @@ def helpers_bound(generation: str) -> Iterator[None]:
                 sys.modules[name] = module
 
 
+def tab_selected(tabs, framework: str = "mxnet") -> bool:
+    """Whether code marked for ``tabs`` (d2lbook's ``#@tab``/``%%tab`` lists, the 1.0
+    book's ``tab.selected(...)``) runs in this runner, which serves ``framework``'s tab."""
+    names = {str(name).strip() for name in tabs}
+    return framework in names or "all" in names
+
+
 def tab_cell(lines: List[str]) -> List[str]:
     """d2lbook's ``%%tab`` cell magic in a notebook, as a page's cells have it: a cell for
     the MXNet tab (``%%tab mxnet``, ``%%tab all``) runs its code, a cell for another tab
@@ -247,13 +254,13 @@ def tab_cell(lines: List[str]) -> List[str]:
     first = lines[0] if lines else ""
     if not first.startswith("%%tab"):
         return lines
-    tabs = {name.strip() for name in first[len("%%tab"):].split(",")}
-    body = lines[1:] if tabs & {"mxnet", "all"} else [f"# {line}" for line in lines[1:]]
+    runs = tab_selected(first[len("%%tab"):].split(","))
+    body = lines[1:] if runs else [f"# {line}" for line in lines[1:]]
     return [f"# {first}"] + body
 
 
 def book_tab():
     """What d2lbook's ``tab`` module gives the 1.0 book's code: this runner serves the
     MXNet tab (``tab.selected('mxnet')`` is true, ``tab.interact_select`` does nothing)."""
-    return types.SimpleNamespace(selected=lambda *tabs: "mxnet" in tabs or "all" in tabs,
+    return types.SimpleNamespace(selected=lambda *tabs: tab_selected(tabs),
                                  interact_select=lambda *tabs, **options: None)

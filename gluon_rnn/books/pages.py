@@ -24,7 +24,7 @@ from typing import List, Optional, Tuple
 
 from ..signals import ChapterTerminated
 from .errors import exit_status, missing_data, print_traceback_from
-from .generations import book_tab
+from .generations import book_tab, tab_selected
 
 _CELL = re.compile(r"^```\{\.python \.input[^}]*\}[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 _TAB = re.compile(r"^(#@tab|%%tab)\s+(.*?)\s*$")  # d2lbook: 0.17's comment, 1.0's cell magic
@@ -44,8 +44,7 @@ def page_cells(text: str, framework: str = "mxnet") -> List[Tuple[int, str]]:
         first, _, rest = code.partition("\n")
         tab = _TAB.match(first)
         if tab:
-            tabs = {name.strip() for name in tab.group(2).split(",")}
-            if framework not in tabs and "all" not in tabs:
+            if not tab_selected(tab.group(2).split(","), framework):
                 continue
             code = f"# {first}\n{rest}"
         if _TAB_CHOOSER.search(code):
