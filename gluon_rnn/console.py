@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from .signals import stops_raise
+from .signals import Terminated, stops_raise
 
 
 def main() -> int:
@@ -14,7 +14,7 @@ def main() -> int:
         try:
             from .cli import main as command
         except KeyboardInterrupt as stop:  # Terminated is one too
-            terminated = type(stop).__name__ == "Terminated"
+            terminated = isinstance(stop, Terminated)
             print(f"gluon-rnn: {'terminated (SIGTERM)' if terminated else 'interrupted'}",
                   file=sys.stderr)
             return 143 if terminated else 130

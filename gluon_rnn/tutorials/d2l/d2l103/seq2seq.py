@@ -21,7 +21,15 @@ from mxnet.gluon import nn
 from ...._checks import check_counts
 from ...._files import atomic_write
 from ....data.resolve import sha1_of
-from ..base import Decoder, Encoder, extract_archive, fetch, hub_entry, preprocess_nmt
+from ..base import (
+    Decoder,
+    Encoder,
+    extract_archive,
+    fetch,
+    hub_entry,
+    preprocess_nmt,
+    truncate_pad,
+)
 from .framework import Classifier, DataModule
 from .rnn import GRU, Vocab
 
@@ -106,8 +114,7 @@ class MTFraEng(DataModule):
     def _build_array(self, sentences, vocab, is_tgt=False):
         """Each sentence cut or padded to ``num_steps`` (``<bos>`` first for targets), as
         indices, and the count of tokens that are not ``<pad>``."""
-        t = self.num_steps
-        sentences = [s[:t] if len(s) > t else s + ["<pad>"] * (t - len(s)) for s in sentences]
+        sentences = [truncate_pad(s, self.num_steps, "<pad>") for s in sentences]
         if is_tgt:
             sentences = [["<bos>"] + s for s in sentences]
         if vocab is None:
