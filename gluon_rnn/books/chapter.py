@@ -25,7 +25,8 @@ from ..signals import ChapterTerminated, sigterm_ends_chapter
 from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
 from .generations import generation_of, helpers_bound
-from .gpu_on_cpu import gpu_contexts_on_cpu, maps_gpus
+from .gpu_on_cpu import check_choice as check_ctx_choice
+from .gpu_on_cpu import gpu_contexts_on_cpu
 from .mxnet011 import mxnet_011_kept
 
 KINDS = {".py": "a script", ".md": "a book page", ".ipynb": "a notebook"}
@@ -92,7 +93,7 @@ def run_chapter(path: os.PathLike, argv: Sequence[str] = (), d2l: Optional[str] 
     path = regular_file(path, "chapter")
     _check_options(path, argv, output, figures, timeout)
     os.environ.setdefault("MPLBACKEND", "Agg")  # chapter plots must not need a display
-    maps_gpus(ctx)  # a choice that is none is refused before anything runs
+    check_ctx_choice(ctx)  # before anything runs (whether to map is decided where it runs)
     if path.suffix == ".ipynb":
         from .notebooks import run_notebook
         return run_notebook(path, d2l, output, timeout, ctx)

@@ -21,10 +21,15 @@ CHOICES = ("auto", "cpu", "gpu")
 CTX_ENV = "GLUON_RNN_CTX"  # the choice, as the notebook runner hands it to the kernel
 
 
-def maps_gpus(choice: str) -> bool:
-    """Whether GPU contexts run on the CPU under ``choice``."""
+def check_choice(choice: str) -> None:
+    """Refuse a ``--ctx`` that is none of :data:`CHOICES`, before anything runs."""
     if choice not in CHOICES:
         raise ValueError(f"--ctx must be one of {', '.join(CHOICES)}, got {choice!r}")
+
+
+def maps_gpus(choice: str) -> bool:
+    """Whether GPU contexts run on the CPU under ``choice``."""
+    check_choice(choice)
     if choice != "auto":
         return choice == "cpu"
     import mxnet as mx
