@@ -11,12 +11,12 @@ brings, unverified, and fail with a connection error offline.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from ....data.registry import D2L_DATA_URL, DATA_FILES
 from ....data.resolve import download_file, resolve, sha1_of
 
-__all__ = ["DATA_URL", "fetch", "hub_entry"]
+__all__ = ["DATA_URL", "fetch", "hub_download", "hub_entry"]
 
 DATA_URL = D2L_DATA_URL  # d2l's ``DATA_URL``
 
@@ -36,3 +36,12 @@ def fetch(url: str, folder: str, sha1_hash: Optional[str]) -> str:
     if known is not None and (sha1_hash is None or known.sha1 == sha1_hash):
         return str(resolve(fname.name))
     return str(download_file(url, fname, sha1_hash))
+
+
+def hub_download(hub: Dict[str, Tuple[str, Optional[str]]], name: str, cache_dir: str) -> str:
+    """d2l's ``download(name, cache_dir)`` on a generation's ``DATA_HUB``: the local path
+    of ``hub[name]``, found or fetched and verified as :func:`fetch` says."""
+    if name not in hub:
+        raise ValueError(f"{name!r} is not in DATA_HUB (it holds {', '.join(sorted(hub))})")
+    url, sha1_hash = hub[name]
+    return fetch(url, cache_dir, sha1_hash)

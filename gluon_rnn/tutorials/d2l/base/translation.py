@@ -1,7 +1,8 @@
-"""What the machine-translation pages of every 2020+ helper share (d2l 0.17.6's functions,
-d2l 1.0.3's ``MTFraEng`` methods): the Tatoeba text prepared and split into pairs, a
-sequence cut or padded to a length, BLEU, the pair-length histogram, an archive unpacked
-where it can be written, and the encoder and decoder interfaces (the same in both).
+"""What the machine-translation pages of the numpy-interface helpers share (d2l 0.12.0's and
+0.17.6's functions, d2l 1.0.3's ``MTFraEng`` methods): the Tatoeba text prepared and split
+into pairs, a sequence cut or padded to a length, BLEU, the pair-length histogram, an
+archive unpacked where it can be written, the encoder and decoder interfaces (the same in
+all three), and 0.12.0's and 0.17.6's ``EncoderDecoder`` and masked loss.
 
 As d2l's, with the same results; minus its crashes: ``num_steps`` or ``k`` below 1 is said
 in one line, and a ``k`` longer than the prediction (d2l 0.17.6 divides by zero) leaves
@@ -16,26 +17,34 @@ import zipfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
+from mxnet import gluon, np, npx
 from mxnet.gluon import nn
 
 from ...._checks import check_counts
 from ....data.resolve import default_cache_dir
 from .plotting import pyplot, set_figsize
 
-__all__ = ["Decoder", "Encoder", "bleu", "extract_archive", "preprocess_nmt",
-           "show_list_len_pair_hist", "tokenize_nmt", "truncate_pad"]
+__all__ = ["Decoder", "Encoder", "EncoderDecoder", "MaskedSoftmaxCELoss", "bleu",
+           "extract_archive", "nmt_pairs", "prepare_nmt_text",
+           "read_fra_text", "unpacked_folder", "preprocess_nmt", "show_list_len_pair_hist",
+           "tokenize_nmt", "truncate_pad"]
 
-_NO_SPACE_BEFORE = set(",.!?")
+def prepare_nmt_text(text: str, no_space_before: str) -> str:
+    """Non-breaking spaces as spaces, lower case, a space before each of the marks
+    ``no_space_before`` that follows a non-space (what each release's ``preprocess_nmt``
+    does, with its own marks)."""
+    text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
+    marks = set(no_space_before)
+    out = []
+    for i, char in enumerate(text):
+        out.append(" " + char if i and char in marks and text[i - 1] != " " else char)
+    return "".join(out)
 
 
 def preprocess_nmt(text: str) -> str:
     """Non-breaking spaces as spaces, lower case, a space before each ``, . ! ?`` that
-    follows a non-space (d2l ``preprocess_nmt``)."""
-    text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
-    out = []
-    for i, char in enumerate(text):
-        out.append(" " + char if i and char in _NO_SPACE_BEFORE and text[i - 1] != " " else char)
-    return "".join(out)
+    follows a non-space (d2l 0.17.6 and 1.0.3 ``preprocess_nmt``)."""
+    return prepare_nmt_text(text, ",.!?")
 
 
 def tokenize_nmt(text: str, num_examples=None) -> Tuple[List[List[str]], List[List[str]]]:
@@ -51,6 +60,41 @@ def tokenize_nmt(text: str, num_examples=None) -> Tuple[List[List[str]], List[Li
             source.append(parts[0].split(" "))
             target.append(parts[1].split(" "))
     return source, target
+
+
+def nmt_pairs(text: str, num_examples: int) -> Tuple[List[List[str]], List[List[str]]]:
+    """``tokenize_nmt(text, num_examples)``, refusing what would make an empty or short
+    data set silently: more examples than the text has lines, or no pair at all."""
+    lines = text.count("\n") + 1
+    if num_examples >= lines:
+        raise ValueError(f"num_examples {num_examples} is beyond the {lines} lines of fra.txt: "
+                         "ask for fewer")
+    source, target = tokenize_nmt(text, num_examples)
+    if not source:
+        raise ValueError("fra.txt holds no tab-separated pair in its first lines: it is not "
+                         "the Tatoeba data; fetch fra-eng.zip again")
+    return source, target
+
+
+def unpacked_folder(archive: str, folder=None) -> str:
+    """Where a zip archive is unpacked (d2l ``download_extract``'s answer): the folder
+    named after it, or ``folder`` inside where it was unpacked."""
+    if not archive.endswith(".zip"):
+        raise ValueError(f"{archive}: only zip archives are unpacked here")
+    where = extract_archive(archive)
+    return str(where / folder) if folder else str(where / os.path.basename(archive)[:-4])
+
+
+def read_fra_text(folder: str) -> str:
+    """The text of ``folder/fra.txt`` (d2l ``read_data_nmt``), or one error naming the file
+    when it is not UTF-8."""
+    path = os.path.join(folder, "fra.txt")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text ({err.reason} at byte {err.start}): "
+                         "fetch fra-eng.zip again") from None
 
 
 def truncate_pad(line: Sequence, num_steps: int, padding_token) -> list:
@@ -110,6 +154,31 @@ class Decoder(nn.Block):
 
     def forward(self, X, state):
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+
+class EncoderDecoder(nn.Block):
+    """An encoder and a decoder, the decoder started from the encoder's outputs (d2l
+    0.12.0 and 0.17.6 ``EncoderDecoder``)."""
+
+    def __init__(self, encoder, decoder, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def forward(self, enc_X, dec_X, *args):
+        state = self.decoder.init_state(self.encoder(enc_X, *args), *args)
+        return self.decoder(dec_X, state)
+
+
+class MaskedSoftmaxCELoss(gluon.loss.SoftmaxCELoss):
+    """Softmax cross-entropy over the valid steps of each sequence only (d2l 0.12.0 and
+    0.17.6 ``MaskedSoftmaxCELoss``): ``pred`` (batch, steps, vocab), ``label`` (batch,
+    steps), ``valid_len`` (batch,)."""
+
+    def forward(self, pred, label, valid_len):
+        weights = npx.sequence_mask(np.expand_dims(np.ones_like(label), axis=-1), valid_len,
+                                    True, axis=1)
+        return super().forward(pred, label, weights)
 
 
 def extract_archive(archive: str, folder=None) -> Path:

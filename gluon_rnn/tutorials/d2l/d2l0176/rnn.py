@@ -18,38 +18,42 @@ loss once per epoch instead of once per minibatch (the same sums, in the same or
 from __future__ import annotations
 
 import collections
-import math
 import os
 import random
 import re
 from typing import Callable, Iterator, List, Sequence, Tuple
 
-import numpy as onp
-from mxnet import autograd, gluon, init, np, npx
-from mxnet.gluon import nn
+from mxnet import gluon, init
 
 from ...._checks import check_counts, check_rates
-from ....data.batches import as_corpus, check_indices, require_batches, row_batches, window_batches
+from ....data.batches import as_corpus, check_indices, window_batches
 from ....devices import check_context
-from ....sampling import greedy_text
 from ..base import (
     DATA_URL,
     Accumulator,
     Animator,
+    OneHotRNNModel,
+    ScratchRNNModel,
+    SeqLoader,
     Timer,
+    TokenLookup,
     abs,
     arange,
     argmax,
     astype,
+    check_np_batches,
     check_output_size,
+    clip_model_gradients,
     concat,
+    corpus_and_vocab,
     cos,
     cosh,
     evaluate_loss,
     exp,
     eye,
-    fetch,
     float32,
+    greedy_predict,
+    hub_download,
     hub_entry,
     int32,
     linspace,
@@ -58,12 +62,15 @@ from ..base import (
     matmul,
     meshgrid,
     normal,
+    np_float32,
     numpy,
+    one_epoch,
     ones,
     plot,
     rand,
     reduce_sum,
     reshape,
+    sequential_np_iter,
     set_axes,
     set_figsize,
     sgd,
@@ -73,6 +80,7 @@ from ..base import (
     stack,
     tanh,
     tensor,
+    time_machine_data,
     to,
     transpose,
     try_all_gpus,
@@ -99,10 +107,7 @@ __all__ = [  # with d2l 0.17.6's config.ini aliases, from size to astype
 def download(name: str, cache_dir: str = os.path.join("..", "data")) -> str:
     """The local path of ``DATA_HUB[name]`` (d2l ``download``), found or fetched and
     verified as :func:`~..base.fetch` says."""
-    if name not in DATA_HUB:
-        raise ValueError(f"{name!r} is not in DATA_HUB (it holds {', '.join(sorted(DATA_HUB))})")
-    url, sha1_hash = DATA_HUB[name]
-    return fetch(url, cache_dir, sha1_hash)
+    return hub_download(DATA_HUB, name, cache_dir)
 
 
 def read_time_machine() -> List[str]:
@@ -129,7 +134,7 @@ def count_corpus(tokens) -> collections.Counter:
     return collections.Counter(tokens)
 
 
-class Vocab:
+class Vocab(TokenLookup):
     """Vocabulary for text (d2l 0.17.6 ``Vocab``): ``<unk>`` at 0, the reserved tokens,
     then the tokens by frequency, most frequent first (ties in order of appearance);
     those seen fewer than ``min_freq`` times are left out."""
@@ -139,6 +144,7 @@ class Vocab:
         reserved_tokens = [] if reserved_tokens is None else reserved_tokens
         counter = count_corpus(tokens)
         self._token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
+        self.unk = 0  # an attribute here (d2l: a read-only property), the same index
         self.idx_to_token = ["<unk>"] + list(reserved_tokens)
         self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
         for token, freq in self._token_freqs:
@@ -148,25 +154,8 @@ class Vocab:
                 self.idx_to_token.append(token)
                 self.token_to_idx[token] = len(self.idx_to_token) - 1
 
-    def __len__(self) -> int:
-        return len(self.idx_to_token)
-
-    def __getitem__(self, tokens):
-        if not isinstance(tokens, (list, tuple)):
-            return self.token_to_idx.get(tokens, self.unk)
-        return [self.__getitem__(token) for token in tokens]
-
     def __contains__(self, token) -> bool:
         return token in self.token_to_idx
-
-    def to_tokens(self, indices):
-        if not isinstance(indices, (list, tuple)):
-            return self.idx_to_token[indices]
-        return [self.idx_to_token[index] for index in indices]
-
-    @property
-    def unk(self) -> int:
-        return 0
 
     @property
     def token_freqs(self):
@@ -177,26 +166,15 @@ def load_corpus_time_machine(max_tokens: int = -1) -> Tuple[List[int], Vocab]:
     """The Time Machine as character indices and their vocabulary (28 tokens), the first
     ``max_tokens`` when positive (d2l ``load_corpus_time_machine``)."""
     tokens = tokenize(read_time_machine(), "char")
-    vocab = Vocab(tokens)
-    corpus = [vocab[token] for line in tokens for token in line]
-    return (corpus[:max_tokens] if max_tokens > 0 else corpus), vocab
-
-
-def _np_float32(values: onp.ndarray, ctx) -> np.ndarray:
-    return np.array(values, dtype="float32", ctx=ctx)
+    return corpus_and_vocab(tokens, Vocab(tokens), max_tokens)
 
 
 def _fits(corpus_len: int, batch_size: int, num_steps: int, is_random: bool) -> None:
-    """Their size rule, for the worst offset each iterator may draw."""
-    check_counts(batch_size=batch_size, num_steps=num_steps)
-    if is_random:  # offset up to num_steps - 1, then (len - 1) // num_steps windows
-        count = (corpus_len - num_steps) // num_steps // batch_size
-        offsets = f"random start offset up to {num_steps - 1}"
-    else:  # offset up to num_steps, rows of (len - offset - 1) // batch_size
-        count = (corpus_len - num_steps - 1) // batch_size // num_steps
-        offsets = f"random start offset up to {num_steps}"
-    require_batches(count, corpus_len, batch_size, num_steps,
-                    "random" if is_random else "sequential", offsets)
+    """Their size rule, for the worst offset each iterator may draw (``num_steps - 1``
+    for random sampling, ``num_steps`` for sequential partitioning)."""
+    check_np_batches(corpus_len, batch_size, num_steps, is_random,
+                     num_steps - 1 if is_random else num_steps,
+                     "random" if is_random else "sequential")
 
 
 def seq_data_iter_random(corpus: Sequence[int], batch_size: int, num_steps: int):
@@ -213,121 +191,53 @@ def _random_batches(corpus, batch_size: int, num_steps: int) -> Iterator:
     num_subseqs = (len(corpus) - offset - 1) // num_steps
     starts = list(range(offset, offset + num_subseqs * num_steps, num_steps))
     random.shuffle(starts)
-    yield from window_batches(corpus, starts, batch_size, num_steps, None, _np_float32)
+    yield from window_batches(corpus, starts, batch_size, num_steps, None, np_float32)
 
 
 def seq_data_iter_sequential(corpus: Sequence[int], batch_size: int, num_steps: int):
     """Sequential partitioning (d2l ``seq_data_iter_sequential``): an offset
     ``random.randint(0, num_steps)``, ``batch_size`` rows read ``num_steps`` at a time."""
-    array = as_corpus(corpus)
-    _fits(len(array), batch_size, num_steps, False)
-    return _sequential_batches(array, batch_size, num_steps)
+    return sequential_np_iter(corpus, batch_size, num_steps, _fits)
 
 
-def _sequential_batches(corpus, batch_size: int, num_steps: int) -> Iterator:
-    offset = random.randint(0, num_steps)
-    row_length = (len(corpus) - offset - 1) // batch_size
-    yield from row_batches(corpus, batch_size, num_steps, offset, row_length,
-                           row_length // num_steps, None, _np_float32)
-
-
-class SeqDataLoader:
+class SeqDataLoader(SeqLoader):
     """The Time Machine's minibatches, one pass per iteration (d2l ``SeqDataLoader``)."""
 
     def __init__(self, batch_size: int, num_steps: int, use_random_iter: bool,
                  max_tokens: int) -> None:
-        self.data_iter_fn = seq_data_iter_random if use_random_iter else \
-            seq_data_iter_sequential
-        self.corpus, self.vocab = load_corpus_time_machine(max_tokens)
-        self.batch_size, self.num_steps = batch_size, num_steps
-        _fits(len(self.corpus), batch_size, num_steps, use_random_iter)
-
-    def __iter__(self):
-        return self.data_iter_fn(self.corpus, self.batch_size, self.num_steps)
+        super().__init__(seq_data_iter_random if use_random_iter else seq_data_iter_sequential,
+                         load_corpus_time_machine(max_tokens), batch_size, num_steps,
+                         use_random_iter, _fits)
 
 
 def load_data_time_machine(batch_size: int, num_steps: int, use_random_iter: bool = False,
                            max_tokens: int = 10000):
     """``(SeqDataLoader, Vocab)`` of The Time Machine (d2l ``load_data_time_machine``)."""
-    data_iter = SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)
-    return data_iter, data_iter.vocab
+    return time_machine_data(SeqDataLoader, batch_size, num_steps, use_random_iter, max_tokens)
 
 
-class RNNModelScratch:
+class RNNModelScratch(ScratchRNNModel):
     """An RNN language model from a parameter function, a state function and a forward
-    function (d2l ``RNNModelScratch``)."""
-
-    def __init__(self, vocab_size: int, num_hiddens: int, device, get_params: Callable,
-                 init_state: Callable, forward_fn: Callable) -> None:
-        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
-        self.params = get_params(vocab_size, num_hiddens, device)
-        self.init_state, self.forward_fn = init_state, forward_fn
-
-    def __call__(self, X, state):
-        X = npx.one_hot(X.T, self.vocab_size)
-        return self.forward_fn(X, state, self.params)
-
-    def begin_state(self, batch_size: int, ctx):
-        return self.init_state(batch_size, self.num_hiddens, ctx)
+    function (d2l ``RNNModelScratch(vocab_size, num_hiddens, device, get_params,
+    init_state, forward_fn)``)."""
 
 
 def predict_ch8(prefix: str, num_preds: int, net, vocab, device) -> str:
     """``prefix`` and ``num_preds`` characters chosen greedily (d2l ``predict_ch8``)."""
-    def step(index, state):
-        y, state = net(np.array([[index]], ctx=device), state)
-        return y.as_nd_ndarray(), state
-    return greedy_text(prefix, num_preds, vocab, net.begin_state(batch_size=1, ctx=device), step)
+    return greedy_predict(prefix, num_preds, net, vocab, device)
 
 
 def grad_clipping(net, theta: float) -> None:
-    """Rescale the gradients to a joint L2 norm of at most ``theta`` (d2l
-    ``grad_clipping``), bit for bit: the same float32 sums of squares (a ``**`` per
-    element, summed array by array), the square root and ``theta / norm`` in float64 as
-    Python computes them, and the same float32 product. d2l reads the norm back to decide
-    in Python (waiting for every minibatch to finish); here the decision is an operator
-    too (a factor of exactly 1 when the norm is within ``theta``), so MXNet's engine never
-    waits and the next minibatch is prepared while this one computes."""
-    if isinstance(net, gluon.Block):
-        params = [p.data() for p in net.collect_params().values()]
-    else:
-        params = net.params
-    total = sum((p.grad ** 2).sum() for p in params)
-    norm = np.sqrt(total.astype("float64"))
-    factor = np.where(norm > theta, theta / norm, np.ones_like(norm)).astype("float32")
-    for param in params:
-        param.grad[:] *= factor
+    """The gradients rescaled to a joint L2 norm of at most ``theta``, bit for bit as
+    d2l's ``grad_clipping`` (:func:`~..base.clip_model_gradients`)."""
+    clip_model_gradients(net, theta)
 
 
 def train_epoch_ch8(net, train_iter, loss, updater: Callable, device,
                     use_random_iter: bool) -> Tuple[float, float]:
-    """One epoch (d2l ``train_epoch_ch8``): ``(perplexity, tokens per second)``. The
-    sum of the losses is read once, at the end, and added in the same order as d2l's
-    ``Accumulator`` adds it minibatch by minibatch, so the perplexity is d2l's."""
-    state, timer = None, Timer()
-    sums, n = [], 0
-    for X, Y in train_iter:
-        if state is None or use_random_iter:
-            state = net.begin_state(batch_size=X.shape[0], ctx=device)
-        else:
-            for s in state:
-                s.detach()  # as d2l (mx.np's detach returns a new array: this changes nothing)
-        y = Y.T.reshape(-1)
-        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
-        with autograd.record():
-            y_hat, state = net(X, state)
-            l = loss(y_hat, y).mean()
-        l.backward()
-        grad_clipping(net, 1)
-        updater(batch_size=1)  # the loss is already a mean
-        sums.append(l * y.size)
-        n += y.size
-    if not sums:
-        raise ValueError("the data iterator gave no minibatch: the corpus is too short for "
-                         "its batch_size x num_steps")
-    total = 0.0
-    for value in np.stack(sums).asnumpy():  # one read, d2l's order and float arithmetic
-        total += float(value)
-    return math.exp(total / n), n / timer.stop()
+    """One epoch (d2l ``train_epoch_ch8``): ``(perplexity, tokens per second)``, the
+    perplexity d2l's (:func:`~..base.one_epoch`)."""
+    return one_epoch(net, train_iter, loss, updater, device, use_random_iter)
 
 
 def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
@@ -367,22 +277,6 @@ def train_ch8(net, train_iter, vocab, lr: float, num_epochs: int, device,
     print(predict("traveller"))
 
 
-class RNNModel(nn.HybridBlock):
-    """A recurrent layer, its one-hot input and a dense output layer (d2l ``RNNModel``:
-    the same parameters, in the same order, and outputs ``(num_steps * batch_size,
-    vocab_size)``), a ``HybridBlock`` so that it can be compiled."""
-
-    def __init__(self, rnn_layer, vocab_size: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.rnn = rnn_layer
-        self.vocab_size = vocab_size
-        self.dense = nn.Dense(vocab_size, flatten=False)
-
-    def hybrid_forward(self, F, inputs, state):
-        X = F.npx.one_hot(inputs.T, self.vocab_size)
-        Y, state = self.rnn(X, state)
-        return F.np.reshape(self.dense(Y), (-1, self.vocab_size)), state
-
-    def begin_state(self, *args, **kwargs):
-        return self.rnn.begin_state(*args, **kwargs)
-
+class RNNModel(OneHotRNNModel):
+    """A recurrent layer, its one-hot input and a dense output layer (d2l ``RNNModel``),
+    a ``HybridBlock`` so that ``train_ch8`` can compile it."""

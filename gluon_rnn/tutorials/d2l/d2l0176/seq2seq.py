@@ -12,9 +12,7 @@ said), unpacked beside the archive or, where that cannot be written, in the cach
 """
 from __future__ import annotations
 
-import os
-
-from mxnet import autograd, gluon, init, np, npx
+from mxnet import autograd, gluon, init, np
 from mxnet.gluon import nn, rnn
 
 from ...._checks import check_counts, check_rates
@@ -23,12 +21,15 @@ from ..base import (
     Animator,
     Decoder,
     Encoder,
+    EncoderDecoder,
+    MaskedSoftmaxCELoss,
     Timer,
-    extract_archive,
     load_array,
+    nmt_pairs,
     preprocess_nmt,
-    tokenize_nmt,
+    read_fra_text,
     truncate_pad,
+    unpacked_folder,
 )
 from .rnn import Vocab, download, grad_clipping
 
@@ -40,22 +41,12 @@ __all__ = ["Decoder", "Encoder", "EncoderDecoder", "MaskedSoftmaxCELoss", "Seq2S
 def download_extract(name: str, folder=None) -> str:
     """The folder of ``DATA_HUB[name]``'s archive once unpacked (d2l ``download_extract``),
     or ``folder`` inside where it was unpacked."""
-    archive = download(name)
-    if not archive.endswith(".zip"):
-        raise ValueError(f"{archive}: only zip archives are unpacked here")
-    where = extract_archive(archive)
-    return str(where / folder) if folder else str(where / os.path.basename(archive)[:-4])
+    return unpacked_folder(download(name), folder)
 
 
 def read_data_nmt() -> str:
     """The text of ``fra-eng/fra.txt`` (d2l ``read_data_nmt``)."""
-    path = os.path.join(download_extract("fra-eng"), "fra.txt")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not UTF-8 text ({err.reason} at byte {err.start}): "
-                         "fetch fra-eng.zip again") from None
+    return read_fra_text(download_extract("fra-eng"))
 
 
 def build_array_nmt(lines, vocab, num_steps: int):
@@ -74,14 +65,7 @@ def load_data_nmt(batch_size: int, num_steps: int, num_examples: int = 600):
     (d2l ``load_data_nmt``): words seen at least twice, ``<pad> <bos> <eos>`` reserved."""
     check_counts(batch_size=batch_size, num_steps=num_steps, num_examples=num_examples)
     text = preprocess_nmt(read_data_nmt())
-    lines = text.count("\n") + 1
-    if num_examples >= lines:
-        raise ValueError(f"num_examples {num_examples} is beyond the {lines} lines of fra.txt: "
-                         "ask for fewer")
-    source, target = tokenize_nmt(text, num_examples)
-    if not source:
-        raise ValueError("fra.txt holds no tab-separated pair in its first lines: it is not "
-                         "the Tatoeba data; fetch fra-eng.zip again")
+    source, target = nmt_pairs(text, num_examples)
     reserved = ["<pad>", "<bos>", "<eos>"]
     src_vocab = Vocab(source, min_freq=2, reserved_tokens=reserved)
     tgt_vocab = Vocab(target, min_freq=2, reserved_tokens=reserved)
@@ -89,20 +73,6 @@ def load_data_nmt(batch_size: int, num_steps: int, num_examples: int = 600):
     tgt_array, tgt_valid_len = build_array_nmt(target, tgt_vocab, num_steps)
     data_iter = load_array((src_array, src_valid_len, tgt_array, tgt_valid_len), batch_size)
     return data_iter, src_vocab, tgt_vocab
-
-
-class EncoderDecoder(nn.Block):
-    """An encoder and a decoder, the decoder started from the encoder's outputs (d2l
-    ``EncoderDecoder``)."""
-
-    def __init__(self, encoder, decoder, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.encoder = encoder
-        self.decoder = decoder
-
-    def forward(self, enc_X, dec_X, *args):
-        state = self.decoder.init_state(self.encoder(enc_X, *args), *args)
-        return self.decoder(dec_X, state)
 
 
 class Seq2SeqEncoder(Encoder):
@@ -119,17 +89,6 @@ class Seq2SeqEncoder(Encoder):
         X = self.embedding(X).swapaxes(0, 1)  # time steps first
         state = self.rnn.begin_state(batch_size=X.shape[1], ctx=X.ctx)
         return self.rnn(X, state)
-
-
-class MaskedSoftmaxCELoss(gluon.loss.SoftmaxCELoss):
-    """Softmax cross-entropy over the valid steps of each sequence only (d2l
-    ``MaskedSoftmaxCELoss``): ``pred`` (batch, steps, vocab), ``label`` (batch, steps),
-    ``valid_len`` (batch,)."""
-
-    def forward(self, pred, label, valid_len):
-        weights = npx.sequence_mask(np.expand_dims(np.ones_like(label), axis=-1), valid_len,
-                                    True, axis=1)
-        return super().forward(pred, label, weights)
 
 
 def train_seq2seq(net, data_iter, lr: float, num_epochs: int, tgt_vocab, device) -> None:
