@@ -76,6 +76,9 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.8.7 d2l==0.8.7
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.17.6 d2l==0.17.6
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-1.0.3 d2l==1.0.3
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.11.1 d2l==0.11.1
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.12.0 d2l==0.12.0
+	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/gluonbook-0.7.1 gluonbook==0.7.1
 	$(BIN)/python -c "import numpy; assert numpy.__version__ < '2', numpy.__version__"
 	touch $(TEST_STAMP)
 

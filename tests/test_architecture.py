@@ -18,7 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gluon_rnn"
-FACADES = ("d2l_compat", "d2lzh_compat", "d2l087_compat", "d2l0176_compat", "d2l103_compat")
+FACADES = ("d2l_compat", "d2lzh_compat", "d2l087_compat", "d2l0176_compat", "d2l103_compat",
+           "d2l012_compat", "gluonbook_compat")
 
 CORE = {  # knows no tutorial, generation or book; each module is named here on purpose
     "gluon_rnn", "gluon_rnn.mxnet_compat", "gluon_rnn._checks", "gluon_rnn._files",
@@ -49,7 +50,8 @@ BASE = f"{D2L}.base"
 GENERATIONS = {  # each helper generation of the books: its module, and the facade of it
     f"{D2L}.d2l092": "d2l_compat", f"{D2L}.d2lzh": "d2lzh_compat",
     f"{D2L}.d2l087": "d2l087_compat", f"{D2L}.d2l0176": "d2l0176_compat",
-    f"{D2L}.d2l103": "d2l103_compat",
+    f"{D2L}.d2l103": "d2l103_compat", f"{D2L}.d2l012": "d2l012_compat",
+    f"{D2L}.gluonbook071": "gluonbook_compat",
 }
 LAYERS = {"core": 0, "tutorial": 1, "facade": 1, "books": 2, "app": 3}
 

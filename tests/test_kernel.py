@@ -112,13 +112,13 @@ def test_the_kernel_binds_what_the_code_needs_and_says_why_data_are_missing(tmp_
     ])
     assert replies[0] == "1 0\n"  # the command line's process settings: one OpenMP thread
     assert replies[1] == "d2l_compat d2lzh_compat\n"
-    assert replies[2] == "d2l 0.9.2 (from the cells run so far); d2lzh 1.0.0\n"
+    assert replies[2] == "d2l 0.9.2 (from the cells run so far); d2lzh 1.0.0; gluonbook 0.7.1\n"
     error, traceback = replies[3].splitlines()
     assert error.startswith("ERROR MissingDataError: timemachine.txt not found (looked in data, "
                             "../data, ")
     assert "Set GLUON_RNN_DATA to the folder holding it" in error and traceback == "TRACEBACK 1"
     assert replies[4] == "d2l087_compat\n"
-    assert replies[5] == "d2l 0.8.7 (from the cells run so far); d2lzh 1.0.0\n"
+    assert replies[5] == "d2l 0.8.7 (from the cells run so far); d2lzh 1.0.0; gluonbook 0.7.1\n"
 
 
 def test_the_kernel_reads_the_notebook_jupyter_names(tmp_path):
@@ -141,7 +141,8 @@ def test_the_kernel_reads_the_notebook_jupyter_names(tmp_path):
         "data = d2l.TimeMachine(batch_size=2, num_steps=10)\nprint(len(data.vocab))",
         "from d2l import torch",
     ], env=env, cwd=work)
-    assert replies[:3] == ["d2l103_compat\n", "d2l 1.0.3 (from the code of ch.ipynb); d2lzh 1.0.0\n",
+    assert replies[:3] == ["d2l103_compat\n",
+                           "d2l 1.0.3 (from the code of ch.ipynb); d2lzh 1.0.0; gluonbook 0.7.1\n",
                            "28\n"]
     assert replies[3].startswith("ERROR ImportError: this chapter uses the d2l helper for torch")
 
@@ -159,8 +160,8 @@ def test_the_environments_own_python_kernel_imports_no_oracle():
 def test_the_d2l_magic_refuses_what_it_cannot_bind(tmp_path, value):
     assert _install(tmp_path).returncode == 0
     replies = _cells(tmp_path, [f"%d2l {value}"])
-    expected = f"%d2l: choose one of 0.9.2, 0.8.7, 0.17.6, 1.0.3, got '{value}'\n" if value \
-        else "d2l - (none yet: no cell imported d2l); d2lzh 1.0.0\n"
+    expected = f"%d2l: choose one of 0.9.2, 0.8.7, 0.11.1, 0.12.0, 0.17.6, 1.0.3, got '{value}'\n" if value \
+        else "d2l - (none yet: no cell imported d2l); d2lzh 1.0.0; gluonbook 0.7.1\n"
     assert replies == [expected]
 
 
@@ -204,7 +205,7 @@ def test_the_kernel_serves_the_2020_books_api_with_the_recorded_data(tmp_path):
         "%d2l",
     ])
     assert replies == ["d2l0176_compat\n", "28 ['<unk>', ' ', 'e']\n",
-                       "d2l 0.17.6 (from the cells run so far); d2lzh 1.0.0\n"]
+                       "d2l 0.17.6 (from the cells run so far); d2lzh 1.0.0; gluonbook 0.7.1\n"]
 
 
 def test_installing_over_another_checkouts_kernel_says_so(tmp_path):

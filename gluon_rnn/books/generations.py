@@ -5,6 +5,9 @@ book pages and the notebook kernel alike).
     from d2l import mxnet   the 2020+ books: d2l 0.17.6 (d2l-en 0.15-0.17, d2l-zh 2.0.0),
                             or 1.0.3 (d2l-en 1.0) when the code shows its classes
     d2lzh                   always d2lzh_compat (the Chinese edition, d2lzh 1.0.0)
+    gluonbook               always gluonbook_compat (d2l-zh v0.7, gluonbook 0.7.1)
+    d2l, numpy interface    d2l012_compat (d2l-en v0.7.0 and v0.8.0: d2l 0.11.1, 0.12.0),
+                            when the code imports mxnet's ``np``/``npx`` or calls ``set_np``
     d2l, 4-tuple API        d2l087_compat (the English book before April 2019, d2l 0.8.7)
     d2l                     d2l_compat (d2l 0.9.2), unless --d2l says otherwise
     from d2l import torch   another framework's tab: one line says only MXNet is served
@@ -20,9 +23,14 @@ import types
 from typing import Dict, Iterator, List, Optional
 
 FACADES: Dict[str, str] = {"0.9.2": "d2l_compat", "0.8.7": "d2l087_compat",
+                           "0.11.1": "d2l012_compat", "0.12.0": "d2l012_compat",
                            "0.17.6": "d2l0176_compat", "1.0.3": "d2l103_compat"}
 NEW_API = ("0.17.6", "1.0.3")  # ``from d2l import mxnet as d2l``
+NUMPY_ERA = ("0.11.1", "0.12.0")  # ``import d2l`` with ``from mxnet import np, npx``
 D2LZH_FACADE = "d2lzh_compat"
+GLUONBOOK_FACADE = "gluonbook_compat"
+# the facades of the other module names a chapter may import (always the same generation)
+OTHER_HELPERS: Dict[str, str] = {"d2lzh": D2LZH_FACADE, "gluonbook": GLUONBOOK_FACADE}
 # calls only the 4-tuple generation makes, or makes with its longer signature
 _CLASSIC_LOADERS = ("load_data_time_machine", "load_data_timemachine", "load_data_jay_lyrics")
 _CLASSIC_MIN_ARGS = {"train_and_predict_rnn": 17, "train_and_predict_rnn_gluon": 15,
@@ -80,7 +88,25 @@ def generation_of(source: str, requested: Optional[str] = None) -> str:
     if tree is None or bound is None:
         return "0.9.2"
     names = (bound.get("d2l") or {"d2l"}) - bound.get("d2lzh", set())
-    return "0.8.7" if any(_is_classic(node, names) for node in ast.walk(tree)) else "0.9.2"
+    if any(_is_classic(node, names) for node in ast.walk(tree)):
+        return "0.8.7"
+    return "0.12.0" if _uses_numpy_interface(tree) else "0.9.2"
+
+
+def _uses_numpy_interface(tree: ast.AST) -> bool:
+    """MXNet's numpy interface in the code: ``from mxnet import np``/``npx`` (or their
+    modules imported), or a call of ``set_np``: what the 2019-2020 ``import d2l`` pages
+    (d2l 0.11.1, 0.12.0) do and the nd-era ones (0.8.7, 0.9.2) never do."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "mxnet" and not node.level:
+            if any(alias.name in ("np", "npx") for alias in node.names):
+                return True
+        elif isinstance(node, ast.Import):
+            if any(alias.name in ("mxnet.np", "mxnet.npx") for alias in node.names):
+                return True
+        elif _called(node) == "set_np":
+            return True
+    return False
 
 
 def _bound_names(tree: ast.AST) -> Dict[str, set]:
@@ -132,7 +158,7 @@ def _checked_request(requested: str, new_api: bool) -> str:
         raise ValueError(f"--d2l must be one of {', '.join(FACADES)}, got {requested!r}")
     if (requested in NEW_API) != new_api:
         kind = "`from d2l import mxnet as d2l` (the 2020+ books)" if new_api else \
-            "`import d2l` (the books before 2020)"
+            "`import d2l` (the books up to d2l-en v0.8)"
         fits = ", ".join(g for g in FACADES if (g in NEW_API) == new_api)
         raise ValueError(f"--d2l {requested} does not fit this chapter, which uses {kind}: "
                          f"choose {fits}")
@@ -217,9 +243,9 @@ def refusing_d2l(message: str) -> types.ModuleType:
 @contextlib.contextmanager
 def helpers_bound(generation: str) -> Iterator[None]:
     """Within the block the chapter's imports of ``d2l`` (or ``d2l.mxnet``) give the
-    facade of ``generation`` and ``import d2lzh`` gives :mod:`d2lzh_compat`; the modules
-    they replaced come back after."""
-    names = ("d2l", "d2l.mxnet", "d2lzh")
+    facade of ``generation``, ``import d2lzh`` :mod:`d2lzh_compat` and ``import
+    gluonbook`` :mod:`gluonbook_compat`; the modules they replaced come back after."""
+    names = ("d2l", "d2l.mxnet", *OTHER_HELPERS)
     saved = {name: sys.modules.get(name) for name in names}
     facade = importlib.import_module(FACADES[generation])
     if generation in NEW_API:
@@ -228,7 +254,8 @@ def helpers_bound(generation: str) -> Iterator[None]:
     else:
         sys.modules["d2l"] = facade
         sys.modules.pop("d2l.mxnet", None)
-    sys.modules["d2lzh"] = importlib.import_module(D2LZH_FACADE)
+    for name, other in OTHER_HELPERS.items():
+        sys.modules[name] = importlib.import_module(other)
     try:
         yield
     finally:

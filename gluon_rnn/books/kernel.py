@@ -33,7 +33,7 @@ KERNEL_NAME = "gluon-rnn-d2l"
 DISPLAY_NAME = "Python 3 (gluon-rnn: d2l books)"
 # the kernels of earlier gluon-rnn versions, one per generation: replaced by this one
 OLD_KERNELS = tuple(f"{KERNEL_NAME}-{generation}" for generation in FACADES)
-_HELPERS = re.compile(r"^\s*(?:import\s+d2l|from\s+d2l\b|import\s+d2lzh|from\s+d2lzh\b)", re.M)
+_HELPERS = re.compile(r"^\s*(?:import|from)\s+(?:d2l|d2lzh|gluonbook)\b", re.M)
 
 
 # The kernel starts in the notebook's folder, first on sys.path: out of it while the kernel
@@ -229,7 +229,7 @@ class HelperBinding:
             "none yet: no cell imported d2l" if self.generation is None else \
             f"from the code of {self.notebook.name}" if self.notebook else \
             "from the cells run so far"
-        print(f"d2l {self.generation or '-'} ({how}); d2lzh 1.0.0")
+        print(f"d2l {self.generation or '-'} ({how}); d2lzh 1.0.0; gluonbook 0.7.1")
 
 
 def show_missing_data_short(shell) -> None:

@@ -24,10 +24,13 @@ def _add_chapter(sub) -> None:
     p = command(
         sub, "chapter", "run an unmodified chapter (script, book page or notebook) of the "
                         "MXNet-era d2l books",
-        description="Run CHAPTER with `import d2l` / `import d2lzh` resolving to the facade of "
-                    "the helper it was written for: d2lzh 1.0.0 (the Chinese edition), d2l "
-                    "0.8.7 (the 4-tuple API, found in the code or chosen with --d2l) or d2l "
-                    "0.9.2. A .py script runs as __main__ with ARGS as its command line; a .md "
+        description="Run CHAPTER with `import d2l`, `from d2l import mxnet`, `import d2lzh` and "
+                    "`import gluonbook` resolving to the facade of the helper it was written "
+                    "for, read from its code: d2l 1.0.3 (the 1.0 book's classes) or 0.17.6 "
+                    "(`from d2l import mxnet`), d2l 0.12.0 (also serving 0.11.1: `import d2l` "
+                    "with mxnet's np/npx), d2l 0.8.7 (the 4-tuple API) or 0.9.2 (`import "
+                    "d2l`), d2lzh 1.0.0, gluonbook 0.7.1; --d2l chooses. A .py script runs "
+                    "as __main__ with ARGS as its command line; a .md "
                     "book page runs its {.python .input} cells in order in IPython; a .ipynb "
                     "notebook runs in a Jupyter kernel and is written back executed.")
     add_options(p, [

@@ -1,0 +1,183 @@
+"""The releases before the 2020+ books that had no facade until issue 28: d2l-en v0.7.0 and
+v0.8.0 (`import d2l` beside `from mxnet import np, npx`: d2l==0.11.1 and d2l==0.12.0) and
+d2l-zh v0.7 (`import gluonbook as gb`, gluonbook==0.7.1), against the published helpers
+`make test` installs --no-deps into .venv/oracles. Every recurrent page of each release
+(tests/fixtures/d2l070, d2l080, gluonbook: the pages' code cells, epochs and sizes cut)
+runs on the real helper and through `gluon-rnn chapter`, which must bind the right facade
+by itself, under the same seeds; the printed lines (speeds aside) must be the same."""
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sys
+
+import mxnet as mx
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, load_oracle, require_data
+from gluon_rnn.books.figures import FigureSink
+from gluon_rnn.books.generations import generation_of
+from gluon_rnn.books.pages import page_cells, run_page
+from gluon_rnn.cli import main
+
+SPEED = re.compile(r"\b\d+(\.\d+)? tokens/sec on")
+TIME = re.compile(r"\btime \d+\.\d+s\b")  # gluonbook's PTB page prints its epochs' times
+ALT_FRA_ENG = "73848f36c17cc9c0187a058d6f7f315e68cdd61f"  # data/README.md
+V070 = ["text-preprocessing", "lang-model", "rnn-scratch", "rnn-gluon"]
+V080 = ["language-models-and-dataset", "rnn-scratch", "rnn-gluon", "gru", "lstm", "deep-rnn",
+        "bi-rnn"]
+V080_MT = ["machine-translation-and-dataset", "encoder-decoder", "seq2seq"]
+GLUONBOOK = ["rnn", "gru", "lstm", "rnn-gluon"]
+
+
+def _seeded() -> None:
+    random.seed(0)
+    mx.random.seed(0)
+    np.random.seed(0)
+
+
+def _lines(text: str) -> list:
+    return [TIME.sub("time Ns", SPEED.sub("N tokens/sec on", line)) for line in text.splitlines()]
+
+
+def _theirs(page, module: str, helper, monkeypatch, capsys) -> list:
+    """The page run on the published helper (our page runner, their module)."""
+    capsys.readouterr()
+    _seeded()
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, module, helper)
+        try:
+            run_page(page, page_cells(page.read_text(encoding="utf-8")),
+                     FigureSink(None, page.stem))
+        finally:
+            mx.npx.reset_np()  # the page's npx.set_np(), which `gluon-rnn chapter` undoes too
+    return _lines(capsys.readouterr().out)
+
+
+def _ours(page, capsys) -> list:
+    capsys.readouterr()
+    _seeded()
+    assert main(["chapter", str(page)]) == 0, capsys.readouterr().err
+    return _lines(capsys.readouterr().out)
+
+
+def _compare(book, fixtures, name, module, helper, monkeypatch, capsys) -> list:
+    page = book / f"{name}.md"
+    shutil.copy(FIXTURES / fixtures / f"{name}.md", page)
+    ours = _ours(page, capsys)
+    assert ours == _theirs(page, module, helper, monkeypatch, capsys)
+    return ours
+
+
+@pytest.mark.parametrize("name", V070)
+def test_d2l_en_0_7_pages_print_what_d2l_0_11_1_prints(book, monkeypatch, capsys, name):
+    ours = _compare(book, "d2l070", name, "d2l", load_oracle("d2l", "0.11.1"), monkeypatch,
+                    capsys)
+    trained = [line for line in ours if "tokens/sec on cpu(0)" in line]
+    assert len(trained) == {"rnn-scratch": 2, "rnn-gluon": 1}.get(name, 0)
+    assert all(1 < float(line.split()[1].rstrip(",")) < 40 for line in trained)
+
+
+@pytest.mark.parametrize("name", V080)
+def test_d2l_en_0_8_pages_print_what_d2l_0_12_0_prints(book, monkeypatch, capsys, name):
+    ours = _compare(book, "d2l080", name, "d2l", load_oracle("d2l", "0.12.0"), monkeypatch,
+                    capsys)
+    trained = [line for line in ours if "tokens/sec on cpu(0)" in line]
+    assert len(trained) == {"rnn-scratch": 2, "rnn-gluon": 1, "gru": 2, "lstm": 2,
+                            "deep-rnn": 1, "bi-rnn": 1}.get(name, 0)
+
+
+@pytest.fixture
+def book_with_fra_eng(book):
+    require_data("fra-eng.zip")
+    from gluon_rnn.data.resolve import resolve
+
+    shutil.copy(resolve("fra-eng.zip"), book.parent / "data" / "fra-eng.zip")
+    return book
+
+
+@pytest.mark.parametrize("name", V080_MT)
+def test_d2l_en_0_8_translation_pages_print_what_d2l_0_12_0_prints(
+        book_with_fra_eng, monkeypatch, capsys, name):
+    theirs = load_oracle("d2l", "0.12.0")
+    monkeypatch.setitem(theirs.DATA_HUB, "fra-eng", (theirs.DATA_URL + "fra-eng.zip", ALT_FRA_ENG))
+    ours = _compare(book_with_fra_eng, "d2l080", name, "d2l", theirs, monkeypatch, capsys)
+    if name == "seq2seq":
+        assert [line.split(" =>")[0] for line in ours if " => " in line] == \
+            ["Go .", "Wow !", "I'm OK .", "I won !"]
+
+
+@pytest.mark.parametrize("name", GLUONBOOK)
+def test_d2l_zh_0_7_pages_print_what_gluonbook_prints(book, monkeypatch, capsys, name):
+    if name == "rnn-gluon":
+        require_data("ptb.zip")
+        from gluon_rnn.data.resolve import resolve
+
+        shutil.copy(resolve("ptb.zip"), book.parent / "data" / "ptb.zip")
+    ours = _compare(book, "gluonbook", name, "gluonbook", load_oracle("gluonbook", "0.7.1"),
+                    monkeypatch, capsys)
+    assert any(line.startswith(("epoch 1, perplexity", "epoch 1,")) for line in ours), ours
+
+
+@pytest.mark.parametrize("fixtures, name, generation", [
+    ("d2l070", "rnn-scratch", "0.12.0"), ("d2l080", "seq2seq", "0.12.0"),
+    ("gluonbook", "gru", "0.9.2"), ("d2l0176", "rnn-scratch", "0.17.6"),
+])
+def test_the_numpy_interface_binds_the_numpy_era_facade(fixtures, name, generation):
+    """`import d2l` with mxnet's np/npx is d2l 0.11.1/0.12.0's API, not 0.9.2's nd one; a
+    gluonbook page imports no d2l at all (its `gluonbook` is bound whatever the d2l)."""
+    source = "\n".join(code for _, code in page_cells(
+        (FIXTURES / fixtures / f"{name}.md").read_text(encoding="utf-8")))
+    assert generation_of(source) == generation
+
+
+def test_numpy_era_helpers_match_the_real_ones(book):
+    """Called as a reader's own code would: the same vocabulary (ties alphabetical), batches
+    of both iterators under the same seeds, and 0.11.1's special tokens."""
+    import d2l012_compat as ours
+
+    theirs = load_oracle("d2l", "0.12.0")
+    older = load_oracle("d2l", "0.11.1")
+    mx.npx.set_np()
+    try:
+        got = []
+        for helper in (ours, theirs):
+            _seeded()
+            corpus, vocab = helper.load_corpus_time_machine(5000)
+            batches = [[x.asnumpy().tolist() for x in batch]
+                       for fn in (helper.seq_data_iter_random, helper.seq_data_iter_consecutive)
+                       for batch in fn(corpus, 3, 7)]
+            words = helper.Vocab(helper.tokenize(helper.read_time_machine()), min_freq=2)
+            got.append((corpus, vocab.idx_to_token, batches, words.idx_to_token[:50],
+                        len(words)))
+        assert got[0] == got[1] and len(got[0][2]) > 100
+        tokens = [["b", "a", "c", "a"], ["c", "d"]]
+        special = ours.Vocab(tokens, use_special_tokens=True)
+        real = older.Vocab(tokens, use_special_tokens=True)
+        assert special.idx_to_token == real.idx_to_token == ["<pad>", "<bos>", "<eos>", "<unk>",
+                                                             "a", "c", "b", "d"]
+        assert (special.unk, special["zzz"]) == (real.unk, real["zzz"]) == (3, 3)
+    finally:
+        mx.npx.reset_np()
+
+
+@pytest.mark.parametrize("fixtures, name, expect", [
+    ("d2l070", "rnn-gluon", "tokens/sec on cpu(0)"),
+    ("gluonbook", "gru", "epoch 1, perplexity"),
+])
+def test_a_notebook_of_each_older_release_runs_through_chapter(book, capsys, fixtures, name,
+                                                               expect):
+    """The page's cells as a notebook, run in the kernel, which binds `import d2l` (numpy
+    interface) and `import gluonbook` with no choice made by hand."""
+    import nbformat
+
+    page = FIXTURES / fixtures / f"{name}.md"
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(code) for _, code in page_cells(page.read_text(encoding="utf-8"))])
+    path = book / f"{name}.ipynb"
+    nbformat.write(notebook, str(path))
+    assert main(["chapter", str(path)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert expect in out and "Traceback" not in out
