@@ -58,3 +58,38 @@ def check_choice(name: str, value, choices) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+
+
+def is_mxnet_error(err: BaseException) -> bool:
+    """MXNet's own error (``mxnet.base.MXNetError``), told without importing MXNet."""
+    return type(err).__name__ == "MXNetError"
+
+
+def one_line_reason(err: BaseException) -> str:
+    """The line that says why: for MXNet's errors (a C++ stack first) the line with the
+    check that failed or the error's own message, else the first line."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    if is_mxnet_error(err):
+        frames = ("Traceback", "File ", "[bt]", "Stack trace", "at ")
+        reasons = [line for line in lines if not line.startswith(frames)]
+        checks = [line for line in reasons if "Check failed" in line or "Error" in line]
+        if checks:
+            return checks[0]
+        return (reasons or lines)[-1]
+    return lines[0]
+
+
+def without_mxnet_stack(err: BaseException) -> BaseException:
+    """An MXNet error as the same type with its one reason line (MXNet puts its C++ stack
+    in the message, dozens of lines a reader cannot act on); any other error as it is."""
+    if not is_mxnet_error(err) or len(str(err).strip().splitlines()) <= 1:
+        return err
+    try:
+        reason = one_line_reason(err).removeprefix(f"{type(err).__name__}: ")
+        short = type(err)(f"{reason} (MXNet's C++ stack left out)")
+    except Exception:  # a subclass with another constructor: leave it whole
+        return err
+    short.__traceback__ = err.__traceback__
+    return short

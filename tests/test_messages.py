@@ -97,3 +97,36 @@ def test_d2l_is_taken_for_a_chapter_that_imports_no_helper(tmp_path, capsys):
     script.write_text("print('no helper here')\n")
     assert main(["chapter", "--d2l", "0.17.6", str(script)]) == 0
     assert capsys.readouterr().out == "no helper here\n"
+
+
+MXNET_SHAPE_ERROR = ("import mxnet as mx\n"
+                     "mx.nd.dot(mx.nd.ones((2, 3)), mx.nd.ones((4, 5))).wait_to_read()\n")
+
+
+@pytest.mark.parametrize("suffix", [".py", ".md"])
+def test_an_mxnet_error_in_a_chapter_ends_in_its_reason(tmp_path, capsys, monkeypatch, suffix):
+    """MXNet writes its C++ stack into the error's message; a reader's traceback ends in
+    the check that failed, its own frames kept."""
+    monkeypatch.chdir(tmp_path)
+    chapter = tmp_path / f"shapes{suffix}"
+    chapter.write_text(MXNET_SHAPE_ERROR if suffix == ".py" else
+                       f"# shapes\n\n```{{.python .input}}\n{MXNET_SHAPE_ERROR}```\n")
+    assert main(["chapter", str(chapter)]) == 1
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("mxnet.base.MXNetError: Check failed"), err
+    assert last.endswith("(MXNet's C++ stack left out)")
+    assert "[bt]" not in err and "Stack trace" not in err and "src/operator" not in err
+    assert "line 2" in err  # the reader's own frame
+
+
+def test_the_1_0_vocabulary_and_predict_say_what_is_wrong():
+    import d2l103_compat as d2l
+
+    vocab = d2l.Vocab(list("hello world"))
+    with pytest.raises(IndexError, match=r"index 50 is outside the vocabulary of 9 tokens"):
+        vocab.to_tokens(50)
+    assert vocab.to_tokens([3]) == ["e"]  # d2l: TypeError for a list of one index
+    model = d2l.RNNLMScratch(d2l.RNNScratch(num_inputs=9, num_hiddens=4), vocab_size=9)
+    with pytest.raises(ValueError, match="prefix must hold at least one character"):
+        model.predict("", 5, vocab)

@@ -8,6 +8,8 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
+from .._checks import without_mxnet_stack
+
 
 def exit_status(code) -> int:
     """``sys.exit(code)`` as Python's own exit status (a message is printed, status 1)."""
@@ -20,8 +22,10 @@ def exit_status(code) -> int:
 def print_traceback_from(filename: str, error: BaseException, tb=None) -> None:
     """The traceback from the first frame of ``filename`` on (the runner's frames dropped);
     an error raised before any of its code ran (a syntax error, a NUL byte in the file) as
-    Python shows it: no frame, the file, line and caret where it has them."""
+    Python shows it: no frame, the file, line and caret where it has them. MXNet's errors
+    end in their reason, without the C++ stack MXNet writes into the message."""
     tb = tb or error.__traceback__
+    error = without_mxnet_stack(error)
     start = tb
     while start is not None and \
             Path(start.tb_frame.f_code.co_filename).resolve() != Path(filename).resolve():

@@ -234,15 +234,19 @@ class HelperBinding:
 
 def show_missing_data_short(shell) -> None:
     """Data that are not there show as one error line in the cell (the file and the ways
-    to provide it), not as a traceback through the resolver; other errors as always."""
+    to provide it), not as a traceback through the resolver; MXNet's errors end in their
+    reason, without the C++ stack MXNet writes into the message; other errors as always."""
+    from .._checks import without_mxnet_stack
     from .errors import missing_data
 
     def handler(shell, etype, value, tb, tb_offset=None):
         message = missing_data(value)
         if message is None:
-            return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return shell.showtraceback((etype, without_mxnet_stack(value), tb),
+                                       tb_offset=tb_offset)
         shell._showtraceback(etype, value, [f"{etype.__name__}: {message}"])
-    shell.set_custom_exc((FileNotFoundError,), handler)
+    # MXNetError is a RuntimeError (named here without loading MXNet at the kernel's start)
+    shell.set_custom_exc((FileNotFoundError, RuntimeError), handler)
 
 
 def _notebook_path(environ=os.environ) -> Optional[Path]:

@@ -18,6 +18,7 @@ import logging
 import sys
 from typing import List, Optional
 
+from .._checks import one_line_reason
 from ..signals import ChapterTerminated, Terminated, stops_raise
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
@@ -105,22 +106,6 @@ def _subparser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser
         if not isinstance(name, str) or name not in chosen[0].choices:
             return parser
         parser = chosen[0].choices[name]
-
-
-def _one_line(err: BaseException) -> str:
-    """The line that says why: for MXNet's errors (a C++ traceback first) the line
-    with the check that failed or the error's own message, else the first line."""
-    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
-    if not lines:
-        return type(err).__name__
-    if type(err).__name__ == "MXNetError":
-        frames = ("Traceback", "File ", "[bt]", "Stack trace", "at ")
-        reasons = [line for line in lines if not line.startswith(frames)]
-        checks = [line for line in reasons if "Check failed" in line or "Error" in line]
-        if checks:
-            return checks[0]
-        return (reasons or lines)[-1]
-    return lines[0]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -217,7 +202,7 @@ def _mxnet_refusal(err: BaseException) -> str:
     """MXNet's error as one line, naming the setting of the user's it comes from."""
     import os
 
-    line = _one_line(err)
+    line = one_line_reason(err)
     engine = os.environ.get("MXNET_ENGINE_TYPE")
     if engine is not None and "Engine" in line:
         return (f"MXNET_ENGINE_TYPE={engine!r} names no engine of MXNet's ({line}): set it to "

@@ -49,9 +49,20 @@ class Vocab:
         return token in self.token_to_idx
 
     def to_tokens(self, indices):
-        if hasattr(indices, "__len__") and len(indices) > 1:
-            return [self.idx_to_token[int(index)] for index in indices]
-        return self.idx_to_token[indices]
+        """The tokens of a sequence of indices, or the token of one index (d2l's, where a
+        sequence of one index is a ``TypeError``: here its list of one token); an index
+        outside the vocabulary is an ``IndexError`` that says so."""
+        if hasattr(indices, "__len__") and not isinstance(indices, str) \
+                and getattr(indices, "ndim", 1) > 0:
+            return [self._token(index) for index in indices]
+        return self._token(indices)
+
+    def _token(self, index):
+        position = int(index)
+        if not -len(self.idx_to_token) <= position < len(self.idx_to_token):
+            raise IndexError(f"index {position} is outside the vocabulary of "
+                             f"{len(self.idx_to_token)} tokens (0..{len(self.idx_to_token) - 1})")
+        return self.idx_to_token[position]
 
     @property
     def unk(self):
@@ -175,7 +186,10 @@ class RNNLMScratch(Classifier):
         return self.output_layer(rnn_outputs)
 
     def predict(self, prefix, num_preds, vocab, device=None):
-        """``prefix`` and ``num_preds`` characters chosen greedily (d2l ``predict``)."""
+        """``prefix`` and ``num_preds`` characters chosen greedily (d2l ``predict``; an empty
+        prefix is a ``ValueError`` here, an ``IndexError`` there)."""
+        if not len(prefix):
+            raise ValueError("prefix must hold at least one character to start from")
         state, outputs = None, [vocab[prefix[0]]]
         for i in range(len(prefix) + num_preds - 1):
             X = np.array([[outputs[-1]]], ctx=device)
