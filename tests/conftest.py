@@ -24,6 +24,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # neither read nor written by the tests: each session has its own, empty
 os.environ["GLUON_RNN_CONFIG"] = os.path.join(__import__("tempfile").mkdtemp(
     prefix="gluon-rnn-test-settings-"), "config.json")
+# nor its cache: what a test downloads or unpacks there (an archive found in a read-only data
+# folder is unpacked into the cache) lands in the session's own
+os.environ["GLUON_RNN_CACHE"] = __import__("tempfile").mkdtemp(prefix="gluon-rnn-test-cache-")
 if not os.environ.get("GLUON_RNN_DATA") and SHARED_DATA.is_dir():
     os.environ["GLUON_RNN_DATA"] = str(SHARED_DATA)
 DATA_CONFIGURED = bool(os.environ.get("GLUON_RNN_DATA"))
@@ -198,3 +201,23 @@ def pytest_configure(config):
 def pytest_runtest_setup(item):
     for marker in item.iter_markers("requires_data"):
         require_data(*marker.args)
+
+
+def _shared_data_listing() -> list:
+    return sorted(p.name for p in SHARED_DATA.iterdir()) if SHARED_DATA.is_dir() else []
+
+
+_SHARED_DATA_AT_START = _shared_data_listing()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Tests write only into temporary folders: the shared data folder the Makefile points
+    $GLUON_RNN_DATA at holds the same files after the session (checked once, by the
+    controller), or the session fails naming what appeared or went."""
+    if hasattr(session.config, "workerinput"):
+        return
+    now = _shared_data_listing()
+    if now != _SHARED_DATA_AT_START:
+        changed = sorted(set(now) ^ set(_SHARED_DATA_AT_START))
+        print(f"\nthe tests changed {SHARED_DATA}: {', '.join(changed)}", file=sys.stderr)
+        session.exitstatus = 1

@@ -191,7 +191,8 @@ def extract_archive(archive: str, folder=None) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     else:
         folder = Path(archive).parent
-        if not os.access(folder, os.W_OK):
+        # a folder its owner marked read-only counts as such for root too (who may write)
+        if not os.access(folder, os.W_OK) or not folder.stat().st_mode & 0o222:
             folder = default_cache_dir()
             folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -76,8 +76,10 @@ class MTFraEng(DataModule):
 
     def _download(self):
         url, sha1_hash = hub_entry("fra-eng.zip")
-        extract(download(url, self.root, sha1_hash))
-        with open(os.path.join(self.root, "fra-eng", "fra.txt"), encoding="utf-8") as f:
+        # unpacked beside the archive as d2l's extract does, or into the cache where that
+        # folder is read-only: read from where it went
+        where = extract_archive(download(url, self.root, sha1_hash))
+        with open(os.path.join(where, "fra-eng", "fra.txt"), encoding="utf-8") as f:
             return f.read()
 
     def _preprocess(self, text):
