@@ -67,7 +67,9 @@ PAGES = {
     "seq2seq": Page("d2l0176", "seq2seq", "d2l-0.17.6", (),
                     ("lr, num_epochs, device = 0.005, 10,", "lr, num_epochs, device = 0.005, {},"),
                     (1.0, 1.0), REGISTER_COPY, 10),
-    "v0.7.0-rnn-scratch": Page("d2l070", "rnn-scratch", "d2l-0.11.1", (),
+    "v0.7.0-rnn-scratch": Page("d2l070", "rnn-scratch", "d2l-0.11.1",
+                               (("= len(vocab), 32, d2l.try_gpu()",
+                                 "= len(vocab), 512, d2l.try_gpu()"),),
                                ("num_epochs, lr = 2, 1", "num_epochs, lr = {}, 1"), (1.5, 1.0)),
 }
 
