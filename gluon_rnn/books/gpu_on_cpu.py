@@ -49,7 +49,18 @@ def _caller() -> str:
     frame: Optional[FrameType] = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(skip):
         frame = frame.f_back
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "the chapter"
+    if frame is None:
+        return "the chapter"
+    return _place(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _place(filename: str, line: int) -> str:
+    """A notebook cell's line as IPython names it in tracebacks (``Cell In[3], line 6``)
+    rather than the temporary file ipykernel compiles the cell from; else ``file:line``."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+    number = cells.get(filename) if isinstance(cells, dict) else None
+    return f"Cell In[{number}], line {line}" if number is not None else f"{filename}:{line}"
 
 
 def install(choice: str) -> Callable[[], None]:
