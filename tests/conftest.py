@@ -221,3 +221,20 @@ def pytest_sessionfinish(session, exitstatus):
         changed = sorted(set(now) ^ set(_SHARED_DATA_AT_START))
         print(f"\nthe tests changed {SHARED_DATA}: {', '.join(changed)}", file=sys.stderr)
         session.exitstatus = 1
+
+
+HUB_MODULES = ("gluon_rnn.tutorials.d2l.d2l012.rnn", "gluon_rnn.tutorials.d2l.d2l0176.rnn",
+               "gluon_rnn.tutorials.d2l.d2l103")
+
+
+@pytest.fixture(autouse=True)
+def _data_hubs_restored():
+    """A page registers `d2l.DATA_HUB` entries on the helper it was given (the books'
+    design: the machine-translation fixtures register the documented fra-eng copy); the
+    next test gets each generation's DATA_HUB as it was."""
+    hubs = [importlib.import_module(name).DATA_HUB for name in HUB_MODULES]
+    saved = [dict(hub) for hub in hubs]
+    yield
+    for hub, before in zip(hubs, saved):
+        hub.clear()
+        hub.update(before)

@@ -3,7 +3,8 @@
 :data:`gluon_rnn.data.resolve.DATA_FILES`) and ``fetch``, where a data file is found.
 
 ``fetch``: the book's own folder (``../data``) when the file there has the expected
-SHA-1, else, for a file gluon-rnn knows, its resolver (``$GLUON_RNN_DATA``, ``./data``,
+SHA-1, else, for a file gluon-rnn knows (asked for with its published SHA-1 or a documented
+alternative's), its resolver (``$GLUON_RNN_DATA``, ``./data``,
 ``../data``, the cache; downloading, verified, only when online), else a verified
 download into the book's folder. The helpers themselves write whatever ``requests``
 brings, unverified, and fail with a connection error offline.
@@ -33,7 +34,8 @@ def fetch(url: str, folder: str, sha1_hash: Optional[str]) -> str:
     if fname.is_file() and (sha1_hash is None or sha1_of(fname) == sha1_hash):
         return str(fname)
     known = DATA_FILES.get(fname.name)
-    if known is not None and (sha1_hash is None or known.sha1 == sha1_hash):
+    documented = () if known is None else (known.sha1, *(sha for sha, _ in known.alternatives))
+    if known is not None and (sha1_hash is None or sha1_hash in documented):
         return str(resolve(fname.name))
     return str(download_file(url, fname, sha1_hash))
 

