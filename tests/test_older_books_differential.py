@@ -228,3 +228,26 @@ def test_translation_pages_run_in_a_bare_folder(tmp_path, monkeypatch, capsys, f
     # copies the archive into its root, ../data, and unpacks it there
     unpacked = tmp_path / "work" / "data" if generation == "1.0.3" else tmp_path / "cache"
     assert (unpacked / "fra-eng" / "fra.txt").is_file()
+
+
+@pytest.mark.parametrize("marks", [",.!?", ",.!"])  # 0.17.6/1.0.3's and 0.12.0's
+def test_the_prepared_text_is_the_character_loops(marks):
+    """prepare_nmt_text's regular expression against the books' loop (a space before each
+    mark that follows a non-space), on the data's first 20,000 pairs and the edges."""
+    import zipfile
+
+    from gluon_rnn.data.resolve import resolve
+    from gluon_rnn.tutorials.d2l.base import prepare_nmt_text
+
+    def books(text):
+        text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
+        return "".join(" " + c if i and c in marks and text[i - 1] != " " else c
+                       for i, c in enumerate(text))
+
+    require_data("fra-eng.zip")
+    with zipfile.ZipFile(resolve("fra-eng.zip")) as archive:
+        text = archive.read("fra-eng/fra.txt").decode("utf-8")
+    sample = "".join(text.splitlines(True)[:20000])
+    for case in [sample, "", ".", " .", "a\n.", "!!hi..\u202f!", "Va !\tGo?", "\xa0?x"]:
+        assert prepare_nmt_text(case, marks) == books(case), case[:40]
+    assert prepare_nmt_text("Hi.Go?", marks) == ("hi .go ?" if "?" in marks else "hi .go?")
