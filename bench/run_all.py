@@ -33,6 +33,7 @@ SCRIPTS = [  # (script, arguments)
     ("chapter_epoch.py", []),
     ("notebook_kernel.py", []),
     ("new_books_pages.py", []),
+    ("straight_dope_notebook.py", ["--epochs", "1"]),
     ("d2l_epoch.py", []),
     ("rnnlm_step.py", []),
     ("gates_bptt.py", []),
