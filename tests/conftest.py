@@ -238,3 +238,21 @@ def _data_hubs_restored():
     for hub, before in zip(hubs, saved):
         hub.clear()
         hub.update(before)
+
+
+def small_fra_eng(folder: Path, lines: int = 3000) -> str:
+    """``folder/fra-eng.zip`` holding the first ``lines`` pairs of the English-French data in
+    its layout (``fra-eng/fra.txt``), for pages that read and prepare the whole text on
+    both sides of a differential test; returns its SHA-1, which the test registers in
+    both helpers' ``DATA_HUB`` (and in a page's own registration) in place of the copy's."""
+    import zipfile
+
+    from gluon_rnn.data.resolve import resolve, sha1_of
+
+    require_data("fra-eng.zip")
+    with zipfile.ZipFile(resolve("fra-eng.zip")) as full:
+        text = full.read("fra-eng/fra.txt").decode("utf-8")
+    path = Path(folder) / "fra-eng.zip"
+    with zipfile.ZipFile(path, "w") as small:
+        small.writestr("fra-eng/fra.txt", "".join(text.splitlines(True)[:lines]))
+    return sha1_of(path)
