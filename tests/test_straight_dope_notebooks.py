@@ -132,3 +132,51 @@ def test_the_oracle_copy_writes_the_0_11_reshape_out(repository):
     assert "labels.reshape((-1,))[:batch_size * num_batches * seq_length * vocab_size]" in text
     assert "mx.gpu(" not in text and "mx.cpu()" in text
     shutil.rmtree(repository)
+
+
+def test_straight_dope_and_the_notebook_compute_the_same_step():
+    """Where `gluon-rnn straight-dope` and simple-rnn.ipynb compute the same thing they
+    agree: the notebook's own softmax, simple_rnn, cross-entropy and SGD (its cells, run
+    here) and the tutorial module's give the same outputs, loss, gradients and update for
+    the same parameters and batch. (They differ in what README names: character order,
+    licence cut, lazy batches.)"""
+    import mxnet as mx
+    import nbformat
+    import numpy as np
+    from mxnet import autograd, nd
+
+    from gluon_rnn.tutorials import straight_dope as ours
+
+    notebook = nbformat.read(str(FIXTURES / "straight_dope" / "simple-rnn.ipynb"), as_version=4)
+    theirs: dict = {"nd": nd}
+    for name in ("softmax", "simple_rnn", "cross_entropy", "average_ce_loss", "SGD"):
+        exec(next(c.source for c in notebook.cells if f"def {name}(" in c.source), theirs)
+    mx.random.seed(1)
+    params = ours.get_params(10, 8, 10)
+    copies = [p.copy() for p in params]
+    for p in copies:
+        p.attach_grad()
+    theirs.update(zip(("Wxh", "Whh", "bh", "Why", "by"), copies))
+    rng = np.random.RandomState(0)
+    inputs = [nd.one_hot(nd.array(rng.randint(0, 10, 4)), 10) for _ in range(5)]
+    labels = [nd.one_hot(nd.array(rng.randint(0, 10, 4)), 10) for _ in range(5)]
+    state = nd.zeros((4, 8))
+    with autograd.record():
+        mine, h_mine = ours.simple_rnn(inputs, state, params, temperature=1.0)
+        loss_mine = ours.average_ce_loss(mine, labels)
+    loss_mine.backward()
+    with autograd.record():
+        real, h_real = theirs["simple_rnn"](inputs, state, temperature=1.0)
+        loss_real = theirs["average_ce_loss"](real, labels)
+    loss_real.backward()
+    np.testing.assert_allclose(loss_mine.asnumpy(), loss_real.asnumpy(), rtol=1e-6)
+    np.testing.assert_allclose(h_mine.asnumpy(), h_real.asnumpy(), rtol=1e-6)
+    for a, b in zip(mine, real):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6)
+    for a, b in zip(params, copies):
+        np.testing.assert_allclose(a.grad.asnumpy(), b.grad.asnumpy(), rtol=1e-5, atol=1e-8)
+    ours.SGD(params, 0.5)
+    theirs["SGD"](copies, 0.5)
+    for a, b in zip(params, copies):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-6, atol=1e-8)
+    assert float(loss_mine.asscalar()) > 2  # an untrained model: about log(10)
