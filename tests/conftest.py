@@ -240,19 +240,81 @@ def _data_hubs_restored():
         hub.update(before)
 
 
+def small_zip(data_name: str, path: Path, lines: int) -> str:
+    """``path``: the data file ``data_name`` (a zip of text files, ``fra-eng.zip`` or
+    ``ptb.zip``) with the first ``lines`` lines of each text member, in its layout, for
+    pages that read a whole corpus in Python on both sides of a differential test;
+    returns its SHA-1 (what a test registers in place of the full copy's)."""
+    import zipfile
+
+    from gluon_rnn.data.resolve import resolve, sha1_of
+
+    require_data(data_name)
+    with zipfile.ZipFile(resolve(data_name)) as full, zipfile.ZipFile(path, "w") as small:
+        for name in full.namelist():
+            if name.endswith(".txt") and not name.startswith("__MACOSX"):
+                text = full.read(name).decode("utf-8")
+                small.writestr(name, "".join(text.splitlines(True)[:lines]))
+    return sha1_of(path)
+
+
+def seeded() -> None:
+    """The three seeds a differential test gives both sides."""
+    import random
+
+    import mxnet as mx
+    import numpy as np
+
+    random.seed(0)
+    mx.random.seed(0)
+    np.random.seed(0)
+
+
+def fixture_page(book: Path, fixtures: str, name: str, edits=()) -> Path:
+    """``FIXTURES/fixtures/name.md`` copied into the chapter folder ``book``, each ``(old,
+    new)`` of ``edits`` replaced."""
+    text = (FIXTURES / fixtures / f"{name}.md").read_text(encoding="utf-8")
+    for old, new in edits:
+        text = text.replace(old, new)
+    page = book / f"{name}.md"
+    page.write_text(text, encoding="utf-8")
+    return page
+
+
+def output_on_real_helper(page: Path, modules: dict, monkeypatch, capsys) -> str:
+    """What ``page`` prints run by our page runner (seeded) with ``sys.modules`` holding
+    ``modules`` (the published helper's, by the names the page imports)."""
+    import mxnet as mx
+
+    from gluon_rnn.books.figures import FigureSink
+    from gluon_rnn.books.pages import page_cells, run_page
+
+    capsys.readouterr()
+    seeded()
+    with monkeypatch.context() as patch:
+        for name, module in modules.items():
+            patch.setitem(sys.modules, name, module)
+        try:
+            run_page(page, page_cells(page.read_text(encoding="utf-8")),
+                     FigureSink(None, page.stem))
+        finally:
+            mx.npx.reset_np()  # the page's npx.set_np(), which `gluon-rnn chapter` undoes too
+    return capsys.readouterr().out
+
+
+def output_through_chapter(page: Path, capsys) -> str:
+    """What ``page`` prints through ``gluon-rnn chapter`` (seeded), which must succeed."""
+    from gluon_rnn.cli import main
+
+    capsys.readouterr()
+    seeded()
+    assert main(["chapter", str(page)]) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
 def small_fra_eng(folder: Path, lines: int = 3000) -> str:
     """``folder/fra-eng.zip`` holding the first ``lines`` pairs of the English-French data in
     its layout (``fra-eng/fra.txt``), for pages that read and prepare the whole text on
     both sides of a differential test; returns its SHA-1, which the test registers in
     both helpers' ``DATA_HUB`` (and in a page's own registration) in place of the copy's."""
-    import zipfile
-
-    from gluon_rnn.data.resolve import resolve, sha1_of
-
-    require_data("fra-eng.zip")
-    with zipfile.ZipFile(resolve("fra-eng.zip")) as full:
-        text = full.read("fra-eng/fra.txt").decode("utf-8")
-    path = Path(folder) / "fra-eng.zip"
-    with zipfile.ZipFile(path, "w") as small:
-        small.writestr("fra-eng/fra.txt", "".join(text.splitlines(True)[:lines]))
-    return sha1_of(path)
+    return small_zip("fra-eng.zip", Path(folder) / "fra-eng.zip", lines)

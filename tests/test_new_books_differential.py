@@ -7,19 +7,22 @@ which must bind the right facade by itself, under the same three seeds; the prin
 (speeds aside) and the values shown must be the same."""
 from __future__ import annotations
 
-import random
 import re
 import shutil
-import sys
 
 import mxnet as mx
-import numpy as np
 import pytest
 
-from conftest import FIXTURES, load_oracle
-from gluon_rnn.books.figures import FigureSink
+from conftest import (
+    FIXTURES,
+    fixture_page,
+    load_oracle,
+    output_on_real_helper,
+    output_through_chapter,
+    seeded,
+)
 from gluon_rnn.books.generations import book_tab
-from gluon_rnn.books.pages import page_cells, run_page
+from gluon_rnn.books.pages import page_cells
 from gluon_rnn.cli import main
 
 SPEED = re.compile(r"\b\d+(\.\d+)? (tokens/sec on|词元/秒)")  # the zh book prints its own
@@ -34,12 +37,6 @@ def oracle(version: str):
     return load_oracle("d2l", version), load_oracle("d2l", version, "mxnet")
 
 
-def _seeded() -> None:
-    random.seed(0)
-    mx.random.seed(0)
-    np.random.seed(0)
-
-
 def _lines(text: str) -> list:
     return [SPEED.sub(r"N \2", line) for line in text.splitlines()]
 
@@ -47,24 +44,12 @@ def _lines(text: str) -> list:
 def _theirs(page, version, monkeypatch, capsys) -> list:
     """The page run on the published helper (our page runner, their ``d2l.mxnet``)."""
     package, helper = oracle(version)
-    capsys.readouterr()
-    _seeded()
-    with monkeypatch.context() as patch:
-        patch.setitem(sys.modules, "d2l", package)
-        patch.setitem(sys.modules, "d2l.mxnet", helper)
-        try:
-            run_page(page, page_cells(page.read_text(encoding="utf-8")),
-                     FigureSink(None, page.stem))
-        finally:
-            mx.npx.reset_np()  # the page's npx.set_np(), which `gluon-rnn chapter` undoes too
-    return _lines(capsys.readouterr().out)
+    return _lines(output_on_real_helper(page, {"d2l": package, "d2l.mxnet": helper},
+                                        monkeypatch, capsys))
 
 
 def _ours(page, capsys) -> list:
-    capsys.readouterr()
-    _seeded()
-    assert main(["chapter", str(page)]) == 0, capsys.readouterr().err
-    return _lines(capsys.readouterr().out)
+    return _lines(output_through_chapter(page, capsys))
 
 
 @pytest.fixture(autouse=True)
@@ -86,11 +71,7 @@ def _classes_restored():
 
 
 def _compare(book, fixtures, name, version, monkeypatch, capsys, edits=()) -> list:
-    page = book / f"{name}.md"
-    text = (FIXTURES / fixtures / f"{name}.md").read_text(encoding="utf-8")
-    for old, new in edits:
-        text = text.replace(old, new)
-    page.write_text(text, encoding="utf-8")
+    page = fixture_page(book, fixtures, name, edits)
     ours = _ours(page, capsys)
     assert ours == _theirs(page, version, monkeypatch, capsys)
     return ours
@@ -201,7 +182,7 @@ def test_d2l_0_17_translation_helpers_match_the_real_ones(book_with_small_fra_en
     try:
         got = []
         for helper in (ours, theirs):
-            _seeded()
+            seeded()
             data_iter, src_vocab, tgt_vocab = helper.load_data_nmt(4, 7, num_examples=300)
             batches = [[x.asnumpy().tolist() for x in batch] for _, batch in
                        zip(range(5), data_iter)]

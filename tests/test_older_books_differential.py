@@ -7,19 +7,24 @@ runs on the real helper and through `gluon-rnn chapter`, which must bind the rig
 by itself, under the same seeds; the printed lines (speeds aside) must be the same."""
 from __future__ import annotations
 
-import random
 import re
 import shutil
-import sys
 
 import mxnet as mx
-import numpy as np
 import pytest
 
-from conftest import FIXTURES, load_oracle, require_data
-from gluon_rnn.books.figures import FigureSink
+from conftest import (
+    FIXTURES,
+    fixture_page,
+    load_oracle,
+    output_on_real_helper,
+    output_through_chapter,
+    require_data,
+    seeded,
+    small_zip,
+)
 from gluon_rnn.books.generations import generation_of
-from gluon_rnn.books.pages import page_cells, run_page
+from gluon_rnn.books.pages import page_cells
 from gluon_rnn.cli import main
 
 SPEED = re.compile(r"\b\d+(\.\d+)? tokens/sec on")
@@ -33,45 +38,14 @@ V080_MT = ["machine-translation-and-dataset", "encoder-decoder", "seq2seq"]
 GLUONBOOK = ["rnn", "gru", "lstm", "rnn-gluon"]
 
 
-def _seeded() -> None:
-    random.seed(0)
-    mx.random.seed(0)
-    np.random.seed(0)
-
-
 def _lines(text: str) -> list:
     return [TIME.sub("time Ns", SPEED.sub("N tokens/sec on", line)) for line in text.splitlines()]
 
 
-def _theirs(page, module: str, helper, monkeypatch, capsys) -> list:
-    """The page run on the published helper (our page runner, their module)."""
-    capsys.readouterr()
-    _seeded()
-    with monkeypatch.context() as patch:
-        patch.setitem(sys.modules, module, helper)
-        try:
-            run_page(page, page_cells(page.read_text(encoding="utf-8")),
-                     FigureSink(None, page.stem))
-        finally:
-            mx.npx.reset_np()  # the page's npx.set_np(), which `gluon-rnn chapter` undoes too
-    return _lines(capsys.readouterr().out)
-
-
-def _ours(page, capsys) -> list:
-    capsys.readouterr()
-    _seeded()
-    assert main(["chapter", str(page)]) == 0, capsys.readouterr().err
-    return _lines(capsys.readouterr().out)
-
-
 def _compare(book, fixtures, name, module, helper, monkeypatch, capsys, edits=()) -> list:
-    page = book / f"{name}.md"
-    text = (FIXTURES / fixtures / f"{name}.md").read_text(encoding="utf-8")
-    for old, new in edits:
-        text = text.replace(old, new)
-    page.write_text(text, encoding="utf-8")
-    ours = _ours(page, capsys)
-    assert ours == _theirs(page, module, helper, monkeypatch, capsys)
+    page = fixture_page(book, fixtures, name, edits)
+    ours = _lines(output_through_chapter(page, capsys))
+    assert ours == _lines(output_on_real_helper(page, {module: helper}, monkeypatch, capsys))
     return ours
 
 
@@ -114,24 +88,10 @@ def test_d2l_en_0_8_translation_pages_print_what_d2l_0_12_0_prints(
             ["Go .", "Wow !", "I'm OK .", "I won !"]
 
 
-def _small_ptb(path, lines: int) -> None:
-    """A ptb.zip of the first ``lines`` lines of each of PTB's files, in its layout."""
-    import zipfile
-
-    require_data("ptb.zip")
-    from gluon_rnn.data.resolve import resolve
-
-    with zipfile.ZipFile(resolve("ptb.zip")) as full, zipfile.ZipFile(path, "w") as small:
-        for name in full.namelist():
-            if name.endswith(".txt"):
-                text = full.read(name).decode("utf-8")
-                small.writestr(name, "".join(text.splitlines(True)[:lines]))
-
-
 @pytest.mark.parametrize("name", GLUONBOOK)
 def test_d2l_zh_0_7_pages_print_what_gluonbook_prints(book, monkeypatch, capsys, name):
     if name == "rnn-gluon":  # the page reads all of PTB in Python, twice: its first lines do
-        _small_ptb(book.parent / "data" / "ptb.zip", lines=400)
+        small_zip("ptb.zip", book.parent / "data" / "ptb.zip", lines=400)
     ours = _compare(book, "gluonbook", name, "gluonbook", load_oracle("gluonbook", "0.7.1"),
                     monkeypatch, capsys)
     assert any(line.startswith(("epoch 1, perplexity", "epoch 1,")) for line in ours), ours
@@ -160,7 +120,7 @@ def test_numpy_era_helpers_match_the_real_ones(book):
     try:
         got = []
         for helper in (ours, theirs):
-            _seeded()
+            seeded()
             corpus, vocab = helper.load_corpus_time_machine(5000)
             batches = [[x.asnumpy().tolist() for x in batch]
                        for fn in (helper.seq_data_iter_random, helper.seq_data_iter_consecutive)
