@@ -18,7 +18,7 @@ import logging
 import sys
 from typing import List, Optional
 
-from .._checks import one_line_reason
+from .._checks import is_mxnet_error, one_line_reason
 from ..signals import ChapterTerminated, Terminated, stops_raise
 from ._args import EXIT_USAGE
 from .training import COMMANDS as _TRAINING
@@ -177,7 +177,7 @@ def _main(argv: Optional[List[str]]) -> int:
         print(f"gluon-rnn: error: {_memory(err)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as err:  # MXNet's own errors, as one line
-        if type(err).__name__ != "MXNetError":
+        if not is_mxnet_error(err):
             raise
         print(f"gluon-rnn: error: {_mxnet_refusal(err)}", file=sys.stderr)
         _quiet_mxnet_shutdown()
