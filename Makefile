@@ -29,7 +29,7 @@ export GLUON_RNN_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-slow lint venv bench figures figures-check jupyter clean data-note FORCE
+.PHONY: run test test-slow test-jupyter lint venv bench figures figures-check jupyter clean data-note FORCE
 
 venv: $(STAMP)
 
@@ -129,12 +129,19 @@ figures: $(STAMP)
 figures-check: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m slow tests/test_readme.py
 
-# JupyterLab in .venv and the kernel where every Jupyter of yours looks (README: Jupyter)
+# JupyterLab in .venv and the kernel where every Jupyter of yours looks (README: Jupyter);
+# .venv's JupyterLab starts it for a notebook that names no kernel, without asking
 jupyter: $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[jupyter]"
-	$(BIN)/gluon-rnn kernel install $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
+	$(BIN)/gluon-rnn kernel install --default $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
 	$(if $(GLUON_RNN_DATA),$(BIN)/gluon-rnn data --use "$(firstword $(subst :, ,$(GLUON_RNN_DATA)))",)
 	@echo "Start JupyterLab with: $(BIN)/jupyter lab examples/rnn-concise.ipynb"
+
+# A real JupyterLab in headless Chromium (tests/test_jupyterlab.py): the system's Chromium
+# (apt-get install chromium), JupyterLab and Playwright's Python driver in .venv
+test-jupyter: $(TEST_STAMP)
+	$(BIN)/python -m pip install -q -e ".[jupyter,browser]"
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m browser tests/test_jupyterlab.py
 
 bench: $(TEST_STAMP) $(PYTENSOR_STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

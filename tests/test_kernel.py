@@ -221,3 +221,32 @@ def test_installing_over_another_checkouts_kernel_says_so(tmp_path):
         first.stdout
     again = _install(tmp_path)
     assert again.returncode == 0 and "replaces the kernel" not in again.stdout
+
+
+def test_default_makes_jupyter_start_it_unasked_keeping_other_settings(tmp_path):
+    """`--default` (make jupyter): the environment's server names the kernel as its
+    default, keeping the settings already in its file, and JupyterLab starts the preferred
+    kernel without asking (tests/test_jupyterlab.py: the same in a real JupyterLab)."""
+    prefix = tmp_path / "env"
+    server = prefix / "etc" / "jupyter" / "jupyter_server_config.json"
+    server.parent.mkdir(parents=True)
+    server.write_text('{"ServerApp": {"open_browser": false}}')
+    done = _install(tmp_path, "--prefix", str(prefix), "--default")
+    assert done.returncode == 0, done.stderr
+    assert f"the Jupyter of {prefix} starts it for a notebook that names no kernel" in done.stdout
+    assert json.loads(server.read_text()) == {
+        "ServerApp": {"open_browser": False},
+        "MultiKernelManager": {"default_kernel_name": "gluon-rnn-d2l"}}
+    lab = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "gluon-rnn.json"
+    assert json.loads(lab.read_text()) == {
+        "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}
+    # a settings file that is not Jupyter's JSON is named, not overwritten
+    server.write_text("c.ServerApp.open_browser = False\n")
+    done = _install(tmp_path, "--prefix", str(prefix), "--default")
+    assert done.returncode == 2 and server.read_text() == "c.ServerApp.open_browser = False\n"
+    assert f"{server} is not a Jupyter settings file gluon-rnn can read" in done.stderr
+    # without --default the reader is told how to choose, and nothing of Jupyter's changes
+    other = tmp_path / "other"
+    done = _install(tmp_path, "--prefix", str(other))
+    assert "install it with --default" in done.stdout
+    assert not (other / "etc").exists() and not (other / "share" / "jupyter" / "lab").exists()

@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import ContextManager, Dict, List, Optional, Tuple
 
@@ -67,6 +68,47 @@ def write_spec(root: Path, generation: Optional[str] = None,
     text = json.dumps(kernel_spec(generation, data), indent=1)
     atomic_write(folder / "kernel.json", lambda tmp: tmp.write_text(text))
     return folder
+
+
+# What make_default writes under an environment's prefix. JupyterLab reads every file of
+# its ``overrides.d``; the server reads no such folder for its own settings, so its one
+# file there is updated in place, keeping whatever else it holds.
+SERVER_DEFAULTS = Path("etc", "jupyter", "jupyter_server_config.json")
+LAB_DEFAULTS = Path("share", "jupyter", "lab", "settings", "overrides.d", "gluon-rnn.json")
+
+
+def make_default(prefix: Optional[str] = None) -> List[Path]:
+    """Make this kernel the one the Jupyter of the environment ``prefix`` (this one by
+    default: where ``make jupyter`` installs JupyterLab) starts for a notebook whose
+    metadata names no kernel, as the books' notebooks do, without JupyterLab's "Select
+    Kernel" dialog: the server's default kernel (``MultiKernelManager.default_kernel_name``,
+    what JupyterLab prefers) and JupyterLab's own setting to start the preferred kernel
+    (``autoStartDefaultKernel``, JupyterLab 4). Returns the files written."""
+    root = Path(prefix or sys.prefix)
+    server = _json_or_empty(root / SERVER_DEFAULTS)
+    server.setdefault("MultiKernelManager", {})["default_kernel_name"] = KERNEL_NAME
+    lab = {"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}
+    written = []
+    for relative, values in ((SERVER_DEFAULTS, server), (LAB_DEFAULTS, lab)):
+        text = json.dumps(values, indent=1) + "\n"
+        written.append(atomic_write(root / relative, partial(Path.write_text, data=text)))
+    return written
+
+
+def _json_or_empty(path: Path) -> Dict:
+    """A Jupyter settings file's contents ({} when there is none); one that is not a JSON
+    object is refused, naming it, rather than overwritten."""
+    try:
+        values = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path} is not a Jupyter settings file gluon-rnn can read ({err}): "
+                         "repair or remove it, then install the kernel again") from None
+    if not isinstance(values, dict) or not isinstance(values.get("MultiKernelManager", {}), dict):
+        raise ValueError(f"{path} is not a Jupyter settings file gluon-rnn can read (not a "
+                         "JSON object of sections): repair or remove it, then install again")
+    return values
 
 
 def data_folder(data: Optional[str], environ=os.environ) -> Optional[Path]:

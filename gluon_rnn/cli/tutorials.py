@@ -86,13 +86,23 @@ def _add_kernel(sub) -> None:
                    help="the folder holding the corpora, recorded in the kernel (a Jupyter "
                         "started from a desktop has no GLUON_RNN_DATA; default: "
                         "$GLUON_RNN_DATA when set)")
+    p.add_argument("--default", action="store_true",
+                   help="also make it the kernel the Jupyter of this environment (or of "
+                        "--prefix) starts for a notebook that names none, without asking "
+                        "(make jupyter does)")
     p.set_defaults(func=_cmd_kernel)
 
 
 def _cmd_kernel(args) -> int:
     import sys
 
-    from ..books.kernel import DISPLAY_NAME, data_folder, install_kernel, replaced_environment
+    from ..books.kernel import (
+        DISPLAY_NAME,
+        data_folder,
+        install_kernel,
+        make_default,
+        replaced_environment,
+    )
 
     if args.prefix is not None and not args.prefix.strip():  # Jupyter would install system-wide
         raise ValueError("--prefix names no folder: give the prefix to install under, or leave "
@@ -110,7 +120,13 @@ def _cmd_kernel(args) -> int:
     print(f"data: {data}" if data else
           "data: none recorded; notebooks look in ./data, ../data and the cache "
           "(pass --data DIR to record a folder)")
-    print("in Jupyter, choose this kernel for the books' notebooks (Kernel > Change Kernel)")
+    if args.default:
+        make_default(args.prefix)
+        print(f"the Jupyter of {args.prefix or sys.prefix} starts it for a notebook that "
+              "names no kernel, without asking")
+    else:
+        print("in Jupyter, choose this kernel for the books' notebooks (Kernel > Change "
+              "Kernel), or install it with --default to make it the one started unasked")
     return 0
 
 
