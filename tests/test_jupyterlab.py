@@ -29,6 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 BOOK_CELLS = ["from d2l import mxnet as d2l", "%d2l"]
+STRAIGHT_DOPE_CELLS = ["import mxnet as mx\nctx = mx.gpu(0)",
+                       "print('sum', mx.nd.ones((2, 3), ctx=ctx).sum().asscalar())"]
 
 
 def test_default_goes_where_this_environments_jupyter_reads():
@@ -61,14 +63,20 @@ def _get(port: int, path: str):
         return json.loads(reply.read())
 
 
-def _book(folder: Path) -> Path:
-    """A book notebook as d2l ships it: cells, and no kernelspec in its metadata."""
+def _notebook(path: Path, cells, metadata) -> Path:
     cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-              "source": code} for code in BOOK_CELLS]
-    path = folder / "book.ipynb"
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+              "source": code} for code in cells]
+    path.write_text(json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4,
                                 "nbformat_minor": 2}))
     return path
+
+
+def _books(folder: Path) -> None:
+    """A book notebook as d2l ships it (no kernelspec in its metadata), and one as The
+    Straight Dope's (written for a GPU, naming the stock "python3")."""
+    _notebook(folder / "book.ipynb", BOOK_CELLS, {})
+    _notebook(folder / "straight-dope.ipynb", STRAIGHT_DOPE_CELLS, {"kernelspec": {
+        "display_name": "Python 3", "language": "python", "name": "python3"}})
 
 
 @pytest.fixture(params=[True, False], ids=["default", "installed-only"])
@@ -76,7 +84,7 @@ def lab(request, tmp_path):
     """A JupyterLab server whose environment is the prefix `kernel install` wrote to."""
     prefix, notebooks = tmp_path / "env", tmp_path / "notebooks"
     notebooks.mkdir()
-    _book(notebooks)
+    _books(notebooks)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
     env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
@@ -123,14 +131,25 @@ def test_a_book_notebook_opens_in_our_kernel_without_asking(lab):
                 page.wait_for_selector(".jp-Dialog", timeout=60_000)
                 assert "Select Kernel" in page.inner_text(".jp-Dialog")
                 return
-            page.wait_for_selector(f"text={DISPLAY_NAME}", timeout=60_000)
-            assert page.locator(".jp-Dialog").count() == 0
-            page.locator(".jp-Cell").first.click()
-            page.keyboard.press("Shift+Enter")
-            page.keyboard.press("Shift+Enter")
-            output = page.wait_for_selector("text=/d2l 0.17.6/", timeout=120_000).inner_text()
+            output = _run_all(page, port, "book.ipynb", "text=/d2l 0.17.6/")
             assert "from the code of book.ipynb" in output
+            # the notebook names the stock kernel, which this Jupyter leaves out
+            output = _run_all(page, port, "straight-dope.ipynb", "text=/^sum /")
+            assert output.strip() == "sum 6.0"
         finally:
             browser.close()
     sessions = _get(port, "/api/sessions")
-    assert [s["kernel"]["name"] for s in sessions] == [KERNEL_NAME]
+    assert sorted(s["path"] for s in sessions) == ["book.ipynb", "straight-dope.ipynb"]
+    assert [s["kernel"]["name"] for s in sessions] == [KERNEL_NAME] * 2
+
+
+def _run_all(page, port: int, notebook: str, shown: str) -> str:
+    """Open ``notebook``: it must start our kernel unasked; Run > Run All Cells, and
+    return the text of the output matching ``shown``."""
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook}?reset&token={TOKEN}")
+    page.wait_for_selector(f".jp-NotebookPanel-toolbar >> text={DISPLAY_NAME}", timeout=60_000)
+    page.wait_for_selector(f"text={DISPLAY_NAME} | Idle", timeout=60_000)  # the status bar
+    assert page.locator(".jp-Dialog").count() == 0
+    page.click("#jp-MainMenu >> text=Run")
+    page.click(".lm-Menu-content >> text=Run All Cells")
+    return page.wait_for_selector(shown, timeout=120_000).inner_text()

@@ -235,8 +235,13 @@ def test_default_makes_jupyter_start_it_unasked_keeping_other_settings(tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"the Jupyter of {prefix} starts it for a notebook that names no kernel" in done.stdout
     assert json.loads(server.read_text()) == {
-        "ServerApp": {"open_browser": False},
+        "ServerApp": {"open_browser": False, "kernel_spec_manager_class":
+                      "gluon_rnn.books.kernelspecs.BooksKernelSpecManager"},
         "MultiKernelManager": {"default_kernel_name": "gluon-rnn-d2l"}}
+    from gluon_rnn.books.kernelspecs import BooksKernelSpecManager  # what the server imports
+
+    kernels = BooksKernelSpecManager(kernel_dirs=[str(prefix / "share" / "jupyter" / "kernels")])
+    assert sorted(kernels.find_kernel_specs()) == ["gluon-rnn-d2l"]  # the stock python3 left out
     lab = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "gluon-rnn.json"
     assert json.loads(lab.read_text()) == {
         "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}

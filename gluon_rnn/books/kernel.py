@@ -83,10 +83,14 @@ def make_default(prefix: Optional[str] = None) -> List[Path]:
     metadata names no kernel, as the books' notebooks do, without JupyterLab's "Select
     Kernel" dialog: the server's default kernel (``MultiKernelManager.default_kernel_name``,
     what JupyterLab prefers) and JupyterLab's own setting to start the preferred kernel
-    (``autoStartDefaultKernel``, JupyterLab 4). Returns the files written."""
+    (``autoStartDefaultKernel``, JupyterLab 4); the server leaves out the environment's
+    stock "python3", so that The Straight Dope's notebooks, which name it, open in this
+    kernel too (:mod:`gluon_rnn.books.kernelspecs`). Returns the files written."""
     root = Path(prefix or sys.prefix)
     server = _json_or_empty(root / SERVER_DEFAULTS)
     server.setdefault("MultiKernelManager", {})["default_kernel_name"] = KERNEL_NAME
+    server.setdefault("ServerApp", {})["kernel_spec_manager_class"] = \
+        "gluon_rnn.books.kernelspecs.BooksKernelSpecManager"
     lab = {"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}
     written = []
     for relative, values in ((SERVER_DEFAULTS, server), (LAB_DEFAULTS, lab)):
@@ -105,7 +109,9 @@ def _json_or_empty(path: Path) -> Dict:
     except (OSError, ValueError) as err:
         raise ValueError(f"{path} is not a Jupyter settings file gluon-rnn can read ({err}): "
                          "repair or remove it, then install the kernel again") from None
-    if not isinstance(values, dict) or not isinstance(values.get("MultiKernelManager", {}), dict):
+    if not isinstance(values, dict) or not all(
+            isinstance(values.get(section, {}), dict)
+            for section in ("MultiKernelManager", "ServerApp")):
         raise ValueError(f"{path} is not a Jupyter settings file gluon-rnn can read (not a "
                          "JSON object of sections): repair or remove it, then install again")
     return values
