@@ -19,9 +19,28 @@ and two things MXNet reaches for are gone:
   =stdlib``, or ``-S``), the module is registered under its old name here. Without
   setuptools, the error says to install it.
 
-Nothing else was needed: the whole test suite, the d2l differential tests against the
-real helper packages included, passes on Python 3.12 and 3.13 with numpy 1.26 as on 3.11
-with numpy 1.23, with the same printed numbers (README, "Set-up").
+On Python 3.13, where numpy 1.26 has no wheel (pip compiled it for about 20 minutes),
+numpy 2.1 serves (issue 31), with two more things put back:
+
+* **what numpy 2.0 removed and MXNet still names**: the constants (``np.PZERO``,
+  ``np.NINF``, ``np.NaN``, ...), ``np.alltrue``/``sometrue``/``product``/``cumproduct``/
+  ``round_``/``msort`` (read when MXNet registers its numpy operators), ``np.compat``
+  (its ``basestring``, in ``pad``), and the financial functions NEP 32 took out, which
+  numpy 1.x kept as names that raise when called (:data:`NUMPY2_REMOVED`).
+* **numpy 1's promotion rules.** numpy 2 keeps ``np.float32(x) + 0.0`` a float32 (NEP
+  50); numpy 1 made it a float64. The books' own code sums its losses so (``l_sum +=
+  l.asscalar() * y.size``), and on NEP 50 its perplexities move in the 7th digit. numpy
+  2.0 and 2.1 still carry numpy 1's rules (``np._set_promotion_state("legacy")``), so
+  the numbers stay those of numpy 1; later numpy has no such switch, which is why the
+  project pins numpy 2.1 on Python 3.13, and a later one gets a warning.
+
+MXNet's package names ``numpy<2`` as its requirement although nothing of MXNet 1.9.1 is
+compiled against numpy (it calls numpy through Python and ctypes only), so pip is told to
+install MXNet without its own requirements (``tools/install.py``).
+
+With this, the whole test suite, the d2l differential tests against the real helper
+packages included, passes on Python 3.12 (numpy 1.26) and 3.13 (numpy 2.1) as on 3.11
+(numpy 1.23), with the same printed numbers (README, "Set-up").
 
 :func:`prepare_mxnet` applies both; importing :mod:`gluon_rnn` arranges for it to run
 just before MXNet is first imported (:func:`install`), by gluon-rnn or by anyone else in
@@ -35,13 +54,71 @@ import builtins
 import importlib
 import importlib.abc
 import importlib.util
+import math
 import sys
+import types
+import warnings
 from typing import Dict, Optional, Sequence
 
 # numpy's removed name -> the builtin it was (numpy < 1.24: ``np.bool is bool``)
 REMOVED_NUMPY_ALIASES: Dict[str, str] = {
     "bool": "bool", "int": "int", "float": "float", "complex": "complex",
     "object": "object", "str": "str"}
+
+
+# numpy 2.0's removed names that MXNet 1.9.1 reads -> what numpy 1.x gave
+NUMPY2_REMOVED: Dict[str, object] = {
+    "PZERO": 0.0, "NZERO": -0.0, "PINF": math.inf, "NINF": -math.inf, "NAN": math.nan,
+    "NaN": math.nan, "Inf": math.inf, "infty": math.inf}
+NUMPY2_RENAMED: Dict[str, str] = {  # removed name -> numpy's name for the same function
+    "alltrue": "all", "sometrue": "any", "product": "prod", "cumproduct": "cumprod",
+    "round_": "round"}
+NEP32_REMOVED = ("fv", "ipmt", "irr", "mirr", "nper", "npv", "pmt", "ppmt", "pv", "rate")
+
+
+def restore_numpy2_names() -> Sequence[str]:
+    """Put back what numpy 2.0 removed and MXNet 1.9.1 reads (:data:`NUMPY2_REMOVED`,
+    :data:`NUMPY2_RENAMED`, ``np.compat``, NEP 32's names); return the names set. On
+    numpy 1.x nothing is missing and nothing changes."""
+    import numpy
+
+    names: Dict[str, object] = dict(NUMPY2_REMOVED)
+    names.update((old, getattr(numpy, new)) for old, new in NUMPY2_RENAMED.items())
+    names.update((name, _removed_by_nep32(name)) for name in NEP32_REMOVED)
+    names["msort"] = lambda a: numpy.sort(a, axis=0)
+    names["compat"] = types.SimpleNamespace(basestring=str)
+    restored = []
+    for name, value in names.items():
+        if name not in vars(numpy):
+            setattr(numpy, name, value)
+            restored.append(name)
+    return restored
+
+
+def _removed_by_nep32(name: str):
+    def removed(*args, **kwargs):
+        raise RuntimeError(f"numpy.{name} was removed from numpy (NEP 32): use the "
+                           "numpy_financial package")
+    removed.__name__ = name
+    return removed
+
+
+def numpy1_promotion() -> Optional[str]:
+    """numpy 1's type promotion where numpy 2.0/2.1 can still give it (module text);
+    returns what was done: None on numpy 1, "legacy" when set, "unavailable" on numpy
+    2.2 and later, with a warning that the books' last digits may differ."""
+    import numpy
+
+    if int(numpy.__version__.split(".")[0]) < 2:
+        return None
+    set_state = getattr(numpy, "_set_promotion_state", None)
+    if set_state is not None:
+        set_state("legacy")
+        return "legacy"
+    warnings.warn(f"numpy {numpy.__version__} has no numpy 1 promotion rules: sums of "
+                  "float32 values in the books' own code may differ from numpy 1's in the "
+                  "last digits (install numpy 2.1, as make does on Python 3.13)", stacklevel=2)
+    return "unavailable"
 
 
 def restore_numpy_aliases() -> Sequence[str]:
@@ -84,6 +161,8 @@ def _importable(name: str) -> bool:
 def prepare_mxnet() -> None:
     """Everything MXNet 1.9.1 needs before it is imported (see the module's text)."""
     restore_numpy_aliases()
+    restore_numpy2_names()
+    numpy1_promotion()
     provide_distutils()
 
 

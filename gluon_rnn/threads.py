@@ -141,15 +141,17 @@ def _numpy_openblas():
     import numpy
 
     folder = os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(folder, "libopenblas*.so*"))):
+    # numpy 1.x bundles libopenblas (openblas_*), numpy 2.x libscipy_openblas (scipy_openblas_*)
+    for path in sorted(glob.glob(os.path.join(folder, "lib*openblas*.so*"))):
         try:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for suffix in ("64_", ""):
-            if hasattr(lib, f"openblas_set_num_threads{suffix}"):
-                return getattr(lib, f"openblas_set_num_threads{suffix}"), \
-                    getattr(lib, f"openblas_get_num_threads{suffix}")
+        for prefix in ("scipy_openblas_", "openblas_"):
+            for suffix in ("64_", ""):
+                if hasattr(lib, f"{prefix}set_num_threads{suffix}"):
+                    return getattr(lib, f"{prefix}set_num_threads{suffix}"), \
+                        getattr(lib, f"{prefix}get_num_threads{suffix}")
     return None
 
 
