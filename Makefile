@@ -51,13 +51,13 @@ $(PYTHON_ID): FORCE
 	    rm -rf $(VENV); fi; \
 	  mkdir -p $(VENV) && echo "$$id" > $@; fi
 
-# What `make run` needs: the package and its dependencies. MXNet must load beside the
-# numpy pinned for this Python (setup.cfg), which nothing may upgrade.
-$(STAMP): setup.cfg pyproject.toml Makefile $(PYTHON_ID)
+# What `make run` needs: the package and its dependencies, MXNet beside the numpy pinned
+# for this Python (setup.cfg; numpy 2.1 on 3.13, a wheel: tools/install.py says why),
+# which nothing may change afterwards.
+$(STAMP): setup.cfg pyproject.toml Makefile tools/install.py $(PYTHON_ID)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel
-	$(BIN)/python -m pip install -q -e .
-	$(BIN)/python -c "import gluon_rnn, mxnet, numpy; assert numpy.__version__ < '2', numpy.__version__"
+	$(BIN)/python -m pip install -q --upgrade "pip>=23" "setuptools>=61" wheel packaging
+	$(BIN)/python tools/install.py
 	touch $(STAMP)
 	@echo "Installed with Python $$(cat $(PYTHON_ID)). Use the command as $(BIN)/gluon-rnn, or after: source $(BIN)/activate"
 	@$(MAKE) --no-print-directory data-note
@@ -69,7 +69,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile $(PYTHON_ID)
 # import pandas, a test dependency.
 TEST_STAMP := $(VENV)/.test-installed
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python tools/install.py test
 	$(BIN)/python -m pip uninstall -q -y d2l >/dev/null 2>&1 || true
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.9.2 d2l==0.9.2
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2lzh-1.0.0 d2lzh==1.0.0
@@ -79,7 +79,7 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.11.1 d2l==0.11.1
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/d2l-0.12.0 d2l==0.12.0
 	$(BIN)/python -m pip install -q --no-deps --target $(ORACLES)/gluonbook-0.7.1 gluonbook==0.7.1
-	$(BIN)/python -c "import numpy; assert numpy.__version__ < '2', numpy.__version__"
+	$(BIN)/python tools/install.py --check
 	touch $(TEST_STAMP)
 
 # Where the data files come from, said in words (an empty GLUON_RNN_DATA= says nothing)
@@ -99,7 +99,7 @@ test: $(TEST_STAMP)
 # ruff (pyproject.toml: E, F, W, B, I, RUF100) over everything, mypy over the whole package
 LINT_STAMP := $(VENV)/.lint-installed
 $(LINT_STAMP): $(TEST_STAMP)
-	$(BIN)/python -m pip install -q -e ".[lint]"
+	$(BIN)/python tools/install.py lint
 	touch $(LINT_STAMP)
 
 lint: $(LINT_STAMP)
@@ -132,7 +132,7 @@ figures-check: $(TEST_STAMP)
 # JupyterLab in .venv and the kernel where every Jupyter of yours looks (README: Jupyter);
 # .venv's JupyterLab starts it for a notebook that names no kernel, without asking
 jupyter: $(STAMP)
-	$(BIN)/python -m pip install -q -e ".[jupyter]"
+	$(BIN)/python tools/install.py jupyter
 	$(BIN)/gluon-rnn kernel install --default $(if $(GLUON_RNN_DATA),--data "$(GLUON_RNN_DATA)",)
 	$(if $(GLUON_RNN_DATA),$(BIN)/gluon-rnn data --use "$(firstword $(subst :, ,$(GLUON_RNN_DATA)))",)
 	@echo "Start JupyterLab with: $(BIN)/jupyter lab examples/rnn-concise.ipynb"
@@ -140,7 +140,7 @@ jupyter: $(STAMP)
 # A real JupyterLab in headless Chromium (tests/test_jupyterlab.py): the system's Chromium
 # (apt-get install chromium), JupyterLab and Playwright's Python driver in .venv
 test-jupyter: $(TEST_STAMP)
-	$(BIN)/python -m pip install -q -e ".[jupyter,browser]"
+	$(BIN)/python tools/install.py jupyter browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m browser tests/test_jupyterlab.py
 
 bench: $(TEST_STAMP) $(PYTENSOR_STAMP)
