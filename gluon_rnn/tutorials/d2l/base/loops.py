@@ -25,6 +25,7 @@ from ....devices import check_context
 from ....models.scratch import step_scores
 from ....train.evaluate import perplexity
 from ....train.report import EpochReport, detached
+from ....train.traced import TracedStep
 
 __all__ = [
     "Partitioning", "Perplexities", "RANDOM_OFFSET", "check_output_size", "check_sizes",
@@ -136,16 +137,21 @@ def fit_epochs(step: Callable, begin_state: Callable, corpus_indices: Sequence[i
 
 
 def _scratch_step(rnn: Callable, params, vocab_size: int, lr: float, clipping_theta: float, ctx):
+    """d2l's minibatch step; its forward (the reader's ``rnn`` and the loss) runs as one
+    cached graph where that gives the same bits (:class:`~gluon_rnn.train.traced.TracedStep`)."""
     loss = gloss.SoftmaxCrossEntropyLoss()
 
+    def forward(X, Y, *state):
+        outputs, state = step_scores(rnn, X, state, params, vocab_size)
+        return (loss(outputs, Y.T.reshape((-1,))).mean(), *state)
+    traced = TracedStep(forward, params)
+
     def step(X, Y, state):
-        with autograd.record():
-            outputs, state = step_scores(rnn, X, state, params, vocab_size)
-            l = loss(outputs, Y.T.reshape((-1,))).mean()
-        l.backward()
+        single = isinstance(state, nd.NDArray)  # a reader's rnn may carry one array
+        l, *state = traced(X, Y, *((state,) if single else state))
         grad_clipping(params, clipping_theta, ctx)  # d2l's arithmetic, to the last bit
         sgd_step(params, lr)  # sgd(params, lr, 1): the loss is already a mean
-        return l, state
+        return l, (state[0] if single else tuple(state))
     return step
 
 
