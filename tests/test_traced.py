@@ -152,3 +152,58 @@ def test_random_operators_are_known_by_handle():
     names = set(traced.random_operators().values())  # by canonical name; aliases share handles
     assert {"random_normal", "sample_multinomial", "Dropout", "_shuffle"} <= names
     assert "dot" not in names and "random_pdf_normal" not in names
+
+
+def np_lstm(inputs, state, params):  # the 2020+ books' cell, on MXNet's numpy interface
+    from mxnet import np, npx
+
+    [W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q] = params
+    (H, C) = state
+    outputs = []
+    for X in inputs:
+        I = npx.sigmoid(np.dot(X, W_xi) + np.dot(H, W_hi) + b_i)
+        F = npx.sigmoid(np.dot(X, W_xf) + np.dot(H, W_hf) + b_f)
+        O = npx.sigmoid(np.dot(X, W_xo) + np.dot(H, W_ho) + b_o)
+        C_tilda = np.tanh(np.dot(X, W_xc) + np.dot(H, W_hc) + b_c)
+        C = F * C + I * C_tilda
+        H = O * np.tanh(C)
+        outputs.append(np.dot(H, W_hq) + b_q)
+    return np.concatenate(outputs, axis=0), (H, C)
+
+
+def _np_epochs(monkeypatch, trace: str):
+    """Two epochs of the 2020+ books' loop (consecutive: the state carried) on an
+    ``RNNModelScratch`` with the cell above; perplexities, parameter bits, the model."""
+    from mxnet import gluon, np, npx
+
+    from gluon_rnn.tutorials.d2l.base import ScratchRNNModel, one_epoch, sgd
+
+    monkeypatch.setenv("GLUON_RNN_TRACE", trace)
+    npx.set_np()
+    try:
+        def get_params(vocab_size, num_hiddens, device):
+            params = [p.as_np_ndarray() for p in _params(LSTM_SHAPES)]
+            for param in params:
+                param.attach_grad()
+            return params
+
+        def init_state(batch_size, num_hiddens, device):
+            return (np.zeros((batch_size, num_hiddens)), np.zeros((batch_size, num_hiddens)))
+        net = ScratchRNNModel(V, HIDDEN, mx.cpu(), get_params, init_state, np_lstm)
+        draw = random.Random(0)
+        batches = [tuple(np.array([[draw.randrange(V) for _ in range(STEPS)]
+                                   for _ in range(BATCH)]) for _ in range(2)) for _ in range(5)]
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        ppl = [one_epoch(net, batches, loss, lambda batch_size: sgd(net.params, 0.5, batch_size),
+                         mx.cpu(), False)[0] for _ in range(2)]
+        return ppl, [p.asnumpy().tobytes() for p in net.params], net
+    finally:
+        npx.reset_np()
+
+
+def test_the_numpy_interface_cell_of_the_2020_books_too(monkeypatch):
+    imperative = _np_epochs(monkeypatch, "0")
+    replayed = _np_epochs(monkeypatch, "1")
+    (_, step), = vars(replayed[2])["_training_steps"]
+    assert step.why_not == {} and len(step.graphs) == 1
+    assert replayed[0] == imperative[0] and replayed[1] == imperative[1]

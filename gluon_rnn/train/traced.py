@@ -62,7 +62,9 @@ class _Recorder:
         self.alive: List[nd.NDArray] = list(inputs)  # held: no address is reused meanwhile
         self.problem: Optional[str] = None
         for i, array in enumerate(inputs):
-            self.symbols[array.handle.value] = mx.sym.var(f"input{i}")
+            variable = mx.sym.var(f"input{i}")
+            self.symbols[array.handle.value] = variable.as_np_ndarray() \
+                if _is_np(array) else variable
 
     def symbol_of(self, array) -> mx.sym.Symbol:
         found = self.symbols.get(array.handle.value) if isinstance(array, nd.NDArray) else None
@@ -80,8 +82,6 @@ class _Recorder:
     def operator(self, handle, ndargs, keys, vals, out, is_np_op, result) -> None:
         if out is not None:
             raise Untraceable("it writes into an existing array (out=, [:] =, +=)")
-        if is_np_op:
-            raise Untraceable("it uses MXNet's numpy interface")
         if handle in self.random_ops:
             raise Untraceable(f"it draws random numbers ({self.random_ops[handle]})")
         from mxnet._ctypes.symbol import _symbol_creator
@@ -90,13 +90,27 @@ class _Recorder:
         if counted and counted not in keys:
             keys, vals = list(keys) + [counted], list(vals) + [len(ndargs)]
         symbol = _symbol_creator(handle, [self.symbol_of(a) for a in ndargs], None, keys,
-                                 vals, f"op{len(self.alive)}", False)
+                                 vals, f"op{len(self.alive)}", bool(is_np_op))
         outputs = result if isinstance(result, (list, tuple)) else [result]
         for i, array in enumerate(outputs):
-            self.made(array, symbol[i] if len(outputs) > 1 else symbol)
+            if isinstance(symbol, list):  # a numpy operator's outputs come as a list
+                self.made(array, symbol[i])
+            else:
+                self.made(array, symbol[i] if len(outputs) > 1 else symbol)
 
     def view(self, source, result, symbol_fn: Callable) -> None:
-        self.made(result, symbol_fn(self.symbol_of(source)))
+        symbol = self.symbol_of(source)
+        if _is_np(source):  # the same legacy operators, on the numpy interface's arrays
+            symbol = symbol_fn(symbol.as_nd_ndarray()).as_np_ndarray()
+        else:
+            symbol = symbol_fn(symbol)
+        self.made(result, symbol)
+
+
+def _is_np(array) -> bool:
+    from mxnet import numpy as mx_np
+
+    return isinstance(array, mx_np.ndarray)
 
 
 def _count_key(handle: int, known: Dict[int, str]) -> str:
@@ -283,6 +297,11 @@ class TracedStep:
             symbol = mx.sym.Group([recorder.symbol_of(r) for r in results])
         except Untraceable:
             return None, "an output is not computed from its inputs"
+        kinds = {_is_np(r) for r in results}
+        if kinds == {True}:  # the graph then gives the numpy interface's arrays, as the forward
+            symbol = symbol.as_np_ndarray()
+        elif len(kinds) > 1:
+            return None, "its outputs mix the numpy interface's arrays and nd's"
         names = {f"input{i}": i for i in range(len(recorder.alive))}
         order = [names[name] for name in symbol.list_inputs()]
         flags = [("static_alloc", True), ("static_shape", True)]

@@ -19,6 +19,7 @@ from mxnet.gluon import nn
 from ...._checks import check_counts
 from ....data.batches import as_corpus, require_batches, row_batches
 from ....sampling import greedy_text
+from ....train.traced import TracedStep
 from .numpy_api import Timer
 
 __all__ = ["OneHotRNNModel", "ScratchRNNModel", "SeqLoader", "TokenLookup", "clip_model_gradients",
@@ -136,6 +137,21 @@ class ScratchRNNModel:
     def begin_state(self, batch_size: int, ctx):
         return self.init_state(batch_size, self.num_hiddens, ctx)
 
+    def training_step(self, loss) -> TracedStep:
+        """``step(X, y, *state) -> (mean loss, *state)`` with the backward done: the
+        reader's forward function and ``loss`` as one cached graph where that gives the
+        same bits (:class:`~gluon_rnn.train.traced.TracedStep`), kept per loss object."""
+        steps = vars(self).setdefault("_training_steps", [])
+        for known, step in steps:
+            if known is loss:
+                return step
+
+        def forward(X, y, *state):
+            y_hat, state = self(X, state)
+            return (loss(y_hat, y).mean(), *state)
+        steps.append((loss, TracedStep(forward, self.params)))
+        return steps[-1][1]
+
 
 def greedy_predict(prefix: str, num_preds: int, net, vocab, device) -> str:
     """``prefix`` and ``num_preds`` characters chosen greedily (d2l ``predict_ch8``)."""
@@ -179,10 +195,15 @@ def one_epoch(net, train_iter, loss, updater: Callable, device,
                 s.detach()  # as d2l (mx.np's detach returns a new array: this changes nothing)
         y = Y.T.reshape(-1)
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
-        with autograd.record():
-            y_hat, state = net(X, state)
-            l = loss(y_hat, y).mean()
-        l.backward()
+        if isinstance(net, ScratchRNNModel):  # the reader's cell, as one cached graph
+            single = isinstance(state, np.ndarray)
+            l, *state = net.training_step(loss)(X, y, *((state,) if single else state))
+            state = state[0] if single else tuple(state)
+        else:
+            with autograd.record():
+                y_hat, state = net(X, state)
+                l = loss(y_hat, y).mean()
+            l.backward()
         clip_model_gradients(net, 1)
         updater(batch_size=1)  # the loss is already a mean
         sums.append(l * y.size)
