@@ -2,10 +2,13 @@
 helpers: d2l 0.17.6 (d2l-en 0.15-0.17 and the Chinese 2nd edition) *RNN from Scratch* (512
 hidden; its own ``rnn`` and loop), *Concise Implementation* (Gluon's ``rnn.RNN(256)`` in
 ``d2l.RNNModel`` through ``d2l.train_ch8``) and *Sequence to Sequence Learning* (the GRU
-encoder-decoder through ``d2l.train_seq2seq``), and d2l-en v0.7.0's *RNN from Scratch*
-(``import d2l``, d2l 0.11.1), unmodified but for the number of epochs.
+encoder-decoder through ``d2l.train_seq2seq``), *Gated Recurrent Units* (the page's own
+``gru`` in ``d2l.RNNModelScratch`` through ``d2l.train_ch8``, 256 hidden: the speed of that
+first training; ``--untraced`` adds ours with the step not traced), and d2l-en v0.7.0's
+*RNN from Scratch* (``import d2l``, d2l 0.11.1), unmodified but for the number of epochs.
 
     python bench/new_books_pages.py [--epochs N] [--repeats R] [--loads 0,1,2] [--pages ...]
+                                    [--untraced]
 
 The peer is how a reader runs the page: its MXNet cells in IPython (the engine of
 Jupyter's kernel) with the published helper (``.venv/oracles``) and MXNet's defaults; ours
@@ -46,6 +49,7 @@ class Page:
     targets: tuple  # (idle, busy)
     peer_setup: str = ""  # run after the page's first cell, on the real helper only
     min_epochs: int = 1  # seq2seq: fewer leave translations its own bleu divides by zero on
+    first_run_only: bool = False  # gru: its scratch model's training, not the concise one's
 
     @property
     def label(self) -> str:
@@ -67,6 +71,10 @@ PAGES = {
     "seq2seq": Page("d2l0176", "seq2seq", "d2l-0.17.6", (),
                     ("lr, num_epochs, device = 0.005, 10,", "lr, num_epochs, device = 0.005, {},"),
                     (1.0, 1.0), REGISTER_COPY, 10),
+    "gru": Page("d2l0176", "gru", "d2l-0.17.6",
+                (("= len(vocab), 32, d2l.try_gpu()", "= len(vocab), 256, d2l.try_gpu()"),),
+                ("num_epochs, lr = 3, 1", "num_epochs, lr = {}, 1"), (1.5, 1.0),
+                first_run_only=True),
     "v0.7.0-rnn-scratch": Page("d2l070", "rnn-scratch", "d2l-0.11.1",
                                (("= len(vocab), 32, d2l.try_gpu()",
                                  "= len(vocab), 512, d2l.try_gpu()"),),
@@ -105,19 +113,23 @@ def speeds(stdout: str) -> list:
     return found
 
 
-def measure(page: Path, script: Path, oracle: Path, repeats: int) -> tuple:
-    """(peer, ours): the best tokens/s of each (the mean of a page's training runs)."""
+def measure(page: Path, script: Path, page_of: Page, repeats: int, untraced: bool) -> dict:
+    """The best tokens/s of the peer, ours and (``untraced``) ours with
+    ``GLUON_RNN_TRACE=0``: the mean of a page's training runs, or its first."""
     peer_env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GLUON_RNN"))}
-    peer_env.update(PYTHONPATH=str(oracle), MPLBACKEND="Agg")
+    peer_env.update(PYTHONPATH=str(ORACLES / page_of.helper), MPLBACKEND="Agg")
+    ours = [python(), "-m", "gluon_rnn", "chapter", str(page)]
     commands = {"peer": ([python(), "-m", "IPython", "--no-banner", "--quick", str(script)],
-                         peer_env),
-                "ours": ([python(), "-m", "gluon_rnn", "chapter", str(page)], None)}
+                         peer_env), "ours": (ours, None)}
+    if untraced:
+        commands["untraced"] = (ours, dict(os.environ, GLUON_RNN_TRACE="0"))
     best = {name: 0.0 for name in commands}
     for _ in range(repeats):  # in turn, so a slow spell of the machine hits both
         for name, (argv, env) in commands.items():
             found = speeds(run_child(argv, env=env, cwd=page.parent))
+            found = found[:1] if page_of.first_run_only else found
             best[name] = max(best[name], sum(found) / len(found))
-    return best["peer"], best["ours"]
+    return best
 
 
 def main() -> None:
@@ -125,6 +137,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10, help="epochs per training run")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each (the best counts)")
     parser.add_argument("--pages", nargs="+", choices=tuple(PAGES), default=tuple(PAGES))
+    parser.add_argument("--untraced", action="store_true",
+                        help="also run ours with GLUON_RNN_TRACE=0 (the step not traced)")
     add_load_argument(parser)
     args = parser.parse_args()
     for key in args.pages:
@@ -143,11 +157,14 @@ def main() -> None:
             for key, (page, script) in pages.items():
                 page_of = PAGES[key]
                 with competing(processes):
-                    peer, ours = measure(page, script, ORACLES / page_of.helper, args.repeats)
+                    best = measure(page, script, page_of, args.repeats, args.untraced)
+                peer, ours = best["peer"], best["ours"]
                 target = page_of.targets[0 if processes == 0 else 1]
                 release = page_of.helper.replace("-", "==")
+                untraced = f", untraced {best['untraced']:,.0f} (x{best['untraced'] / peer:.2f})" \
+                    if "untraced" in best else ""
                 print(f"{load:>18} {key:>18}: {release} {peer:,.0f} tokens/s, gluon-rnn "
-                      f"chapter {ours:,.0f} tokens/s (x{ours / peer:.2f})", flush=True)
+                      f"chapter {ours:,.0f} tokens/s (x{ours / peer:.2f}){untraced}", flush=True)
                 # result() takes times (lower is better): seconds per million tokens
                 result(f"{page_of.label}, unmodified", 1e6 / ours, 1e6 / peer, "s/Mtoken",
                        f"the same page in IPython on {release}", f">= {target:g}x",

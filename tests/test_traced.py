@@ -3,7 +3,9 @@ bits of the imperative run (losses, carried states, gradients, over many minibat
 SGD), and a forward a graph cannot replay stays imperative, saying why (issue 30)."""
 from __future__ import annotations
 
+import ast
 import random
+from pathlib import Path
 
 import mxnet as mx
 import pytest
@@ -17,29 +19,22 @@ from gluon_rnn.train.traced import TracedStep, tracing_mode
 V, HIDDEN, BATCH, STEPS = 12, 16, 4, 6
 
 
-def rnn(inputs, state, params):  # the d2l chapter 8.5 cell, as readers type it
-    W_xh, W_hh, b_h, W_hq, b_q = params
-    H, = state
-    outputs = []
-    for X in inputs:
-        H = nd.tanh(nd.dot(X, W_xh) + nd.dot(H, W_hh) + b_h)
-        outputs.append(nd.dot(H, W_hq) + b_q)
-    return outputs, (H,)
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def lstm(inputs, state, params):  # chapter 8.9's, two state arrays
-    [W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q] = params
-    (H, C) = state
-    outputs = []
-    for X in inputs:
-        I = nd.sigmoid(nd.dot(X, W_xi) + nd.dot(H, W_hi) + b_i)
-        F = nd.sigmoid(nd.dot(X, W_xf) + nd.dot(H, W_hf) + b_f)
-        O = nd.sigmoid(nd.dot(X, W_xo) + nd.dot(H, W_ho) + b_o)
-        C_tilda = nd.tanh(nd.dot(X, W_xc) + nd.dot(H, W_hc) + b_c)
-        C = F * C + I * C_tilda
-        H = O * C.tanh()
-        outputs.append(nd.dot(H, W_hq) + b_q)
-    return outputs, (H, C)
+def _book_function(source: str, name: str, **names):
+    """The function ``name`` as a book's code defines it in ``source`` (a script's or a
+    page cell's text), defined alone, with ``names`` as its globals."""
+    tree = ast.parse(source)
+    found = next(node for node in tree.body if isinstance(node, ast.FunctionDef)
+                 and node.name == name)
+    namespace = dict(names)
+    exec(compile(ast.Module(body=[found], type_ignores=[]), name, "exec"), namespace)
+    return namespace[name]
+
+
+rnn = _book_function((FIXTURES / "chapter_8_5.py").read_text(), "rnn", nd=nd)  # 8.5's cell
+lstm = _book_function((FIXTURES / "chapter_8_9_lstm.py").read_text(), "lstm", nd=nd)  # 8.9's
 
 
 def _params(shapes):
@@ -154,21 +149,15 @@ def test_random_operators_are_known_by_handle():
     assert "dot" not in names and "random_pdf_normal" not in names
 
 
-def np_lstm(inputs, state, params):  # the 2020+ books' cell, on MXNet's numpy interface
+def _np_lstm():
+    """d2l 0.17.6's LSTM cell, on MXNet's numpy interface, from the page's MXNet cell."""
     from mxnet import np, npx
 
-    [W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q] = params
-    (H, C) = state
-    outputs = []
-    for X in inputs:
-        I = npx.sigmoid(np.dot(X, W_xi) + np.dot(H, W_hi) + b_i)
-        F = npx.sigmoid(np.dot(X, W_xf) + np.dot(H, W_hf) + b_f)
-        O = npx.sigmoid(np.dot(X, W_xo) + np.dot(H, W_ho) + b_o)
-        C_tilda = np.tanh(np.dot(X, W_xc) + np.dot(H, W_hc) + b_c)
-        C = F * C + I * C_tilda
-        H = O * np.tanh(C)
-        outputs.append(np.dot(H, W_hq) + b_q)
-    return np.concatenate(outputs, axis=0), (H, C)
+    from gluon_rnn.books.pages import page_cells
+
+    text = (FIXTURES / "d2l0176" / "lstm.md").read_text(encoding="utf-8")
+    cell = next(code for _, code in page_cells(text) if "def lstm(" in code)
+    return _book_function(cell, "lstm", np=np, npx=npx)
 
 
 def _np_epochs(monkeypatch, trace: str):
@@ -189,7 +178,7 @@ def _np_epochs(monkeypatch, trace: str):
 
         def init_state(batch_size, num_hiddens, device):
             return (np.zeros((batch_size, num_hiddens)), np.zeros((batch_size, num_hiddens)))
-        net = ScratchRNNModel(V, HIDDEN, mx.cpu(), get_params, init_state, np_lstm)
+        net = ScratchRNNModel(V, HIDDEN, mx.cpu(), get_params, init_state, _np_lstm())
         draw = random.Random(0)
         batches = [tuple(np.array([[draw.randrange(V) for _ in range(STEPS)]
                                    for _ in range(BATCH)]) for _ in range(2)) for _ in range(5)]
