@@ -196,3 +196,21 @@ def test_the_numpy_interface_cell_of_the_2020_books_too(monkeypatch):
     (_, step), = vars(replayed[2])["_training_steps"]
     assert step.why_not == {} and len(step.graphs) == 1
     assert replayed[0] == imperative[0] and replayed[1] == imperative[1]
+
+
+def test_the_calls_a_forward_makes_from_python_are_counted():
+    """bench/minibatch_breakdown.py's count, as MXNet 1.9.1 dispatches the chapter's rnn
+    with its one-hot inputs and d2l's loss: ten calls and eight more a time step; a
+    forward the recording cannot follow is refused, saying why."""
+    params = _params(RNN_SHAPES)
+    loss = gloss.SoftmaxCrossEntropyLoss()
+
+    def forward(X, Y, H):
+        outputs, (H,) = rnn(to_onehot(X, V), (H,), params)
+        return loss(nd.concat(*outputs, dim=0), Y.T.reshape((-1,))).mean(), H
+    counts = [traced.recorded_calls(forward, (nd.zeros((BATCH, steps)),) * 2 +
+                                    (nd.zeros((BATCH, HIDDEN)),), params) for steps in (1, 2, 5)]
+    assert counts == [18, 26, 50]
+    with pytest.raises(traced.Untraceable, match="outside its inputs"):
+        traced.recorded_calls(forward, (nd.zeros((BATCH, 2)),) * 2 + (nd.zeros((BATCH, HIDDEN)),),
+                              params[:-1])

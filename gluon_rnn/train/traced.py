@@ -228,6 +228,19 @@ class _Printed(io.TextIOBase):
         self.stream.flush()
 
 
+def recorded_calls(forward: Callable, inputs: Sequence[nd.NDArray],
+                   params: Sequence[nd.NDArray]) -> int:
+    """How many operator calls (views included) ``forward(*inputs)`` makes from Python
+    under ``autograd.record()``, as the recording counts them (bench/minibatch_breakdown.py)."""
+    known = list(inputs) + list(params)
+    recorder = _Recorder(known, random_operators())
+    with _recording(recorder), autograd.record():
+        forward(*inputs)
+    if recorder.problem is not None:
+        raise Untraceable(recorder.problem)
+    return len(recorder.alive) - len(known)
+
+
 Signature = Tuple[Tuple[Tuple[int, ...], str, str], ...]
 
 
