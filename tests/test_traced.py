@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import random
+import sys
 from pathlib import Path
 
 import mxnet as mx
@@ -110,7 +111,7 @@ def _in_place(H):
     (lambda H: H * OUTSIDE, "uses an array made outside its inputs"),
     (lambda H: H * float(H.sum().asscalar() > 0), "reads a value back into Python"),
     (_in_place, "writes into an existing array"),
-    (lambda H: print("state", H.shape) or H, "prints"),
+    (lambda H: print("state", H.shape, sys.stdout.encoding) or H, "prints"),  # stdout as ever
 ], ids=["random", "outside", "value", "in-place", "print"])
 def test_what_a_graph_cannot_replay_stays_imperative(extra, why, capsys):
     imperative = _train(rnn, RNN_SHAPES, 1, "off", minibatches=3, forward_of=_with_extra(extra))

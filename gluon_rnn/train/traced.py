@@ -26,7 +26,6 @@ thread that records; other threads' calls pass through unrecorded.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import threading
@@ -213,7 +212,7 @@ def _recording(recorder: _Recorder):
             setattr(NDArray, name, method)
 
 
-class _Printed(io.TextIOBase):
+class _Printed:
     """Stands for stdout/stderr while a forward is recorded: anything written marks it."""
 
     def __init__(self, stream, recorder: _Recorder) -> None:
@@ -226,6 +225,9 @@ class _Printed(io.TextIOBase):
 
     def flush(self) -> None:
         self.stream.flush()
+
+    def __getattr__(self, name: str):  # encoding, isatty(), fileno(): the stream's own
+        return getattr(self.stream, name)
 
 
 def recorded_calls(forward: Callable, inputs: Sequence[nd.NDArray],
