@@ -34,6 +34,8 @@ SCRIPTS = [  # (script, arguments)
     ("notebook_kernel.py", []),
     ("new_books_pages.py", []),
     ("straight_dope_notebook.py", ["--epochs", "1"]),
+    ("traced_step.py", []),
+    ("minibatch_breakdown.py", []),
     ("d2l_epoch.py", []),
     ("rnnlm_step.py", []),
     ("gates_bptt.py", []),
