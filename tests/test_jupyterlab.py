@@ -95,24 +95,33 @@ def lab(request, tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert ("starts it for a notebook that names no kernel" in done.stdout) is request.param
-    port = _free_port()
+    port, log = _free_port(), tmp_path / "jupyterlab.log"
+    stream = log.open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
          "--ip=127.0.0.1", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={notebooks}",
-         f"--LabApp.app_settings_dir={prefix / LAB_DEFAULTS.parent.parent}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+         f"--LabApp.app_settings_dir={prefix / LAB_DEFAULTS.parent.parent}",
+         # no fetches from the internet, which this machine's closed network leaves hanging
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=stream, text=True)
+    # the server's log goes to a file: a pipe nobody reads fills, and the server then blocks
     try:
         for _ in range(120):
             try:
                 _get(port, "/api/status")
                 break
             except OSError:
-                assert server.poll() is None, server.stderr.read()
+                assert server.poll() is None, log.read_text()
                 time.sleep(0.5)
         yield port, request.param
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still shutting its kernels down: stop it
+            server.kill()
+            server.wait(timeout=30)
+        stream.close()
 
 
 def test_a_book_notebook_opens_in_our_kernel_without_asking(lab):
