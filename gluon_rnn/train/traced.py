@@ -269,6 +269,14 @@ class TracedStep:
             return self._replay(self.graphs[signature], inputs)
         return self._trace(signature, inputs)
 
+    def with_state(self, X, Y, state):
+        """``(loss, state)`` for a forward of ``(X, Y, *state)``: the state given and given
+        back in the caller's form, one array or a tuple of them (a reader's cell may carry
+        either; the numpy interface's arrays are ``nd.NDArray`` too)."""
+        single = isinstance(state, nd.NDArray)
+        loss, *state = self(X, Y, *((state,) if single else state))
+        return loss, (state[0] if single else tuple(state))
+
     def _imperative(self, inputs):
         with autograd.record():
             results = self.forward(*inputs)

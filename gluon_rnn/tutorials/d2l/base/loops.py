@@ -147,11 +147,10 @@ def _scratch_step(rnn: Callable, params, vocab_size: int, lr: float, clipping_th
     traced = TracedStep(forward, params)
 
     def step(X, Y, state):
-        single = isinstance(state, nd.NDArray)  # a reader's rnn may carry one array
-        l, *state = traced(X, Y, *((state,) if single else state))
+        l, state = traced.with_state(X, Y, state)
         grad_clipping(params, clipping_theta, ctx)  # d2l's arithmetic, to the last bit
         sgd_step(params, lr)  # sgd(params, lr, 1): the loss is already a mean
-        return l, (state[0] if single else tuple(state))
+        return l, state
     return step
 
 

@@ -196,9 +196,7 @@ def one_epoch(net, train_iter, loss, updater: Callable, device,
         y = Y.T.reshape(-1)
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
         if isinstance(net, ScratchRNNModel):  # the reader's cell, as one cached graph
-            single = isinstance(state, np.ndarray)
-            l, *state = net.training_step(loss)(X, y, *((state,) if single else state))
-            state = state[0] if single else tuple(state)
+            l, state = net.training_step(loss).with_state(X, y, state)
         else:
             with autograd.record():
                 y_hat, state = net(X, state)
