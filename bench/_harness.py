@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,29 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "RESULT "
+# the line d2l 0.9.2's train_and_predict_rnn (and a chapter's copy of it) prints per period
+EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$")
+
+
+def epoch_seconds(stdout: str, count: int) -> List[float]:
+    """The seconds on the ``count`` epoch lines of ``stdout`` (an error showing it otherwise)."""
+    times = [float(m.group(2)) for m in map(EPOCH_LINE.match, stdout.splitlines()) if m]
+    if len(times) != count:
+        raise RuntimeError(f"expected {count} epoch lines, got:\n{stdout}")
+    return times
+
+
+def book_folder(folder: Path, data: Sequence[str] = ("timemachine.txt",)) -> Path:
+    """``folder`` laid out as the books' chapters run: ``data/`` holding the files ``data``
+    (found by gluon-rnn's resolver) and ``chapter/``, which is returned."""
+    from gluon_rnn.data.resolve import resolve
+
+    (folder / "data").mkdir(parents=True)
+    for name in data:
+        shutil.copy(resolve(name), folder / "data" / name)
+    chapter = folder / "chapter"
+    chapter.mkdir()
+    return chapter
 
 
 def run_child(argv: Sequence[str], env: Optional[dict] = None, cwd: Optional[Path] = None) -> str:

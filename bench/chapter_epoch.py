@@ -19,38 +19,38 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from _harness import ROOT, add_load_argument, competing, loads, python, result, run_child
+from _harness import (
+    ROOT,
+    add_load_argument,
+    book_folder,
+    competing,
+    epoch_seconds,
+    loads,
+    python,
+    result,
+    run_child,
+)
 
 FIXTURE = ROOT / "tests" / "fixtures" / "chapter_8_5.py"
-EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$")
 
 
 def shortened_script(folder: Path, epochs: int) -> Path:
-    from gluon_rnn.data.resolve import resolve
-
     text = FIXTURE.read_text()
     text = text.replace("= 500, 64, 32, 1, 1", f"= {epochs}, 64, 32, 1, 1")
     text = text.replace("(epoch + 1) % 50 == 0", f"(epoch + 1) % {epochs // 2} == 0")
     text = text.replace("(epoch + 1) % 100 == 0", "False")
-    (folder / "data").mkdir()
-    (folder / "chapter").mkdir()
-    shutil.copy(resolve("timemachine.txt"), folder / "data" / "timemachine.txt")
-    script = folder / "chapter" / "rnn_scratch.py"
+    script = book_folder(folder) / "rnn_scratch.py"
     script.write_text(text)
     return script
 
 
 def seconds_per_epoch(stdout: str, epochs: int) -> dict:
     """The second reporting period's time of each of the script's two runs."""
-    times = [float(m.group(2)) for m in map(EPOCH_LINE.match, stdout.splitlines()) if m]
-    if len(times) != 4:
-        raise RuntimeError(f"expected four epoch lines, got:\n{stdout}")
+    times = epoch_seconds(stdout, 4)
     period = epochs // 2
     return {"random": times[1] / period, "consecutive": times[3] / period}
 

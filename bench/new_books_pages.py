@@ -25,12 +25,20 @@ import argparse
 import dataclasses
 import os
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from _harness import ROOT, add_load_argument, competing, loads, python, result, run_child
+from _harness import (
+    ROOT,
+    add_load_argument,
+    book_folder,
+    competing,
+    loads,
+    python,
+    result,
+    run_child,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures"
 ORACLES = ROOT / ".venv" / "oracles"
@@ -144,14 +152,9 @@ def main() -> None:
     for key in args.pages:
         if not (ORACLES / PAGES[key].helper / "d2l").is_dir():
             sys.exit(f"the {PAGES[key].helper} oracle is not in {ORACLES}: run `make test` first")
-    from gluon_rnn.data.resolve import resolve
-
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "data").mkdir()
-        (folder / "chapter").mkdir()
-        for data in ("timemachine.txt", "fra-eng.zip"):
-            shutil.copy(resolve(data), folder / "data" / data)
+        book_folder(folder, ("timemachine.txt", "fra-eng.zip"))
         pages = {key: write_page(folder, key, args.epochs) for key in args.pages}
         for load, processes in loads(args.loads):
             for key, (page, script) in pages.items():

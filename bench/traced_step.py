@@ -18,17 +18,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from _harness import ROOT, add_load_argument, competing, loads, python, result, run_child
+from _harness import (
+    ROOT,
+    add_load_argument,
+    book_folder,
+    competing,
+    epoch_seconds,
+    loads,
+    python,
+    result,
+    run_child,
+)
 
 FIXTURES = {"gru": ROOT / "tests" / "fixtures" / "chapter_8_8_gru.py",
             "lstm": ROOT / "tests" / "fixtures" / "chapter_8_9_lstm.py"}
-EPOCH_LINE = re.compile(r"^epoch (\d+), perplexity [0-9.]+, time ([0-9.]+) sec$")
 
 
 def shortened_script(folder: Path, cell: str, epochs: int) -> Path:
@@ -37,23 +44,14 @@ def shortened_script(folder: Path, cell: str, epochs: int) -> Path:
     text = FIXTURES[cell].read_text()
     text = text[:text.index(f"{cell}_layer = rnn.")]
     text = text.replace("= 160, 35, 32, 1e2, 1e-2", f"= {epochs}, 35, 32, 1e2, 1e-2")
-    chapter = folder / cell / "chapter"
-    chapter.mkdir(parents=True)
-    (folder / cell / "data").mkdir()
-    from gluon_rnn.data.resolve import resolve
-
-    shutil.copy(resolve("timemachine.txt"), folder / cell / "data" / "timemachine.txt")
-    script = chapter / f"{cell}.py"
+    script = book_folder(folder / cell) / f"{cell}.py"
     script.write_text(text)
     return script
 
 
 def seconds_per_epoch(stdout: str, epochs: int) -> float:
     """The second reporting period's seconds per epoch."""
-    times = [float(m.group(2)) for m in map(EPOCH_LINE.match, stdout.splitlines()) if m]
-    if len(times) != 4:
-        raise RuntimeError(f"expected four epoch lines, got:\n{stdout}")
-    return times[1] / (epochs // 4)
+    return epoch_seconds(stdout, 4)[1] / (epochs // 4)
 
 
 def measure(script: Path, epochs: int, repeats: int) -> dict:
