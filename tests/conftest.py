@@ -2,6 +2,7 @@
 ../shared/data); tests that exercise the resolver itself isolate it."""
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import os
@@ -318,3 +319,14 @@ def small_fra_eng(folder: Path, lines: int = 3000) -> str:
     both sides of a differential test; returns its SHA-1, which the test registers in
     both helpers' ``DATA_HUB`` (and in a page's own registration) in place of the copy's."""
     return small_zip("fra-eng.zip", Path(folder) / "fra-eng.zip", lines)
+
+
+def book_function(source: str, name: str, **names):
+    """The function ``name`` as a book's code defines it in ``source`` (a script's or a
+    page cell's text), defined alone, with ``names`` as its globals."""
+    tree = ast.parse(source)
+    found = next(node for node in tree.body if isinstance(node, ast.FunctionDef)
+                 and node.name == name)
+    namespace = dict(names)
+    exec(compile(ast.Module(body=[found], type_ignores=[]), name, "exec"), namespace)
+    return namespace[name]

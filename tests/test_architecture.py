@@ -33,7 +33,7 @@ CORE = {  # knows no tutorial, generation or book; each module is named here on 
     "gluon_rnn.train", "gluon_rnn.train.config", "gluon_rnn.train.loop", "gluon_rnn.train.build",
     "gluon_rnn.train.run", "gluon_rnn.train.folder", "gluon_rnn.train.checkpoints",
     "gluon_rnn.train.evaluate", "gluon_rnn.train.sizes", "gluon_rnn.train.distributed",
-    "gluon_rnn.train.report", "gluon_rnn.train.traced",
+    "gluon_rnn.train.report", "gluon_rnn.train.recording", "gluon_rnn.train.traced",
 }
 CORE_LEVELS = [  # inside the core, data flows one way: each level imports only those before it
     ("process and files", {"gluon_rnn.mxnet_compat", "gluon_rnn._checks", "gluon_rnn._files",

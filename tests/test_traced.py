@@ -3,7 +3,6 @@ bits of the imperative run (losses, carried states, gradients, over many minibat
 SGD), and a forward a graph cannot replay stays imperative, saying why (issue 30)."""
 from __future__ import annotations
 
-import ast
 import random
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from mxnet import nd
 from mxnet.gluon import loss as gloss
 
+from conftest import book_function
 from gluon_rnn.models.scratch import to_onehot
 from gluon_rnn.train import traced
 from gluon_rnn.train.traced import TracedStep, tracing_mode
@@ -23,19 +23,8 @@ V, HIDDEN, BATCH, STEPS = 12, 16, 4, 6
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _book_function(source: str, name: str, **names):
-    """The function ``name`` as a book's code defines it in ``source`` (a script's or a
-    page cell's text), defined alone, with ``names`` as its globals."""
-    tree = ast.parse(source)
-    found = next(node for node in tree.body if isinstance(node, ast.FunctionDef)
-                 and node.name == name)
-    namespace = dict(names)
-    exec(compile(ast.Module(body=[found], type_ignores=[]), name, "exec"), namespace)
-    return namespace[name]
-
-
-rnn = _book_function((FIXTURES / "chapter_8_5.py").read_text(), "rnn", nd=nd)  # 8.5's cell
-lstm = _book_function((FIXTURES / "chapter_8_9_lstm.py").read_text(), "lstm", nd=nd)  # 8.9's
+rnn = book_function((FIXTURES / "chapter_8_5.py").read_text(), "rnn", nd=nd)  # 8.5's cell
+lstm = book_function((FIXTURES / "chapter_8_9_lstm.py").read_text(), "lstm", nd=nd)  # 8.9's
 
 
 def _params(shapes):
@@ -158,7 +147,7 @@ def _np_lstm():
 
     text = (FIXTURES / "d2l0176" / "lstm.md").read_text(encoding="utf-8")
     cell = next(code for _, code in page_cells(text) if "def lstm(" in code)
-    return _book_function(cell, "lstm", np=np, npx=npx)
+    return book_function(cell, "lstm", np=np, npx=npx)
 
 
 def _np_epochs(monkeypatch, trace: str):
