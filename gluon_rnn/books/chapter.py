@@ -12,10 +12,12 @@ that do not apply to the kind of chapter given are refused, not ignored.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import contextlib
 import os
-import runpy
 import sys
+import types
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
@@ -24,6 +26,7 @@ from ..data.resolve import read_file_text
 from ..signals import ChapterTerminated, sigterm_ends_chapter
 from .errors import exit_status, missing_data, print_traceback_from
 from .figures import FigureSink
+from .forwards import TracedForwards
 from .generations import generation_of, helpers_bound
 from .gpu_on_cpu import check_choice as check_ctx_choice
 from .gpu_on_cpu import gpu_contexts_on_cpu
@@ -121,9 +124,28 @@ def _generation(path: Path, requested: Optional[str]) -> str:
     return generation_of(source, requested)
 
 
+def _run_as_main(path: Path) -> None:
+    """``python path`` in this process, as ``runpy.run_path`` runs it, with the chapter's
+    own forward functions traced (:mod:`.forwards`): parsed, decorated, compiled."""
+    with open(path, "rb") as file:  # bytes: the source's own encoding line decides
+        tree = ast.parse(file.read(), filename=str(path))
+    code = compile(ast.fix_missing_locations(TracedForwards().visit(tree)), str(path), "exec",
+                   dont_inherit=True)  # not this module's __future__ annotations
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=str(path), __cached__=None, __loader__=None,
+                           __package__=None, __spec__=None, __builtins__=builtins)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module  # what pickle and the chapter's imports see
+    try:
+        exec(code, module.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
 def _run_script(path: Path, figures: FigureSink) -> int:
     try:
-        runpy.run_path(str(path), run_name="__main__")
+        _run_as_main(path)
     except SystemExit as stop:
         return exit_status(stop.code)
     except (KeyboardInterrupt, ChapterTerminated):

@@ -30,7 +30,21 @@ def print_traceback_from(filename: str, error: BaseException, tb=None) -> None:
     while start is not None and \
             Path(start.tb_frame.f_code.co_filename).resolve() != Path(filename).resolve():
         start = start.tb_next
-    traceback.print_exception(type(error), error, start, file=sys.stderr)
+    traceback.print_exception(type(error), error, _unhidden(start), file=sys.stderr)
+
+
+def _unhidden(tb):
+    """``tb`` less the frames between the chapter's that hide themselves
+    (``__tracebackhide__``, IPython's and pytest's convention: the traced wrapper around
+    a chapter's own function); the frame that raised is always shown."""
+    frames = []
+    while tb is not None:
+        if tb.tb_next is None or not tb.tb_frame.f_locals.get("__tracebackhide__"):
+            frames.append(tb)
+        tb = tb.tb_next
+    for before, after in zip(frames, frames[1:]):
+        before.tb_next = after
+    return frames[0] if frames else None
 
 
 def missing_data(err: BaseException) -> Optional[str]:

@@ -322,6 +322,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     configure_blas()  # before anything loads MXNet, as the command line does
     from ipykernel.kernelapp import IPKernelApp
 
+    from .forwards import TracedForwards
     from .generations import book_tab, tab_cell
     from .gpu_on_cpu import CTX_ENV
     from .gpu_on_cpu import install as install_gpu_on_cpu
@@ -339,6 +340,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         show_missing_data_short(app.shell)
         app.shell.user_ns["tab"] = book_tab()  # the 1.0 book's tab.selected('mxnet')
         app.shell.input_transformers_cleanup.append(tab_cell)  # and its %%tab cells
+        app.shell.ast_transformers.append(TracedForwards())  # a cell's forwards, traced
         install_gpu_on_cpu(os.environ.get(CTX_ENV, "auto"))  # for the kernel's whole life
         install_mxnet_011()  # and MXNet 0.11's reshape the oldest notebooks rely on
     app.start()

@@ -24,6 +24,7 @@ from typing import List, Optional, Tuple
 
 from ..signals import ChapterTerminated
 from .errors import exit_status, missing_data, print_traceback_from
+from .forwards import TracedForwards
 from .generations import book_tab, tab_selected
 
 _CELL = re.compile(r"^```\{\.python \.input[^}]*\}[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
@@ -219,7 +220,7 @@ def run_page(path: Path, cells: List[Tuple[int, str]], figures) -> None:
         try:
             shell.figures = figures
             shell.page = shell.compile.page = str(path)
-            shell.ast_transformers.append(_PageLines(shell))
+            shell.ast_transformers.extend([_PageLines(shell), TracedForwards()])
             shell.user_ns.update(__file__=str(path), tab=book_tab(), exit=_Exit("exit"),
                                  quit=_Exit("quit"))
             for first_line, code in cells:
