@@ -38,13 +38,35 @@ def chunks(X):
     yield X
 
 
+def own_list(X):
+    outputs, seen = [], {}
+    outputs.append(X)
+    seen[0] = X
+    return outputs
+
+
+def keeps_history(X):
+    history.append(X)
+    return X
+
+
+def sets_an_attribute(X):
+    X.seen = True
+    return X
+
+
+def fills_a_cache(X):
+    cache[X.shape] = X
+    return X
+
+
 class Model:
     def forward(self, X):
         return X
 '''
 
 
-@pytest.mark.parametrize("setting, traced", [("1", {"pure"}), ("0", set())])
+@pytest.mark.parametrize("setting, traced", [("1", {"pure", "own_list"}), ("0", set())])
 def test_the_runner_decorates_what_could_be_a_forward_on_its_own_line(setting, traced,
                                                                       monkeypatch):
     monkeypatch.setenv("GLUON_RNN_TRACE", setting)

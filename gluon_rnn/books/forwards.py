@@ -8,29 +8,28 @@ parses each script or page cell anyway (to compile it); :class:`TracedForwards` 
 decorator to the module-level functions that could be a forward,
 :func:`~gluon_rnn.train.traced.traced_function`, which is the function itself unless it
 is called under ``autograd.record()`` with arrays, and a cached graph only where that
-gives the function's very bits (checked on its first call). Functions that declare
-``global`` or ``nonlocal`` names, are generators or coroutines, open a ``with`` block
-(``autograd.pause()``) or already have decorators are left as they are: a graph would
-skip what they do besides computing their arrays. The decorator sits on the ``def``
-line, so the chapter's line numbers and tracebacks do not move; nothing else changes.
+gives the function's very bits (checked on its first call). Functions whose text does
+more than compute what they return (:func:`~gluon_rnn.train.recording.side_effect_free`:
+``global`` names, ``yield``, a ``with`` block such as ``autograd.pause()``, attribute
+writes, appending to what is not their own) or that already have decorators are left
+as they are: a graph would skip what they do besides computing their arrays. The
+decorator sits on the ``def`` line, so the chapter's line numbers and tracebacks do not
+move; nothing else changes.
 ``GLUON_RNN_TRACE=0`` leaves every function as it is.
 """
 from __future__ import annotations
 
 import ast
 
-from ..train.traced import tracing_mode
+from ..train.traced import side_effect_free, tracing_mode
 
 _DECORATOR = "__import__('gluon_rnn.train.traced', fromlist=['_']).traced_function"
-_NOT_A_FORWARD = (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.With,
-                  ast.AsyncWith)
 
 
 def could_be_forward(node: ast.FunctionDef) -> bool:
     """Whether a graph replaying ``node``'s operators would do all that it does (the
     module text); its arrays' side is checked when it runs."""
-    return not node.decorator_list and \
-        not any(isinstance(inner, _NOT_A_FORWARD) for inner in ast.walk(node))
+    return not node.decorator_list and side_effect_free(node)
 
 
 class TracedForwards(ast.NodeTransformer):

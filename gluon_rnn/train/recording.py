@@ -14,6 +14,7 @@ forward is recorded no other starts (:func:`recording_active`).
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import sys
@@ -50,6 +51,7 @@ class Recorder:
         self.alive: List[nd.NDArray] = list(inputs)  # held: no address is reused meanwhile
         self.n_inputs = len(self.alive)
         self.problem: Optional[str] = None
+        self.inside = 0  # within a view method: its own calls are not the forward's
         for i, array in enumerate(inputs):
             variable = mx.sym.var(f"input{i}")
             self.symbols[array.handle.value] = variable.as_np_ndarray() \
@@ -153,14 +155,17 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
     """Route MXNet's operator calls and views through ``recorder`` for the block, and
     mark it failed on what a graph cannot replay (module text); ``sys.stdout`` and
     ``sys.stderr`` mark it too when written to."""
+    from mxnet import numpy as mx_np
     from mxnet.ndarray import register
 
     real_invoke = register._imperative_invoke
     NDArray = nd.NDArray
-    real = {name: getattr(NDArray, name) for name in _PATCHED}
+    real = {(cls, name): cls.__dict__[name] for cls in (NDArray, mx_np.ndarray)
+            for name in _PATCHED if name in cls.__dict__}
 
     def mine() -> bool:
-        return threading.get_ident() == recorder.thread and recorder.problem is None
+        return threading.get_ident() == recorder.thread and recorder.problem is None \
+            and not recorder.inside
 
     def invoke(handle, ndargs, keys, vals, out, is_np_op, output_is_list):
         result = real_invoke(handle, ndargs, keys, vals, out, is_np_op, output_is_list)
@@ -172,44 +177,53 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
         return result
     invoke.recorder = recorder  # type: ignore[attr-defined]
 
-    def viewing(name: str, symbol_for: Callable):
+    def viewing(cls, name: str, symbol_for: Callable):
         def method(self, *args, **kwargs):
-            result = real[name](self, *args, **kwargs)
-            if mine():
-                try:
-                    recorder.view(self, result, symbol_for(self, result, *args))
-                except Untraceable as err:
-                    recorder.fail(str(err))
+            if not mine():
+                return real[cls, name](self, *args, **kwargs)
+            recorder.inside += 1  # what the method calls itself (astype's copy) is its own
+            try:
+                result = real[cls, name](self, *args, **kwargs)
+            finally:
+                recorder.inside -= 1
+            try:
+                recorder.view(self, result, symbol_for(self, result, *args))
+            except Untraceable as err:
+                recorder.fail(str(err))
             return result
         return method
 
-    def refused(name: str, why: str):
+    def refused(cls, name: str, why: str):
         def method(self, *args, **kwargs):
             if mine():
                 recorder.fail(why)
-            return real[name](self, *args, **kwargs)
+            return real[cls, name](self, *args, **kwargs)
         return method
 
-    patches = {
-        "reshape": viewing("reshape", lambda s, r, *a: lambda x: mx.sym.reshape(x, shape=r.shape)),
-        "_at": viewing("_at", lambda s, r, i, *a: lambda x: mx.sym.reshape(
+    views: Dict[str, Callable] = {
+        "reshape": lambda s, r, *a: lambda x: mx.sym.reshape(x, shape=r.shape),
+        "_at": lambda s, r, i, *a: lambda x: mx.sym.reshape(
             mx.sym.slice_axis(x, axis=0, begin=i % s.shape[0], end=i % s.shape[0] + 1),
-            shape=r.shape)),
-        "_slice": viewing("_slice", lambda s, r, start, stop, *a: lambda x: mx.sym.slice_axis(
-            x, axis=0, begin=start, end=stop)),
-        **{name: refused(name, why) for name, why in _REFUSED.items()}}
+            shape=r.shape),
+        "_slice": lambda s, r, start, stop, *a: lambda x: mx.sym.slice_axis(
+            x, axis=0, begin=start, end=stop),
+        "astype": lambda s, r, *a: lambda x: x if r is s else mx.sym.cast(x, dtype=r.dtype)}
+    patches = {(cls, name): viewing(cls, name, views[name]) if name in views
+               else refused(cls, name, _REFUSED[name]) for cls, name in real}
+    if (mx_np.ndarray, "reshape") in patches:  # its reshape is an operator of its own
+        del patches[mx_np.ndarray, "reshape"]
     out, err = sys.stdout, sys.stderr
     register._imperative_invoke = invoke
-    for name, method in patches.items():
-        setattr(NDArray, name, method)
+    for (cls, name), method in patches.items():
+        setattr(cls, name, method)
     sys.stdout, sys.stderr = _Printed(out, recorder), _Printed(err, recorder)
     try:
         yield recorder
     finally:
         sys.stdout, sys.stderr = out, err
         register._imperative_invoke = real_invoke
-        for name, method in real.items():
-            setattr(NDArray, name, method)
+        for (cls, name) in patches:
+            setattr(cls, name, real[cls, name])
 
 
 # what a graph cannot replay, by the NDArray method that does it
@@ -219,7 +233,7 @@ _REFUSED = {
     "backward": "it runs a backward pass",
     "attach_grad": "it attaches a gradient to an array",
 }
-_PATCHED = ("reshape", "_at", "_slice", *_REFUSED)
+_PATCHED = ("reshape", "_at", "_slice", "astype", *_REFUSED)
 
 
 class _Printed:
@@ -271,3 +285,38 @@ def same_bits(a: nd.NDArray, b: nd.NDArray) -> bool:
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     return bool(a.asnumpy().tobytes() == b.asnumpy().tobytes())
+
+
+# what a function's text may do that a graph of its operators would not
+_NOT_A_FORWARD = (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.With,
+                  ast.AsyncWith)
+_MUTATORS = {"append", "extend", "insert", "update", "add", "pop", "popitem", "clear",
+             "setdefault", "remove", "discard", "sort", "reverse"}
+
+
+def side_effect_free(node: ast.FunctionDef) -> bool:
+    """Whether a function's text does nothing besides computing what it returns that a
+    graph of its operators would skip, as far as the text shows (a recording sees only
+    the operators): no ``global``/``nonlocal``, ``yield``, ``await`` or ``with`` block
+    (``autograd.pause()``), no assignment to an attribute (``self.x = ...``) or to an
+    item of what is not its own local (``cache[k] = ...``), no container method that
+    changes what is not its own local (``self.weights.append(...)``). Its own lists
+    (``outputs.append(Y)``) are its business; writes into arrays are refused when it runs."""
+    local = {arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg)} | \
+        {name.id for name in ast.walk(node) if isinstance(name, ast.Name)
+         and isinstance(name.ctx, ast.Store)}
+    for inner in ast.walk(node):
+        if isinstance(inner, _NOT_A_FORWARD):
+            return False
+        if isinstance(inner, (ast.Attribute, ast.Subscript)) and \
+                isinstance(inner.ctx, (ast.Store, ast.Del)) and \
+                not (isinstance(inner, ast.Subscript) and _name(inner.value) in local):
+            return False
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and \
+                inner.func.attr in _MUTATORS and _name(inner.func.value) not in local:
+            return False
+    return True
+
+
+def _name(expression: ast.expr) -> Optional[str]:
+    return expression.id if isinstance(expression, ast.Name) else None

@@ -29,8 +29,11 @@ why a signature stays imperative.
 """
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
 import sys
+import textwrap
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import mxnet as mx
@@ -48,11 +51,12 @@ from .recording import (
     recording,
     recording_active,
     same_bits,
+    side_effect_free,
     tracing_mode,
 )
 
-__all__ = ["TRACE_ENV", "TracedStep", "Untraceable", "random_operators", "recorded_calls",
-           "traced_function", "tracing_mode"]
+__all__ = ["TRACE_ENV", "TracedStep", "Untraceable", "blocks_side_effect_free", "random_operators",
+           "recorded_calls", "side_effect_free", "traced_function", "tracing_mode"]
 
 def recorded_calls(forward: Callable, inputs: Sequence[nd.NDArray],
                    params: Sequence[nd.NDArray]) -> int:
@@ -95,11 +99,14 @@ class TracedStep:
 
     def with_state(self, X, Y, state):
         """``(loss, state)`` for a forward of ``(X, Y, *state)``: the state given and given
-        back in the caller's form, one array or a tuple of them (a reader's cell may carry
-        either; the numpy interface's arrays are ``nd.NDArray`` too)."""
+        back in the caller's form, one array, a tuple or a list of them (a reader's cell may
+        carry either; Gluon's layers a list; the numpy interface's arrays are ``nd.NDArray``
+        too)."""
         single = isinstance(state, nd.NDArray)
-        loss, *state = self(X, Y, *((state,) if single else state))
-        return loss, (state[0] if single else tuple(state))
+        loss, *results = self(X, Y, *((state,) if single else state))
+        if single:
+            return loss, results[0]
+        return loss, (results if isinstance(state, list) else tuple(results))
 
     def _imperative(self, inputs):
         with autograd.record():
@@ -190,17 +197,20 @@ class TracedFunction:
     arguments, its outputs and its gradients with respect to every argument that has
     one attached (the parameters) are the function's bits (the gradients for one
     pseudo-random output gradient: the summation order that decides the bits does not
-    depend on the values)."""
+    depend on the values). ``recording_only=False`` traces it outside a recording too (a
+    helper's own arithmetic, such as the clipping norm, where no gradient is taken)."""
 
-    def __init__(self, function: Callable, mode: Optional[str] = None) -> None:
-        self.function = function
+    def __init__(self, function: Callable, mode: Optional[str] = None,
+                 recording_only: bool = True) -> None:
+        self.function, self.recording_only = function, recording_only
         self.mode = tracing_mode() if mode is None else mode
         self.graphs: Dict[tuple, Optional[Tuple[Graph, Layout]]] = {}
         self.why_not: Dict[tuple, str] = {}
 
     def __call__(self, *args, **kwargs):
-        __tracebackhide__ = True
-        if self.mode == "off" or kwargs or not autograd.is_recording() or recording_active():
+        __tracebackhide__ = True  # the reader's error shows the reader's frames
+        if self.mode == "off" or kwargs or recording_active() or \
+                (self.recording_only and not autograd.is_recording()):
             return self.function(*args, **kwargs)
         arrays: List[nd.NDArray] = []
         layout = _flatten(args, arrays)
@@ -307,3 +317,28 @@ def traced_function(function: Callable) -> Callable:
         return traced(*args, **kwargs)
     call.traced = traced  # type: ignore[attr-defined]
     return call
+
+
+def blocks_side_effect_free(net) -> bool:
+    """Whether every Block in the Gluon ``net`` is MXNet's own or has a ``forward`` (and
+    ``hybrid_forward``) whose text is :func:`side_effect_free` (a reader's ``RNNModel``;
+    not d2l's attention decoders, which keep their attention weights on ``self``); one
+    whose source cannot be read counts as not."""
+    verdicts: List[bool] = []
+
+    def check(block) -> None:
+        for name in ("forward", "hybrid_forward"):
+            method = getattr(type(block), name, None)
+            if method is not None and not getattr(method, "__module__", "").startswith("mxnet."):
+                verdicts.append(_text_side_effect_free(method))
+    net.apply(check)
+    return all(verdicts)
+
+
+def _text_side_effect_free(function: Callable) -> bool:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    return isinstance(node, ast.FunctionDef) and side_effect_free(node)
