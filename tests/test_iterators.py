@@ -121,3 +121,22 @@ def test_every_position_where_the_partitioning_promises(length, batch_size, num_
         np.testing.assert_array_equal(X, expected)
         np.testing.assert_array_equal(Y, expected + 1)
         assert X.shape[1] == len(batches) * num_steps and Y.max() < offset + batch_size * row_len
+
+
+@pytest.mark.parametrize("make", [data_iter_random, data_iter_consecutive])
+@pytest.mark.parametrize("upload", [1, 2, 64])
+def test_batches_copied_in_chunks_are_those_copied_one_by_one(make, upload, monkeypatch):
+    """The values go to the device a few batches at a time (one copy from Python waits
+    for all queued arithmetic): whatever the chunk, the same batches (the default's are
+    the real d2l's: test_d2l_differential), as separate arrays a reader may change."""
+    from gluon_rnn.data import batches
+
+    expected = [(X.asnumpy(), Y.asnumpy()) for X, Y in make(CORPUS, 3, 5, rng=random.Random(4))]
+    monkeypatch.setattr(batches, "UPLOAD_BATCHES", upload)
+    got = list(make(CORPUS, 3, 5, rng=random.Random(4)))
+    assert len(got) == len(expected) > 64  # two chunks of 64 too
+    for (X, Y), (want_X, want_Y) in zip(got, expected):
+        np.testing.assert_array_equal(X.asnumpy(), want_X)
+        np.testing.assert_array_equal(Y.asnumpy(), want_Y)
+    got[0][0][:] = -1  # its own array: the next batch's values stay
+    np.testing.assert_array_equal(got[1][0].asnumpy(), expected[1][0])

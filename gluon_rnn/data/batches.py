@@ -84,10 +84,10 @@ def window_batches(corpus: np.ndarray, starts: Sequence[int], batch_size: int, n
     """Windows ``corpus[s:s + num_steps]`` (``Y``: shifted by one) at ``starts``, in their
     order, ``batch_size`` to a batch (a last incomplete batch is dropped); float32 arrays
     of shape ``(batch_size, num_steps)`` on ``ctx``, made by ``array(values, ctx)``."""
-    window = np.arange(num_steps)
-    for i in range(0, len(starts) // batch_size * batch_size, batch_size):
-        rows = np.asarray(starts[i:i + batch_size])[:, None] + window
-        yield array(corpus[rows], ctx), array(corpus[rows + 1], ctx)
+    window = np.arange(num_steps + 1)
+    rows = np.asarray(starts[:len(starts) // batch_size * batch_size], dtype=np.int64)
+    yield from _uploaded(corpus, rows.reshape(-1, batch_size)[:, :, None] + window,
+                         num_steps, ctx, array)
 
 
 def row_batches(corpus: np.ndarray, batch_size: int, num_steps: int, offset: int,
@@ -96,9 +96,29 @@ def row_batches(corpus: np.ndarray, batch_size: int, num_steps: int, offset: int
     """Row ``r`` is ``corpus[offset + r * row_length:]``; batch ``i`` holds its columns
     ``i * num_steps`` to ``(i + 1) * num_steps`` (``Y``: the next token of each)."""
     columns = np.arange(batch_size)[:, None] * row_length + offset
-    for i in range(num_batches):
-        positions = columns + i * num_steps + np.arange(num_steps)
-        yield array(corpus[positions], ctx), array(corpus[positions + 1], ctx)
+    starts = np.arange(max(num_batches, 0))[:, None, None] * num_steps + columns[None]
+    yield from _uploaded(corpus, starts + np.arange(num_steps + 1), num_steps, ctx, array)
+
+
+# batches copied to the device at a time: a copy from Python waits for every operator
+# queued before it (MXNet's engine runs them in order), so one copy per batch would stop
+# the next batch's Python until the last batch's arithmetic is done
+UPLOAD_BATCHES = 64
+
+
+def _uploaded(corpus: np.ndarray, positions: np.ndarray, num_steps: int,
+              ctx: Optional[mx.Context], array) -> Iterator[Batch]:
+    """For each ``positions[i]`` (rows of ``num_steps + 1`` corpus positions), ``X`` its
+    first ``num_steps`` columns and ``Y`` its last: the values copied to ``ctx`` by
+    ``array`` :data:`UPLOAD_BATCHES` batches at a time, each batch cut from them by an
+    operator (the same float32 values as one copy per batch)."""
+    for first in range(0, len(positions), UPLOAD_BATCHES):
+        chunk = positions[first:first + UPLOAD_BATCHES]
+        values = array(corpus[chunk.reshape(-1, num_steps + 1)], ctx)
+        rows = chunk.shape[1]
+        for i in range(len(chunk)):
+            yield (values[i * rows:(i + 1) * rows, :num_steps],
+                   values[i * rows:(i + 1) * rows, 1:])
 
 
 def require_batches(count: int, corpus_len: int, batch_size: int, num_steps: int, kind: str,
