@@ -2,7 +2,8 @@
 ``autograd.record()`` (``gluon_rnn.train.traced.TracedFunction``; issue 30): chapter
 8.5's own loop gives the imperative run's bits with its ``to_onehot`` and ``rnn`` as
 cached graphs, and a function a graph cannot replay stays the function (the same bits,
-saying why in verbose mode)."""
+saying why in verbose mode). A reader's Gluon Block in the 2020+ books' loop likewise
+(``gluon_training_step``), unless its forward does more than compute."""
 from __future__ import annotations
 
 import random
@@ -141,3 +142,97 @@ def test_outside_a_recording_or_with_keywords_it_is_the_function_itself():
         forward(inputs, state=state, params=params)
         forward(inputs, state, iter(params))  # an iterator: not traced
     assert forward.graphs == {} and len(outputs) == STEPS
+
+
+def _gluon_epochs(monkeypatch, trace: str, net_class, epochs=2):
+    """Two epochs of the 2020+ books' loop (``train_epoch_ch8``, consecutive) on a
+    reader's Gluon net (``net_class``: an ``nn.Block`` around ``rnn.GRU``); the
+    perplexities, the parameters' bits and the net."""
+    from mxnet import gluon, init, np, npx
+
+    from gluon_rnn.tutorials.d2l.base import one_epoch
+
+    monkeypatch.setenv("GLUON_RNN_TRACE", trace)
+    npx.set_np()
+    try:
+        mx.random.seed(7)
+        net = net_class()
+        net.initialize(init.Normal(0.01))
+        net(np.zeros((BATCH, STEPS)), net.begin_state(batch_size=BATCH))  # shapes known
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1})
+        draw = random.Random(0)
+        batches = [tuple(np.array([[draw.randrange(V) for _ in range(STEPS)]
+                                   for _ in range(BATCH)]) for _ in range(2)) for _ in range(4)]
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        ppl = [one_epoch(net, batches, loss, trainer.step, mx.cpu(), False)[0]
+               for _ in range(epochs)]
+        return ppl, [p.data().asnumpy().tobytes() for p in net.collect_params().values()], net
+    finally:
+        npx.reset_np()
+
+
+def _reader_gluon_model(keep_last: bool):
+    from mxnet import npx
+    from mxnet.gluon import nn, rnn
+
+    class RNNModel(nn.Block):  # the 2020+ rnn-concise page's model, written by a reader
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.rnn, self.dense = rnn.GRU(HIDDEN), nn.Dense(V)
+
+        def forward(self, inputs, state):
+            X = npx.one_hot(inputs.T, V)
+            Y, state = self.rnn(X, state)
+            return self.dense(Y.reshape(-1, Y.shape[-1])), state
+
+        def begin_state(self, *args, **kwargs):
+            return self.rnn.begin_state(*args, **kwargs)
+
+    class Remembering(RNNModel):  # keeps its last output: a graph would skip that
+        def forward(self, inputs, state):
+            self.last, state = super().forward(inputs, state)
+            return self.last, state
+    return Remembering if keep_last else RNNModel
+
+
+@pytest.mark.parametrize("keep_last", [False, True], ids=["reader's RNNModel", "side effect"])
+def test_a_readers_gluon_block_is_traced_where_its_forward_only_computes(keep_last,
+                                                                         monkeypatch):
+    imperative = _gluon_epochs(monkeypatch, "0", _reader_gluon_model(keep_last))
+    ours = _gluon_epochs(monkeypatch, "1", _reader_gluon_model(keep_last))
+    steps = list(vars(ours[2])["_gluon_rnn_training_steps"].values())
+    if keep_last:
+        assert steps == [None]  # stays the Block's own forward, which sets .last
+        # the last minibatch's, as the Block set it each time
+        assert ours[2].last.asnumpy().tobytes() == imperative[2].last.asnumpy().tobytes()
+    else:
+        assert len(steps) == 1 and steps[0].why_not == {} and len(steps[0].graphs) == 1
+        assert None not in steps[0].graphs.values()
+    assert ours[0] == imperative[0] and ours[1] == imperative[1]
+    assert "_gluon_rnn_training_steps" not in vars(imperative[2])
+
+
+@pytest.mark.parametrize("scale", [0.01, 10.0], ids=["within theta", "clipped"])
+def test_the_clipping_factor_outside_a_recording_is_one_graph_with_its_bits(scale):
+    """The 2020+ helpers' ``grad_clipping`` arithmetic (float64 norm via ``astype``, a
+    view the recording follows) as a graph outside ``autograd.record()``."""
+    from mxnet import np, npx
+
+    from gluon_rnn.tutorials.d2l.base.numpy_rnn import clip_factor
+
+    npx.set_np()
+    try:
+        mx.random.seed(2)
+        grads = [np.random.normal(scale=scale, size=shape) for shape in [(V, HIDDEN), (HIDDEN,)]]
+        factor = TracedFunction(clip_factor, mode="on", recording_only=False)
+        results = [factor(grads, 1) for _ in range(3)]
+        assert factor.why_not == {} and None not in factor.graphs.values()
+        want = clip_factor(grads, 1)
+        assert all(r.dtype == want.dtype and r.asnumpy().tobytes() == want.asnumpy().tobytes()
+                   for r in results)
+        assert (float(want) < 1) == (scale > 1)
+        only_recording = TracedFunction(clip_factor, mode="on")
+        only_recording(grads, 1)
+        assert only_recording.graphs == {}  # outside a recording: the function itself
+    finally:
+        npx.reset_np()

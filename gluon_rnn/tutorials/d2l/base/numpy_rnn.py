@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Callable, Iterator, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 from mxnet import autograd, gluon, np, npx
 from mxnet.gluon import nn
+from mxnet.gluon.parameter import DeferredInitializationError
 
 from ...._checks import check_counts
 from ....data.batches import as_corpus, require_batches, row_batches
 from ....sampling import greedy_text
-from ....train.traced import TracedStep
+from ....train.traced import (
+    TracedFunction,
+    TracedStep,
+    blocks_side_effect_free,
+    tracing_mode,
+)
 from .numpy_api import Timer
 
 __all__ = ["OneHotRNNModel", "ScratchRNNModel", "SeqLoader", "TokenLookup", "clip_model_gradients",
-           "check_np_batches", "consecutive_np_batches", "corpus_and_vocab",
+           "check_np_batches", "clip_factor", "consecutive_np_batches", "corpus_and_vocab",
+           "gluon_training_step",
            "sequential_np_iter", "time_machine_data", "greedy_predict", "np_float32",
            "one_epoch"]
 
@@ -168,16 +175,59 @@ def clip_model_gradients(net, theta: float) -> None:
     Python computes them, and the same float32 product. d2l reads the norm back to decide
     in Python (waiting for every minibatch to finish); here the decision is an operator
     too (a factor of exactly 1 when the norm is within ``theta``), so MXNet's engine never
-    waits and the next minibatch is prepared while this one computes."""
+    waits and the next minibatch is prepared while this one computes; that arithmetic
+    (:func:`clip_factor`) runs as one cached graph where it gives the same bits."""
     if isinstance(net, gluon.Block):
         params = [p.data() for p in net.collect_params().values()]
     else:
         params = net.params
-    total = sum((p.grad ** 2).sum() for p in params)
+    grads = [p.grad for p in params]
+    try:  # one cached graph for the factor, kept on the net (module text of traced)
+        factor_of = vars(net).setdefault("_gluon_rnn_clip_factor", TracedFunction(
+            clip_factor, recording_only=False))
+    except TypeError:  # an object without a __dict__
+        factor_of = clip_factor
+    factor = factor_of(grads, theta)
+    for grad in grads:  # d2l's grad[:] *= ..., less the copy of the result onto itself
+        np.multiply(grad, factor, out=grad)
+
+
+def clip_factor(grads, theta: float):
+    """What d2l's ``grad_clipping`` multiplies the gradients by, as an array: ``theta /
+    norm`` in float64 where the joint L2 norm exceeds ``theta``, else 1, as float32."""
+    total = sum((grad ** 2).sum() for grad in grads)
     norm = np.sqrt(total.astype("float64"))
-    factor = np.where(norm > theta, theta / norm, np.ones_like(norm)).astype("float32")
-    for param in params:
-        param.grad[:] *= factor
+    return np.where(norm > theta, theta / norm, np.ones_like(norm)).astype("float32")
+
+
+def gluon_training_step(net, loss, device) -> Optional[TracedStep]:
+    """A Gluon net's step (forward, ``loss``, backward) as one cached graph where that
+    gives the same bits (:class:`~gluon_rnn.train.traced.TracedStep`), kept on the net
+    per loss and parameter arrays (a re-initialised net gets a new one); None, the step
+    as written, for anything else: not a Block, tracing off, a parameter not yet
+    initialised or without a gradient, a Block whose ``forward`` does more than compute
+    (:func:`~gluon_rnn.train.traced.blocks_side_effect_free`)."""
+    if not isinstance(net, gluon.Block) or tracing_mode() == "off":
+        return None
+    try:
+        params = [p.data(device) for p in net.collect_params().values()]
+    except DeferredInitializationError:
+        return None
+    if any(p.grad is None for p in params):
+        return None
+    key = (id(loss), tuple(p.handle.value for p in params))
+    steps = vars(net).setdefault("_gluon_rnn_training_steps", {})
+    if key not in steps:
+        def forward(X, y, *state):
+            y_hat, state = net(X, list(state))
+            return (loss(y_hat, y).mean(), *state)
+        steps.clear()  # the step holds its loss and arrays: a key is never reused meanwhile
+        steps[key] = TracedStep(forward, params) if blocks_side_effect_free(net) else None
+    return steps[key]
+
+
+# minibatches queued in MXNet's engine at most (each holds its activations until it runs)
+IN_FLIGHT = 2
 
 
 def one_epoch(net, train_iter, loss, updater: Callable, device,
@@ -195,8 +245,10 @@ def one_epoch(net, train_iter, loss, updater: Callable, device,
                 s.detach()  # as d2l (mx.np's detach returns a new array: this changes nothing)
         y = Y.T.reshape(-1)
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
-        if isinstance(net, ScratchRNNModel):  # the reader's cell, as one cached graph
-            l, state = net.training_step(loss).with_state(X, y, state)
+        step = net.training_step(loss) if isinstance(net, ScratchRNNModel) \
+            else gluon_training_step(net, loss, device)
+        if step is not None:  # the reader's cell or Block, as one cached graph
+            l, state = step.with_state(X, y, state)
         else:
             with autograd.record():
                 y_hat, state = net(X, state)
@@ -206,6 +258,8 @@ def one_epoch(net, train_iter, loss, updater: Callable, device,
         updater(batch_size=1)  # the loss is already a mean
         sums.append(l * y.size)
         n += y.size
+        if len(sums) > IN_FLIGHT:  # Python runs ahead of the arithmetic, this far only
+            sums[-IN_FLIGHT - 1].wait_to_read()
     if not sums:
         raise ValueError("the data iterator gave no minibatch: the corpus is too short for "
                          "its batch_size x num_steps")
