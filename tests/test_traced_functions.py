@@ -236,3 +236,28 @@ def test_the_clipping_factor_outside_a_recording_is_one_graph_with_its_bits(scal
         assert only_recording.graphs == {}  # outside a recording: the function itself
     finally:
         npx.reset_np()
+
+
+def _with_a_count(inputs, state, params):
+    outputs, state = rnn(inputs, state, params)
+    return outputs, state, len(outputs) * 2  # a plain value: a graph would return the first
+
+
+def test_a_plain_value_returned_or_a_graph_that_fails_leaves_the_function(monkeypatch):
+    ours = _chapter_loop("on", cell=lambda i, s, p: _with_a_count(i, s, p)[:2], minibatches=2)
+    assert None not in ours[3].graphs.values()  # the same cell without the count: a graph
+    forward, params = TracedFunction(_with_a_count, mode="on"), _params()
+    inputs, state = to_onehot(nd.zeros((BATCH, STEPS)), V), (nd.zeros((BATCH, HIDDEN)),)
+    with autograd.record():
+        assert forward(inputs, state, params)[2] == 2 * STEPS
+    assert "something other than arrays" in next(iter(forward.why_not.values()))
+
+    from gluon_rnn.train import traced
+
+    def broken(recorder, results):
+        raise mx.base.MXNetError("Check failed: a symbol MXNet will not compose")
+    monkeypatch.setattr(traced, "build_graph", broken)
+    imperative = _chapter_loop("off", minibatches=2)
+    failed = _chapter_loop("on", minibatches=2)
+    assert failed[0] == imperative[0] and failed[1] == imperative[1]
+    assert "its graph failed (MXNetError: Check failed" in next(iter(failed[3].why_not.values()))

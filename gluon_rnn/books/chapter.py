@@ -133,7 +133,7 @@ def _run_as_main(path: Path) -> None:
                    dont_inherit=True)  # not this module's __future__ annotations
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=str(path), __cached__=None, __loader__=None,
-                           __package__=None, __spec__=None, __builtins__=builtins)
+                           __package__="", __spec__=None, __builtins__=builtins)
     saved = sys.modules.get("__main__")
     sys.modules["__main__"] = module  # what pickle and the chapter's imports see
     try:

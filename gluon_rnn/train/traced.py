@@ -128,10 +128,9 @@ class TracedStep:
         with recording(recorder), autograd.record():
             results = self.forward(*inputs)
         results[0].backward()
-        graph, why = build_graph(recorder, results)
-        if graph is not None:
-            why = self._differs(graph, inputs, results)
-        self.graphs[signature] = graph if why is None else None
+        graph, why = _checked_graph(recorder, results,
+                                    lambda graph: self._differs(graph, inputs, results))
+        self.graphs[signature] = graph
         if why is not None:
             self.why_not[signature] = why
             if self.mode == "verbose":
@@ -175,6 +174,30 @@ def _flatten(value, arrays: List[nd.NDArray]) -> Optional[Layout]:
     if type(value) in _PLAIN and value == value:  # NaN would never find its graph again
         return ("v", type(value).__name__, value)
     return None
+
+
+def _holds_values(layout: Layout) -> bool:
+    """Whether a layout has a plain value other than None (a graph would give back the
+    first call's value every time)."""
+    if layout[0] == "v":
+        return layout[2] is not None
+    return layout[0] != "a" and any(_holds_values(part) for part in layout[1])
+
+
+def _checked_graph(recorder: Recorder, results: Sequence[nd.NDArray],
+                   differs: Callable[[Graph], Optional[str]]):
+    """``(graph, None)``, the recorded forward's graph with the imperative run's bits
+    (``differs(graph)`` says why not, None when they agree), or ``(None, why not)``. An
+    error on the way (MXNet refusing the Symbol or the CachedOp) is a why, not the
+    reader's error: the step then runs as written."""
+    try:
+        graph, why = build_graph(recorder, results)
+        if graph is not None:
+            why = differs(graph)
+    except Exception as err:  # anything of ours keeps the reader's code as it is
+        last = (str(err).strip().splitlines() or [""])[-1]
+        return None, f"its graph failed ({type(err).__name__}: {last})"
+    return (graph, None) if why is None else (None, why)
 
 
 def _unflatten(layout: Layout, arrays) -> object:
@@ -239,12 +262,11 @@ class TracedFunction:
         outputs: List[nd.NDArray] = []
         out_layout = _flatten(result, outputs)
         graph: Optional[Graph] = None
-        why: Optional[str] = "it returns something other than arrays in lists and tuples"
-        if out_layout is not None and outputs:
-            graph, why = build_graph(recorder, outputs)
-        if graph is not None:
-            why = self._differs(graph, signature[0], arrays)
-        if out_layout is None or graph is None or why is not None:
+        why: Optional[str] = "it returns something other than arrays (in lists and tuples)"
+        if out_layout is not None and outputs and not _holds_values(out_layout):
+            graph, why = _checked_graph(recorder, outputs, lambda graph: self._differs(
+                graph, signature[0], arrays))
+        if out_layout is None or graph is None:
             self.graphs[signature] = None
             self.why_not[signature] = why or ""
             if self.mode == "verbose":
