@@ -255,3 +255,18 @@ def test_default_makes_jupyter_start_it_unasked_keeping_other_settings(tmp_path)
     done = _install(tmp_path, "--prefix", str(other))
     assert "install it with --default" in done.stdout
     assert not (other / "etc").exists() and not (other / "share" / "jupyter" / "lab").exists()
+
+
+def test_the_kernel_traces_a_cells_own_forward_from_a_later_cell(tmp_path):
+    """A function a cell defines is decorated (gluon_rnn.books.forwards) and, called under
+    ``autograd.record()`` in a later cell, runs as one kept graph with its own gradient."""
+    assert _install(tmp_path).returncode == 0
+    replies = _cells(tmp_path, [
+        "from mxnet import autograd, nd\ndef forward(X, w):\n    return nd.dot(X, w)",
+        "w = nd.ones((2, 3))\nw.attach_grad()\nfor _ in range(3):\n"
+        "    with autograd.record():\n        l = forward(nd.ones((4, 2)), w).sum()\n"
+        "    l.backward()\n"
+        "print(forward.__name__, list(forward.traced.graphs.values())[0] is not None, "
+        "w.grad.sum().asscalar())",
+    ])
+    assert replies == ["", "forward True 24.0\n"]
