@@ -35,6 +35,7 @@ SCRIPTS = [  # (script, arguments)
     ("new_books_pages.py", []),
     ("straight_dope_notebook.py", ["--epochs", "1"]),
     ("traced_step.py", []),
+    ("engine_workers.py", []),
     ("minibatch_breakdown.py", []),
     ("d2l_epoch.py", []),
     ("rnnlm_step.py", []),
