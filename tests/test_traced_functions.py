@@ -261,3 +261,15 @@ def test_a_plain_value_returned_or_a_graph_that_fails_leaves_the_function(monkey
     failed = _chapter_loop("on", minibatches=2)
     assert failed[0] == imperative[0] and failed[1] == imperative[1]
     assert "its graph failed (MXNetError: Check failed" in next(iter(failed[3].why_not.values()))
+
+
+def test_a_function_called_with_ever_new_shapes_keeps_a_bounded_number_of_graphs():
+    from gluon_rnn.train.traced import MAX_SIGNATURES
+
+    forward, params = TracedFunction(rnn, mode="on"), _params()
+    for steps in range(1, MAX_SIGNATURES + 4):
+        inputs = to_onehot(nd.zeros((BATCH, steps)), V)
+        with autograd.record():
+            outputs, _ = forward(inputs, (nd.zeros((BATCH, HIDDEN)),), params)
+        assert len(outputs) == steps
+    assert len(forward.graphs) == MAX_SIGNATURES and None not in forward.graphs.values()

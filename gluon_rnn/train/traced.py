@@ -55,8 +55,10 @@ from .recording import (
     tracing_mode,
 )
 
-__all__ = ["TRACE_ENV", "TracedStep", "Untraceable", "blocks_side_effect_free", "random_operators",
-           "recorded_calls", "side_effect_free", "traced_function", "tracing_mode"]
+__all__ = ["MAX_SIGNATURES", "TRACE_ENV", "TracedFunction", "TracedStep", "Untraceable",
+           "blocks_side_effect_free", "random_operators", "recorded_calls", "side_effect_free",
+           "traced_function", "tracing_mode"]
+
 
 def recorded_calls(forward: Callable, inputs: Sequence[nd.NDArray],
                    params: Sequence[nd.NDArray]) -> int:
@@ -72,6 +74,10 @@ def recorded_calls(forward: Callable, inputs: Sequence[nd.NDArray],
 
 
 Signature = Tuple[Tuple[Tuple[int, ...], str, str], ...]
+# graphs kept per step or function: a loop whose shapes change every call (sequences of
+# any length) would otherwise record and keep one for each; past this, the new ones run
+# as written
+MAX_SIGNATURES = 8
 
 
 class TracedStep:
@@ -95,6 +101,8 @@ class TracedStep:
             return self._imperative(inputs)
         if signature in self.graphs:
             return self._replay(self.graphs[signature], inputs)
+        if len(self.graphs) >= MAX_SIGNATURES:
+            return self._imperative(inputs)
         return self._trace(signature, inputs)
 
     def with_state(self, X, Y, state):
@@ -243,6 +251,8 @@ class TracedFunction:
         signature = (layout, autograd.is_training(),
                      tuple((a.shape, str(a.dtype), str(a.context), type(a)) for a in arrays))
         if signature not in self.graphs:
+            if len(self.graphs) >= MAX_SIGNATURES:
+                return self.function(*args)
             return self._trace(signature, args, arrays)
         known = self.graphs[signature]
         return self.function(*args) if known is None else self._replay(known, arrays)
