@@ -60,6 +60,16 @@ def fills_a_cache(X):
     return X
 
 
+def appends_to_its_argument(X, seen):
+    seen.append(X)
+    return X
+
+
+def fills_its_argument(X, cache):
+    cache[0] = X
+    return X
+
+
 class Model:
     def forward(self, X):
         return X

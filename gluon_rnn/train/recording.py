@@ -300,11 +300,11 @@ def side_effect_free(node: ast.FunctionDef) -> bool:
     the operators): no ``global``/``nonlocal``, ``yield``, ``await`` or ``with`` block
     (``autograd.pause()``), no assignment to an attribute (``self.x = ...``) or to an
     item of what is not its own local (``cache[k] = ...``), no container method that
-    changes what is not its own local (``self.weights.append(...)``). Its own lists
-    (``outputs.append(Y)``) are its business; writes into arrays are refused when it runs."""
-    local = {arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg)} | \
-        {name.id for name in ast.walk(node) if isinstance(name, ast.Name)
-         and isinstance(name.ctx, ast.Store)}
+    changes what is not its own local (``self.weights.append(...)``, ``history.append``
+    on an argument). Its own lists (``outputs.append(Y)``, names it assigns) are its
+    business; an argument is the caller's; writes into arrays are refused when it runs."""
+    local = {name.id for name in ast.walk(node) if isinstance(name, ast.Name)
+             and isinstance(name.ctx, ast.Store)}
     for inner in ast.walk(node):
         if isinstance(inner, _NOT_A_FORWARD):
             return False
