@@ -30,7 +30,7 @@ from .numpy_api import Timer
 
 __all__ = ["OneHotRNNModel", "ScratchRNNModel", "SeqLoader", "TokenLookup", "clip_model_gradients",
            "check_np_batches", "clip_factor", "consecutive_np_batches", "corpus_and_vocab",
-           "gluon_training_step",
+           "gluon_training_step", "kept_step",
            "sequential_np_iter", "time_machine_data", "greedy_predict", "np_float32",
            "one_epoch"]
 
@@ -147,17 +147,14 @@ class ScratchRNNModel:
     def training_step(self, loss) -> TracedStep:
         """``step(X, y, *state) -> (mean loss, *state)`` with the backward done: the
         reader's forward function and ``loss`` as one cached graph where that gives the
-        same bits (:class:`~gluon_rnn.train.traced.TracedStep`), kept per loss object."""
-        steps = vars(self).setdefault("_training_steps", [])
-        for known, step in steps:
-            if known is loss:
-                return step
-
+        same bits (:class:`~gluon_rnn.train.traced.TracedStep`), kept for the loss
+        (:func:`kept_step`)."""
         def forward(X, y, *state):
             y_hat, state = self(X, state)
             return (loss(y_hat, y).mean(), *state)
-        steps.append((loss, TracedStep(forward, self.params)))
-        return steps[-1][1]
+        step = kept_step(self, (id(loss),), lambda: TracedStep(forward, self.params))
+        assert step is not None  # made unconditionally
+        return step
 
 
 def greedy_predict(prefix: str, num_preds: int, net, vocab, device) -> str:
@@ -215,14 +212,25 @@ def gluon_training_step(net, loss, device) -> Optional[TracedStep]:
         return None
     if any(p.grad is None for p in params):
         return None
-    key = (id(loss), tuple(p.handle.value for p in params))
-    steps = vars(net).setdefault("_gluon_rnn_training_steps", {})
+
+    def forward(X, y, *state):
+        y_hat, state = net(X, list(state))
+        return (loss(y_hat, y).mean(), *state)
+    return kept_step(net, (id(loss), tuple(p.handle.value for p in params)),
+                     lambda: TracedStep(forward, params) if blocks_side_effect_free(net)
+                     else None)
+
+
+def kept_step(owner, key: tuple, make: Callable[[], Optional[TracedStep]]
+              ) -> Optional[TracedStep]:
+    """The training step kept on ``owner`` (a model) for ``key`` (its loss, its parameter
+    arrays), made by ``make`` when the key changes; only the latest is kept, so a finished
+    training's graphs go with it. The step holds its loss and arrays, so no key's ids are
+    reused while it is kept."""
+    steps = vars(owner).setdefault("_gluon_rnn_training_steps", {})
     if key not in steps:
-        def forward(X, y, *state):
-            y_hat, state = net(X, list(state))
-            return (loss(y_hat, y).mean(), *state)
-        steps.clear()  # the step holds its loss and arrays: a key is never reused meanwhile
-        steps[key] = TracedStep(forward, params) if blocks_side_effect_free(net) else None
+        steps.clear()
+        steps[key] = make()
     return steps[key]
 
 
